@@ -1,0 +1,22 @@
+import { Command, CommanderError } from 'commander';
+import { COMMANDS } from './commands/index.ts';
+import { reportError } from './print.ts';
+
+/** vitpipe's command line: parses argv and hands each command to its module under cli/commands/. */
+const program = new Command('vitpipe')
+  .description('Vision Transformer → pipelined FPGA dataflow accelerator: bit-exact model, simulator, planner, HLS')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .exitOverride();
+
+for (const register of COMMANDS) register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    process.exitCode = e.exitCode === 0 ? 0 : 2;
+  } else {
+    process.exitCode = reportError(e, process.argv.includes('--json'));
+  }
+}

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { fail } from '../diag/index.ts';
+
+/**
+ * A Vision Transformer's geometry and quantization, enough to build its integer model and its dataflow pipeline.
+ * `tokens` is the sequence length the hardware runs, CLS included: DeiT uses 1 + (image/patch)^2 = 197, while
+ * HG-PIPE drops the last patch and runs 196 (SPEC §0).
+ */
+export const QuantConfigSchema = z.object({
+  /** Weight bits inside the transformer blocks (q/k/v/o, fc1, fc2). */
+  weightBits: z.number().int().min(1).max(16),
+  /** Activation bits inside the blocks (LayerNorm, quantizer, softmax and GELU outputs). */
+  activationBits: z.number().int().min(1).max(16),
+  /** Bits of the residual stream between blocks (widest block output). */
+  residualBits: z.number().int().min(2).max(32),
+  /** Weight and input bits of the patch embedding. */
+  embedBits: z.number().int().min(1).max(16),
+  /** Weight and LayerNorm-output bits of the classification head. */
+  headBits: z.number().int().min(1).max(16),
+});
+
+export const ViTConfigSchema = z
+  .object({
+    name: z.string().min(1),
+    imageSize: z.number().int().positive(),
+    patchSize: z.number().int().positive(),
+    inChannels: z.number().int().positive().default(3),
+    width: z.number().int().positive(),
+    depth: z.number().int().positive(),
+    heads: z.number().int().positive(),
+    mlpRatio: z.number().positive(),
+    numClasses: z.number().int().positive(),
+    tokens: z.number().int().positive(),
+    quant: QuantConfigSchema,
+  })
+  .strict();
+
+export type QuantConfig = z.infer<typeof QuantConfigSchema>;
+export type ViTConfig = z.infer<typeof ViTConfigSchema>;
+
+/** Derived sizes every layer needs. */
+export interface ViTShape {
+  patches: number; // patches in the image grid
+  patchElements: number; // inChannels · patch²
+  headDim: number;
+  mlpHidden: number;
+}
+
+export function shapeOf(cfg: ViTConfig): ViTShape {
+  const grid = cfg.imageSize / cfg.patchSize;
+  return {
+    patches: grid * grid,
+    patchElements: cfg.inChannels * cfg.patchSize * cfg.patchSize,
+    headDim: cfg.width / cfg.heads,
+    mlpHidden: Math.round(cfg.width * cfg.mlpRatio),
+  };
+}
+
+/** Geometric sanity beyond the schema: divisibility that every later layer relies on. */
+export function checkViTConfig(cfg: ViTConfig, where = cfg.name): ViTConfig {
+  if (cfg.imageSize % cfg.patchSize !== 0)
+    fail('BAD_MODEL', `imageSize ${cfg.imageSize} is not a multiple of patchSize ${cfg.patchSize}`, where);
+  if (cfg.width % cfg.heads !== 0)
+    fail('BAD_MODEL', `width ${cfg.width} is not divisible by heads ${cfg.heads}`, where);
+  const { patches } = shapeOf(cfg);
+  if (cfg.tokens < 2 || cfg.tokens > patches + 1)
+    fail('BAD_MODEL', `tokens ${cfg.tokens} must be between 2 and patches + 1 = ${patches + 1}`, where);
+  return cfg;
+}
+
+const W3A3: QuantConfig = { weightBits: 3, activationBits: 3, residualBits: 15, embedBits: 8, headBits: 8 };
+/** Standard DeiT quantized like HG-PIPE (its published model is DeiT-tiny at W3A3). */
+const deit = (name: string, width: number, heads: number): ViTConfig => ({
+  name,
+  imageSize: 224,
+  patchSize: 16,
+  inChannels: 3,
+  width,
+  depth: 12,
+  heads,
+  mlpRatio: 4,
+  numClasses: 1000,
+  tokens: 197,
+  quant: W3A3,
+});
+
+export const MODEL_ZOO: Readonly<Record<string, ViTConfig>> = {
+  'deit-tiny': deit('deit-tiny', 192, 3),
+  'deit-small': deit('deit-small', 384, 6),
+  'deit-base': deit('deit-base', 768, 12),
+  'hgpipe-deit-tiny': { ...deit('hgpipe-deit-tiny', 192, 3), tokens: 196 },
+};
+
+export const DEFAULT_MODEL = 'hgpipe-deit-tiny';
+
+export function modelNames(): string[] {
+  return Object.keys(MODEL_ZOO);
+}
