@@ -1,0 +1,3 @@
+export * from './blocks.ts';
+export * from './layout.ts';
+export * from './network.ts';

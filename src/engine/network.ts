@@ -1,0 +1,66 @@
+import { fail } from '../diag/index.ts';
+import { hardwareArith, idealArith, type Arith, type ArithMode, type WrapEvent } from '../ops/index.ts';
+import { blockTypes, type HardwareTypes, type ModelWeights } from '../refs/index.ts';
+import { runAttention, runHead, runMlp, runPatchEmbed, type TraceSink } from './blocks.ts';
+import { shapeOf } from '../model/index.ts';
+
+export interface InferOptions {
+  mode?: ArithMode;
+  /** Required in hardware mode: the widths of every block. */
+  types?: HardwareTypes;
+  trace?: TraceSink;
+  /** Stop recording wrap events after this many (the count is still exact). */
+  maxWrapEvents?: number;
+}
+
+export interface InferResult {
+  logits: Int32Array;
+  /** Hardware mode only: every typed assignment that overflowed, in execution order. */
+  wraps: WrapEvent[];
+}
+
+/** Hardware block names, in execution order, as the RTL and hardware-types.json name them. */
+export function blockNames(depth: number): string[] {
+  const names = ['PATCH_EMBED'];
+  for (let n = 0; n < depth; n++) names.push(`ATTN${n}`, `MLP${n}`);
+  names.push('HEAD');
+  return names;
+}
+
+/** Run the whole integer network on one patch matrix [tokens][patchElements]. */
+export function infer(weights: ModelWeights, patches: Int32Array, opts: InferOptions = {}): InferResult {
+  const cfg = weights.config;
+  const mode = opts.mode ?? 'ideal';
+  const expected = cfg.tokens * shapeOf(cfg).patchElements;
+  if (patches.length !== expected)
+    fail('BAD_ARGUMENT', `input has ${patches.length} elements; expected [${cfg.tokens}][${shapeOf(cfg).patchElements}]`, 'patches');
+  const wraps: WrapEvent[] = [];
+  let arithFor: (block: string) => Arith;
+  if (mode === 'hardware') {
+    const types = opts.types ?? fail('BAD_ARGUMENT', 'hardware mode needs the block widths (hardware-types.json)', '--types');
+    arithFor = (block) => hardwareArith(block, blockTypes(types, block), wraps, opts.maxWrapEvents);
+  } else {
+    arithFor = idealArith;
+  }
+  const trace = opts.trace;
+  let x = runPatchEmbed(cfg, weights.patchEmbed, patches, arithFor('PATCH_EMBED'), trace);
+  for (let n = 0; n < cfg.depth; n++) {
+    x = runAttention(cfg, n, weights.attention[n], x, arithFor(`ATTN${n}`), trace);
+    x = runMlp(cfg, n, weights.mlp[n], x, arithFor(`MLP${n}`), trace);
+  }
+  const logits = runHead(cfg, weights.head, x, arithFor('HEAD'), trace);
+  trace?.('network_output', logits);
+  return { logits, wraps };
+}
+
+export interface TopK {
+  class: number;
+  logit: number;
+}
+
+/** The k largest logits, ties broken by the lower class index. */
+export function topK(logits: ArrayLike<number>, k: number): TopK[] {
+  const idx = Array.from({ length: logits.length }, (_, i) => i);
+  idx.sort((a, b) => logits[b] - logits[a] || a - b);
+  return idx.slice(0, k).map((i) => ({ class: i, logit: logits[i] }));
+}

@@ -1,0 +1,71 @@
+import { clamp, quantizeClamp } from '../num/index.ts';
+import type { Arith } from './arith.ts';
+
+/**
+ * LayerNorm fused with quantization (HG-PIPE `layernorm.h`, SPEC §1.3). Per token row: integer mean by a
+ * multiply-by-reciprocal, raw sum of squared differences (1/C and ε folded into b, s1 and the table), an rsqrt lookup
+ * indexed by a power-of-two cursor, then a per-channel integer affine and a clamping shift.
+ * Wrap-event element index: token for per-row values (sum, divc, mu, var, cursor, rsqrt), token·C + channel otherwise.
+ */
+export interface LayerNormParams {
+  c1m: number;
+  c1s: number;
+  b: number;
+  s1: number;
+  bound: number;
+  s2: number;
+  clampBits: number;
+  lnw: Float64Array;
+  lnb: Float64Array;
+  rsqrt: Float64Array;
+}
+
+
+export function layerNormQuant(
+  x: Int32Array,
+  tokens: number,
+  channels: number,
+  p: LayerNormParams,
+  arith: Arith,
+  inputField: string,
+  operator = 'layernorm',
+): Int32Array {
+  const out = new Int32Array(tokens * channels);
+  const diff = new Float64Array(channels);
+  const half = 2 ** (p.c1s - 1);
+  const divMean = 2 ** p.c1s;
+  const divVar = 2 ** p.s1;
+  const divOut = 2 ** p.s2;
+  const hw = arith.mode === 'hardware';
+  for (let t = 0; t < tokens; t++) {
+    const row = t * channels;
+    let acc = 0;
+    for (let c = 0; c < channels; c++) acc += x[row + c];
+    if (hw) acc = arith.fit(acc, '__ln_sum_t', operator, t);
+    let divc = acc * p.c1m + half;
+    if (hw) divc = arith.fit(divc, '__ln_divc_t', operator, t);
+    let mean = Math.floor(divc / divMean);
+    if (hw) mean = arith.fit(mean, '__ln_mu_t', operator, t);
+    let variance = 0;
+    for (let c = 0; c < channels; c++) {
+      let d = x[row + c] - mean;
+      if (hw) d = arith.fit(d, inputField, operator, row + c);
+      diff[c] = d;
+      variance += d * d;
+    }
+    if (hw) variance = arith.fit(variance, '__ln_var_t', operator, t);
+    let cursor = Math.floor((variance + p.b) / divVar);
+    if (hw) cursor = arith.fit(cursor, '__ln_cursor_t', operator, t);
+    let r = p.rsqrt[clamp(cursor, 0, p.bound)];
+    if (hw) r = arith.fit(r, '__ln_rsqrt_t', operator, t);
+    for (let c = 0; c < channels; c++) {
+      // diff·r·lnw reaches ~2^43 with lnb ~2^37: exact in doubles (< 2^53).
+      let val = diff[c] * r * p.lnw[c] + p.lnb[c];
+      if (hw) val = arith.fit(val, '__ln_affine_t', operator, row + c);
+      let rel = Math.floor(val / divOut);
+      if (hw) rel = arith.fit(rel, '__ln_shift_t', operator, row + c);
+      out[row + c] = quantizeClamp(rel, p.clampBits, true);
+    }
+  }
+  return out;
+}

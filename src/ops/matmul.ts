@@ -1,0 +1,123 @@
+/**
+ * Integer matmul y[t][co] = bias[co] + Σ_ci x[t][ci] · W[co][ci] (HG-PIPE `matmul.h`, SPEC §1.2), with W in the
+ * refs' [CO][CI] layout. The hardware accumulates in the output type; since wrapping is modular, the result equals
+ * the wrapped full-precision sum, so callers apply the typed assignment once to the result.
+ *
+ * Two implementations: `matmulReference` (obviously correct, defines the semantics) and `matmulPacked`, the engine's
+ * kernel. The fast kernel packs several output channels into the lanes of one float64 (a SIMD-within-a-register
+ * trick): with small integer weights and activations each lane's partial sum stays below 2^(B−1), so
+ * Σ x·(w0 + w1·2^B + w2·2^2B) is exact in a double and the lanes are recovered afterwards. It also skips zero
+ * activations (most softmax and GELU outputs are 0).
+ */
+
+export function matmulReference(
+  x: Int32Array,
+  rows: number,
+  ci: number,
+  w: Int32Array,
+  co: number,
+  bias?: ArrayLike<number>,
+): Int32Array {
+  const y = new Int32Array(rows * co);
+  for (let t = 0; t < rows; t++)
+    for (let o = 0; o < co; o++) {
+      let acc = bias ? bias[o] : 0;
+      for (let i = 0; i < ci; i++) acc += x[t * ci + i] * w[o * ci + i];
+      y[t * co + o] = acc;
+    }
+  return y;
+}
+
+/** Largest |v| in an integer array. */
+export function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i] < 0 ? -a[i] : a[i];
+    if (v > m) m = v;
+  }
+  return m;
+}
+
+/** A weight matrix [CO][CI], with lazily built lane-packed copies. */
+export class PackedWeights {
+  readonly co: number;
+  readonly ci: number;
+  readonly w: Int32Array;
+  readonly wMaxAbs: number;
+  private readonly byLanes = new Map<number, Float64Array>();
+
+  constructor(w: Int32Array, co: number, ci: number) {
+    if (w.length !== co * ci) throw new RangeError(`weight length ${w.length} ≠ ${co}×${ci}`);
+    this.w = w;
+    this.co = co;
+    this.ci = ci;
+    this.wMaxAbs = maxAbs(w);
+  }
+
+  /** Lanes per double and lane width for activations bounded by xMaxAbs (0 lanes = use the plain kernel). */
+  layout(xMaxAbs: number): { lanes: number; laneBits: number } {
+    const bound = this.ci * xMaxAbs * this.wMaxAbs; // |partial sum| ≤ bound in every lane
+    let laneBits = 1;
+    while (2 ** (laneBits - 1) <= bound) laneBits++;
+    const lanes = Math.min(4, Math.floor(52 / laneBits));
+    return { lanes, laneBits };
+  }
+
+  /** Packed [CI][G] with G = ceil(CO / lanes); lane l of group g holds output channel g·lanes + l. */
+  packed(lanes: number, laneBits: number): Float64Array {
+    const key = lanes * 64 + laneBits;
+    let p = this.byLanes.get(key);
+    if (!p) {
+      const groups = Math.ceil(this.co / lanes);
+      p = new Float64Array(this.ci * groups);
+      for (let i = 0; i < this.ci; i++)
+        for (let g = 0; g < groups; g++) {
+          let v = 0;
+          for (let l = lanes - 1; l >= 0; l--) {
+            const o = g * lanes + l;
+            v = v * 2 ** laneBits + (o < this.co ? this.w[o * this.ci + i] : 0);
+          }
+          p[i * groups + g] = v;
+        }
+      this.byLanes.set(key, p);
+    }
+    return p;
+  }
+}
+
+/** y = x·Wᵀ + bias with the lane-packed kernel; exact for any integer inputs (falls back to 1 lane when wide). */
+export function matmulPacked(x: Int32Array, rows: number, weights: PackedWeights, bias?: ArrayLike<number>): Int32Array {
+  const { ci, co } = weights;
+  if (x.length !== rows * ci) throw new RangeError(`input length ${x.length} ≠ ${rows}×${ci}`);
+  const { lanes, laneBits } = weights.layout(maxAbs(x));
+  if (lanes < 2) return matmulReference(x, rows, ci, weights.w, co, bias);
+  const groups = Math.ceil(co / lanes);
+  const wp = weights.packed(lanes, laneBits);
+  const acc = new Float64Array(groups);
+  const y = new Int32Array(rows * co);
+  const base = 2 ** laneBits;
+  const half = base / 2;
+  for (let t = 0; t < rows; t++) {
+    acc.fill(0);
+    const xRow = t * ci;
+    for (let i = 0; i < ci; i++) {
+      const xv = x[xRow + i];
+      if (xv === 0) continue;
+      const wRow = i * groups;
+      for (let g = 0; g < groups; g++) acc[g] += xv * wp[wRow + g];
+    }
+    const yRow = t * co;
+    for (let g = 0; g < groups; g++) {
+      let v = acc[g];
+      for (let l = 0; l < lanes; l++) {
+        // Recover the signed lane value: v = lane + base·rest with lane in [−half, half).
+        let lane = v - Math.floor(v / base) * base;
+        if (lane >= half) lane -= base;
+        v = (v - lane) / base;
+        const o = g * lanes + l;
+        if (o < co) y[yRow + o] = lane + (bias ? bias[o] : 0);
+      }
+    }
+  }
+  return y;
+}

@@ -1,0 +1,37 @@
+import { clamp } from '../num/index.ts';
+import type { Arith } from './arith.ts';
+
+/**
+ * Power-of-two-indexed lookup-table requantizer (HG-PIPE `quant.h`; `gelu.h` is the same code with a GELU table).
+ * cursor = (x + b) >> s, typed into the cursor type (wraps in hardware), clamped to [0, bound], then table[cursor].
+ * Element index of wrap events: flat index into x.
+ */
+export interface TableQuantParams {
+  b: number;
+  s: number;
+  bound: number;
+  table: Int32Array;
+}
+
+export function tableRequant(
+  x: Int32Array,
+  p: TableQuantParams,
+  arith: Arith,
+  cursorField: string,
+  operator: string,
+): Int32Array {
+  const out = new Int32Array(x.length);
+  const { b, s, bound, table } = p;
+  const scale = 2 ** s;
+  const hardware = arith.mode === 'hardware';
+  for (let i = 0; i < x.length; i++) {
+    let cursor = s === 0 ? x[i] + b : Math.floor((x[i] + b) / scale);
+    if (hardware) cursor = arith.fit(cursor, cursorField, operator, i);
+    out[i] = table[clamp(cursor, 0, bound)];
+  }
+  return out;
+}
+
+/** Same as tableRequant; kept as a named operator because GELU is fused into the requant table (SPEC §1.1). */
+export const geluRequant = tableRequant;
+

@@ -1,0 +1,77 @@
+import { clamp, quantizeClamp } from '../num/index.ts';
+import type { Arith } from './arith.ts';
+
+/**
+ * Softmax fused with quantization (HG-PIPE `softmax.h`, SPEC §1.4), row-wise over the keys of one query:
+ * an "opposite" exp table indexed by (max − x) >> s1, an integer row sum, and a two-segment reciprocal table (small
+ * and large sums use different steps and output shifts). Output: unsigned `clampBits`-bit probabilities.
+ * Wrap-event element index: row·len + key for per-element values, row for per-row values.
+ */
+export interface SoftmaxParams {
+  b1: number;
+  s1: number;
+  bound1: number;
+  b2One: number;
+  s2One: number;
+  bound2One: number;
+  b3One: number;
+  s3One: number;
+  b2Two: number;
+  s2Two: number;
+  bound2Two: number;
+  b3Two: number;
+  s3Two: number;
+  clampBits: number;
+  exp: Int32Array;
+  recipOne: Int32Array;
+  recipTwo: Int32Array;
+}
+
+export function softmaxQuant(r: Int32Array, rows: number, len: number, p: SoftmaxParams, arith: Arith): Int32Array {
+  const op = 'softmax';
+  const out = new Int32Array(rows * len);
+  const e = new Float64Array(len);
+  const hw = arith.mode === 'hardware';
+  const d1 = 2 ** p.s1;
+  const d2One = 2 ** p.s2One;
+  const d2Two = 2 ** p.s2Two;
+  for (let row = 0; row < rows; row++) {
+    const base = row * len;
+    let max = r[base];
+    for (let s = 1; s < len; s++) if (r[base + s] > max) max = r[base + s];
+    let acc = 0;
+    for (let s = 0; s < len; s++) {
+      let minus = max - r[base + s];
+      if (hw) minus = arith.fit(minus, '__softmax_minus_t', op, base + s);
+      let c = Math.floor((minus + p.b1) / d1);
+      if (hw) c = arith.fit(c, '__softmax_cursor1_t', op, base + s);
+      let ev = p.exp[clamp(c, 0, p.bound1)];
+      if (hw) ev = arith.fit(ev, '__softmax_exp_t', op, base + s);
+      e[s] = ev;
+      acc += ev;
+    }
+    if (hw) acc = arith.fit(acc, '__softmax_acc_t', op, row);
+    let c1 = Math.floor((acc + p.b2One) / d2One);
+    if (hw) c1 = arith.fit(c1, '__softmax_cursor2_one_t', op, row);
+    const two = c1 > p.bound2One;
+    let rec: number;
+    if (two) {
+      let c2 = Math.floor((acc + p.b2Two) / d2Two);
+      if (hw) c2 = arith.fit(c2, '__softmax_cursor2_two_t', op, row);
+      rec = p.recipTwo[clamp(c2, 0, p.bound2Two)];
+    } else {
+      rec = p.recipOne[clamp(c1, 0, p.bound2One)];
+    }
+    if (hw) rec = arith.fit(rec, '__softmax_recip_t', op, row);
+    const b3 = two ? p.b3Two : p.b3One;
+    const d3 = 2 ** (two ? p.s3Two : p.s3One);
+    for (let s = 0; s < len; s++) {
+      let val = e[s] * rec;
+      if (hw) val = arith.fit(val, '__softmax_affine_t', op, base + s);
+      let rel = Math.floor((val + b3) / d3);
+      if (hw) rel = arith.fit(rel, '__softmax_cursor3_t', op, base + s);
+      out[base + s] = quantizeClamp(rel, p.clampBits, false);
+    }
+  }
+  return out;
+}

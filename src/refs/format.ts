@@ -1,0 +1,71 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fail } from '../diag/index.ts';
+
+/**
+ * HG-PIPE's reference format: one line of comma-separated decimal integers with a trailing comma and no newline
+ * (the files are meant to be #included in C array initialisers). Flat, row-major.
+ */
+
+/** Parse one refs file; `shape` is what the caller expects (its product is the element count). */
+export function parseRefsText(text: string, file: string, shape: readonly number[]): Float64Array {
+  const expected = shape.reduce((a, b) => a * b, 1);
+  const body = text.replace(/\s+$/, '');
+  const parts = body.endsWith(',') ? body.slice(0, -1).split(',') : body.split(',');
+  if (body.length === 0) fail('BAD_REF_FILE', `file is empty; expected ${describeShape(shape)}`, file);
+  if (parts.length !== expected)
+    fail('BAD_REF_FILE', `has ${parts.length} elements; expected ${describeShape(shape)} = ${expected}`, file);
+  const out = new Float64Array(expected);
+  for (let i = 0; i < expected; i++) {
+    const s = parts[i];
+    const v = Number(s);
+    if (s.trim() === '' || !Number.isSafeInteger(v))
+      fail('BAD_REF_FILE', `element ${i} is '${s.slice(0, 20)}', not an integer (expected ${describeShape(shape)})`, file);
+    out[i] = v;
+  }
+  return out;
+}
+
+function describeShape(shape: readonly number[]): string {
+  return `[${shape.join('][')}] integers`;
+}
+
+/** Read `<dir>/<name>.txt` as numbers. */
+export function readRefs(dir: string, name: string, shape: readonly number[]): Float64Array {
+  const file = join(dir, `${name}.txt`);
+  if (!existsSync(file)) fail('MISSING_REF_FILE', `missing; expected ${describeShape(shape)}`, file);
+  let text: string;
+  try {
+    text = readFileSync(file, 'latin1');
+  } catch (e) {
+    fail('IO_ERROR', `cannot read: ${(e as Error).message}`, file);
+  }
+  return parseRefsText(text, file, shape);
+}
+
+/** Read a refs file whose values fit int32 (activations, 3/8-bit weights, tables). */
+export function readRefsInt32(dir: string, name: string, shape: readonly number[]): Int32Array {
+  const v = readRefs(dir, name, shape);
+  const out = new Int32Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    if (v[i] > 2147483647 || v[i] < -2147483648)
+      fail('BAD_REF_FILE', `element ${i} = ${v[i]} exceeds 32 bits`, join(dir, `${name}.txt`));
+    out[i] = v[i];
+  }
+  return out;
+}
+
+/** Format a tensor in the refs' own text format (byte-identical to HG-PIPE's files). */
+export function formatRefs(values: ArrayLike<number>): string {
+  let s = '';
+  const chunk: string[] = [];
+  for (let i = 0; i < values.length; i++) {
+    chunk.push(String(values[i]));
+    if (chunk.length === 65536) {
+      s += chunk.join(',') + ',';
+      chunk.length = 0;
+    }
+  }
+  if (chunk.length) s += chunk.join(',') + ',';
+  return s;
+}

@@ -1,0 +1,3 @@
+export * from './format.ts';
+export * from './weights.ts';
+export * from './hardware-types.ts';
