@@ -28,6 +28,8 @@ export function runPatchEmbed(cfg: ViTConfig, w: PatchEmbedWeights, x: Int32Arra
   const T = cfg.tokens;
   const C = cfg.width;
   trace?.('patch_embed_input', x);
+  // The refs also keep the 195 real patch rows on their own (row 0 is a placeholder for the CLS token).
+  trace?.('network_input', x.subarray(shapeOf(cfg).patchElements));
   trace?.('patch_embed_matmul_input', x);
   const acc = matmulPacked(x, T, w.matmul);
   for (let i = 0; i < acc.length; i++) acc[i] += w.bias2d[i];

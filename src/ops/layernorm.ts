@@ -1,4 +1,4 @@
-import { clamp, quantizeClamp } from '../num/index.ts';
+import { clamp, typeMax, typeMin } from '../num/index.ts';
 import type { Arith } from './arith.ts';
 
 /**
@@ -36,6 +36,9 @@ export function layerNormQuant(
   const divMean = 2 ** p.c1s;
   const divVar = 2 ** p.s1;
   const divOut = 2 ** p.s2;
+  const outType = { signed: true, bits: p.clampBits };
+  const outMin = typeMin(outType);
+  const outMax = typeMax(outType);
   const hw = arith.mode === 'hardware';
   for (let t = 0; t < tokens; t++) {
     const row = t * channels;
@@ -64,7 +67,7 @@ export function layerNormQuant(
       if (hw) val = arith.fit(val, '__ln_affine_t', operator, row + c);
       let rel = Math.floor(val / divOut);
       if (hw) rel = arith.fit(rel, '__ln_shift_t', operator, row + c);
-      out[row + c] = quantizeClamp(rel, p.clampBits, true);
+      out[row + c] = rel < outMin ? outMin : rel > outMax ? outMax : rel;
     }
   }
   return out;

@@ -97,14 +97,31 @@ export function matmulPacked(x: Int32Array, rows: number, weights: PackedWeights
   const y = new Int32Array(rows * co);
   const base = 2 ** laneBits;
   const half = base / 2;
+  // Non-zero activations of the current row (value and weight-row offset), processed four at a time so that each
+  // accumulator is loaded and stored once per four multiply-adds.
+  const nzValue = new Float64Array(ci);
+  const nzOffset = new Int32Array(ci);
   for (let t = 0; t < rows; t++) {
     acc.fill(0);
     const xRow = t * ci;
+    let nz = 0;
     for (let i = 0; i < ci; i++) {
       const xv = x[xRow + i];
-      if (xv === 0) continue;
-      const wRow = i * groups;
-      for (let g = 0; g < groups; g++) acc[g] += xv * wp[wRow + g];
+      if (xv !== 0) {
+        nzValue[nz] = xv;
+        nzOffset[nz++] = i * groups;
+      }
+    }
+    let k = 0;
+    for (; k + 4 <= nz; k += 4) {
+      const x0 = nzValue[k], x1 = nzValue[k + 1], x2 = nzValue[k + 2], x3 = nzValue[k + 3];
+      const o0 = nzOffset[k], o1 = nzOffset[k + 1], o2 = nzOffset[k + 2], o3 = nzOffset[k + 3];
+      for (let g = 0; g < groups; g++) acc[g] += x0 * wp[o0 + g] + x1 * wp[o1 + g] + x2 * wp[o2 + g] + x3 * wp[o3 + g];
+    }
+    for (; k < nz; k++) {
+      const xv = nzValue[k];
+      const o = nzOffset[k];
+      for (let g = 0; g < groups; g++) acc[g] += xv * wp[o + g];
     }
     const yRow = t * co;
     for (let g = 0; g < groups; g++) {

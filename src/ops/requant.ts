@@ -1,4 +1,3 @@
-import { clamp } from '../num/index.ts';
 import type { Arith } from './arith.ts';
 
 /**
@@ -27,7 +26,7 @@ export function tableRequant(
   for (let i = 0; i < x.length; i++) {
     let cursor = s === 0 ? x[i] + b : Math.floor((x[i] + b) / scale);
     if (hardware) cursor = arith.fit(cursor, cursorField, operator, i);
-    out[i] = table[clamp(cursor, 0, bound)];
+    out[i] = table[cursor < 0 ? 0 : cursor > bound ? bound : cursor];
   }
   return out;
 }

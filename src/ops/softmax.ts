@@ -1,4 +1,4 @@
-import { clamp, quantizeClamp } from '../num/index.ts';
+import { clamp, typeMax } from '../num/index.ts';
 import type { Arith } from './arith.ts';
 
 /**
@@ -35,6 +35,7 @@ export function softmaxQuant(r: Int32Array, rows: number, len: number, p: Softma
   const d1 = 2 ** p.s1;
   const d2One = 2 ** p.s2One;
   const d2Two = 2 ** p.s2Two;
+  const outMax = typeMax({ signed: false, bits: p.clampBits });
   for (let row = 0; row < rows; row++) {
     const base = row * len;
     let max = r[base];
@@ -70,7 +71,7 @@ export function softmaxQuant(r: Int32Array, rows: number, len: number, p: Softma
       if (hw) val = arith.fit(val, '__softmax_affine_t', op, base + s);
       let rel = Math.floor((val + b3) / d3);
       if (hw) rel = arith.fit(rel, '__softmax_cursor3_t', op, base + s);
-      out[base + s] = quantizeClamp(rel, p.clampBits, false);
+      out[base + s] = rel < 0 ? 0 : rel > outMax ? outMax : rel;
     }
   }
   return out;
