@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as infer } from './infer.ts';
 
 /** Every command module exports `register(program)`; add new commands to this list. */
-export const COMMANDS: Array<(program: Command) => void> = [];
+export const COMMANDS: Array<(program: Command) => void> = [infer];

@@ -1,3 +1,5 @@
 export * from './blocks.ts';
 export * from './layout.ts';
 export * from './network.ts';
+export * from './session.ts';
+export * from './pool.ts';

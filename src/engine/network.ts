@@ -1,5 +1,5 @@
 import { fail } from '../diag/index.ts';
-import { hardwareArith, idealArith, type Arith, type ArithMode, type WrapEvent } from '../ops/index.ts';
+import { hardwareArith, idealArith, WrapLog, type Arith, type ArithMode, type WrapEvent } from '../ops/index.ts';
 import { blockTypes, type HardwareTypes, type ModelWeights } from '../refs/index.ts';
 import { runAttention, runHead, runMlp, runPatchEmbed, type TraceSink } from './blocks.ts';
 import { shapeOf } from '../model/index.ts';
@@ -15,8 +15,10 @@ export interface InferOptions {
 
 export interface InferResult {
   logits: Int32Array;
-  /** Hardware mode only: every typed assignment that overflowed, in execution order. */
+  /** Hardware mode only: the typed assignments that overflowed, in execution order (the first maxWrapEvents). */
   wraps: WrapEvent[];
+  /** Hardware mode only: how many wrap events there were in all. */
+  wrapCount: number;
 }
 
 /** Hardware block names, in execution order, as the RTL and hardware-types.json name them. */
@@ -34,11 +36,11 @@ export function infer(weights: ModelWeights, patches: Int32Array, opts: InferOpt
   const expected = cfg.tokens * shapeOf(cfg).patchElements;
   if (patches.length !== expected)
     fail('BAD_ARGUMENT', `input has ${patches.length} elements; expected [${cfg.tokens}][${shapeOf(cfg).patchElements}]`, 'patches');
-  const wraps: WrapEvent[] = [];
+  const log = new WrapLog(opts.maxWrapEvents);
   let arithFor: (block: string) => Arith;
   if (mode === 'hardware') {
     const types = opts.types ?? fail('BAD_ARGUMENT', 'hardware mode needs the block widths (hardware-types.json)', '--types');
-    arithFor = (block) => hardwareArith(block, blockTypes(types, block), wraps, opts.maxWrapEvents);
+    arithFor = (block) => hardwareArith(block, blockTypes(types, block), log);
   } else {
     arithFor = idealArith;
   }
@@ -50,7 +52,7 @@ export function infer(weights: ModelWeights, patches: Int32Array, opts: InferOpt
   }
   const logits = runHead(cfg, weights.head, x, arithFor('HEAD'), trace);
   trace?.('network_output', logits);
-  return { logits, wraps };
+  return { logits, wraps: log.events, wrapCount: log.total };
 }
 
 export interface TopK {

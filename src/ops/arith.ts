@@ -46,8 +46,19 @@ export function idealArith(block: string): Arith {
   return { ...IDEAL, block };
 }
 
-/** Hardware arithmetic for one block; wrap events are appended to `events` (capped at `maxEvents`). */
-export function hardwareArith(block: string, types: BlockTypes, events: WrapEvent[], maxEvents = 100_000): Arith {
+/** Wrap events of a run: the first `limit` are kept in full, `total` counts them all. */
+export class WrapLog {
+  readonly events: WrapEvent[] = [];
+  total = 0;
+  constructor(readonly limit = 100_000) {}
+  add(e: WrapEvent): void {
+    this.total++;
+    if (this.events.length < this.limit) this.events.push(e);
+  }
+}
+
+/** Hardware arithmetic for one block; wrap events go to `log`. */
+export function hardwareArith(block: string, types: BlockTypes, log: WrapLog): Arith {
   const typeOf = (field: string): IntType => {
     const t = types[field];
     if (!t) throw new Error(`block ${block} declares no type ${field}`);
@@ -57,7 +68,7 @@ export function hardwareArith(block: string, types: BlockTypes, events: WrapEven
     const t = typeOf(field);
     if (fitsType(value, t)) return value;
     const wrapped = wrapToType(value, t);
-    if (events.length < maxEvents) events.push({ block, operator, field, element, value, wrapped, type: typeName(t) });
+    log.add({ block, operator, field, element, value, wrapped, type: typeName(t) });
     return wrapped;
   };
   return {

@@ -32,7 +32,11 @@ function describeShape(shape: readonly number[]): string {
 
 /** Read `<dir>/<name>.txt` as numbers. */
 export function readRefs(dir: string, name: string, shape: readonly number[]): Float64Array {
-  const file = join(dir, `${name}.txt`);
+  return readRefsFile(join(dir, `${name}.txt`), shape);
+}
+
+/** Read one refs-format file as numbers. */
+export function readRefsFile(file: string, shape: readonly number[]): Float64Array {
   if (!existsSync(file)) fail('MISSING_REF_FILE', `missing; expected ${describeShape(shape)}`, file);
   let text: string;
   try {
@@ -45,11 +49,19 @@ export function readRefs(dir: string, name: string, shape: readonly number[]): F
 
 /** Read a refs file whose values fit int32 (activations, 3/8-bit weights, tables). */
 export function readRefsInt32(dir: string, name: string, shape: readonly number[]): Int32Array {
-  const v = readRefs(dir, name, shape);
+  return toInt32(readRefs(dir, name, shape), join(dir, `${name}.txt`));
+}
+
+/** Read one refs-format file whose values fit int32. */
+export function readRefsFileInt32(file: string, shape: readonly number[]): Int32Array {
+  return toInt32(readRefsFile(file, shape), file);
+}
+
+function toInt32(v: Float64Array, file: string): Int32Array {
   const out = new Int32Array(v.length);
   for (let i = 0; i < v.length; i++) {
     if (v[i] > 2147483647 || v[i] < -2147483648)
-      fail('BAD_REF_FILE', `element ${i} = ${v[i]} exceeds 32 bits`, join(dir, `${name}.txt`));
+      fail('BAD_REF_FILE', `element ${i} = ${v[i]} exceeds 32 bits`, file);
     out[i] = v[i];
   }
   return out;

@@ -11,7 +11,7 @@ import {
   residualMerge,
   softmaxQuant,
   tableRequant,
-  type WrapEvent,
+  WrapLog,
 } from '../../src/ops/index.ts';
 
 /** Deterministic pseudo-random integers in [lo, hi] (xorshift32). */
@@ -63,12 +63,13 @@ describe('table requantizer', () => {
     assert.deepEqual(Array.from(y), expect);
   });
   test('hardware mode wraps the cursor before the clamp and records it', () => {
-    const events: WrapEvent[] = [];
-    const arith = hardwareArith('ATTN2', { __kq_cursor_t: { signed: true, bits: 8 } }, events);
+    const log = new WrapLog();
+    const arith = hardwareArith('ATTN2', { __kq_cursor_t: { signed: true, bits: 8 } }, log);
     const y = tableRequant(Int32Array.from([103, 10]), { b: 32, s: 0, bound: 63, table }, arith, '__kq_cursor_t', 'k_quant');
     assert.equal(y[0], table[0]); // 135 wraps to −121, clamps to 0
     assert.equal(y[1], table[42]);
-    assert.deepEqual(events, [{ block: 'ATTN2', operator: 'k_quant', field: '__kq_cursor_t', element: 0, value: 135, wrapped: -121, type: 's8' }]);
+    assert.equal(log.total, 1);
+    assert.deepEqual(log.events, [{ block: 'ATTN2', operator: 'k_quant', field: '__kq_cursor_t', element: 0, value: 135, wrapped: -121, type: 's8' }]);
   });
 });
 

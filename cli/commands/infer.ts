@@ -1,0 +1,102 @@
+import { Command, Option } from 'commander';
+import { basename, extname, join } from 'node:path';
+import { runBatch, topK, type InputSpec, type RunResult } from '../../src/engine/index.ts';
+import { fail } from '../../src/diag/index.ts';
+import { labelOfClass, listImages } from '../../src/image/index.ts';
+import type { ArithMode, WrapEvent } from '../../src/ops/index.ts';
+import { formatRefs } from '../../src/refs/index.ts';
+import { writeFilesAtomically } from '../files.ts';
+import { printJson, positiveInt } from '../print.ts';
+import { startProgress } from '../progress.ts';
+
+interface InferOptions {
+  weights: string;
+  image?: string[];
+  patches?: string;
+  mode: ArithMode;
+  types?: string;
+  dump?: string;
+  dumpAll?: boolean;
+  json?: boolean;
+  threads?: number;
+  maxWraps: number;
+}
+
+/** The tensors `--dump` writes: every block's output and the logits, in the refs' own format. */
+const BLOCK_OUTPUT = /^(patch_embed_output|attn_\d+_output|mlp_\d+_output|network_output)$/;
+
+export function register(program: Command): void {
+  program
+    .command('infer')
+    .description('run the bit-exact integer ViT on photos or on a patch matrix and print the top-5 classes')
+    .requiredOption('--weights <dir>', "HG-PIPE refs directory (weights, tables, scalars)")
+    .option('--image <paths...>', 'JPEG/PNG files or folders of them')
+    .option('--patches <file>', 'a patch matrix in refs format (e.g. patch_embed_input.txt)')
+    .addOption(new Option('--mode <mode>', 'integer arithmetic').choices(['ideal', 'hardware']).default('ideal'))
+    .option('--types <file>', 'hardware widths (default: hardware-types.json beside the weights)')
+    .option('--dump <dir>', 'write every block output and network_output in refs format')
+    .option('--dump-all', 'with --dump: write every intermediate tensor the refs define')
+    .option('--threads <n>', 'worker threads for many images (default: all cores)', positiveInt('--threads'))
+    .option('--max-wraps <n>', 'wrap events to list per image in hardware mode', positiveInt('--max-wraps'), 1000)
+    .option('--json', 'print one JSON document')
+    .action(async (opts: InferOptions) => {
+      const inputs = resolveInputs(opts);
+      const progress = startProgress('infer', inputs.length, !opts.json);
+      let results: RunResult[];
+      try {
+        results = await runBatch(
+          inputs,
+          {
+            weightsDir: opts.weights,
+            typesFile: opts.types,
+            modes: [opts.mode],
+            maxWrapEvents: opts.maxWraps,
+            keepTrace: opts.dump !== undefined,
+          },
+          { threads: opts.threads, onProgress: (done, _t, last) => progress.update(done, basename(last.file)) },
+        );
+      } finally {
+        progress.stop();
+      }
+      if (opts.dump) dump(opts.dump, results, opts.dumpAll === true);
+      const doc = {
+        results: results.map((r) => ({
+          file: r.file,
+          top5: topK(r.logits[opts.mode]!, 5).map((t) => ({ class: t.class, label: labelOfClass(t.class), logit: t.logit })),
+          ...(opts.mode === 'hardware' ? { wrapCount: r.wrapCount, wraps: r.wraps } : {}),
+        })),
+      };
+      if (opts.json) printJson(doc);
+      else for (const r of doc.results) printResult(r.file, r.top5, r.wrapCount, r.wraps);
+    });
+}
+
+function resolveInputs(opts: InferOptions): InputSpec[] {
+  if (opts.image && opts.patches) fail('BAD_ARGUMENT', 'give either --image or --patches, not both');
+  if (opts.patches) return [{ kind: 'patches', file: opts.patches }];
+  if (opts.image) return listImages(opts.image).map((file) => ({ kind: 'image', file }));
+  fail('BAD_ARGUMENT', 'nothing to run: give --image <files or folder> or --patches <file>');
+}
+
+function dump(dir: string, results: RunResult[], all: boolean): void {
+  const files: { path: string; content: string }[] = [];
+  for (const r of results) {
+    const sub = results.length === 1 ? dir : join(dir, basename(r.file, extname(r.file)));
+    for (const [name, data] of Object.entries(r.trace ?? {}))
+      if (all || BLOCK_OUTPUT.test(name)) files.push({ path: join(sub, `${name}.txt`), content: formatRefs(data) });
+  }
+  writeFilesAtomically(files);
+}
+
+function printResult(file: string, top5: { class: number; label: string; logit: number }[], wrapCount?: number, wraps?: WrapEvent[]): void {
+  const lines = [file];
+  top5.forEach((t, i) => lines.push(`  ${i + 1}. ${String(t.class).padStart(3)} ${t.label.padEnd(32)} logit ${t.logit}`));
+  if (wrapCount !== undefined) {
+    lines.push(`  hardware wraps: ${wrapCount}`);
+    for (const w of (wraps ?? []).slice(0, 5))
+      lines.push(`    ${w.block} ${w.operator} ${w.field}[${w.element}]: ${w.value} → ${w.wrapped} (${w.type})`);
+    if (wrapCount > 5) lines.push(`    … ${wrapCount - 5} more (--json lists them)`);
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
