@@ -1,0 +1,140 @@
+import { BlockBuilder, accBits, st } from './block-builder.ts';
+import { addStaticMatmul } from './build-matmul.ts';
+import type { BlockGeometry } from './build-mlp.ts';
+import type { AttnConfig } from './config.ts';
+import type { Block } from './types.ts';
+
+/**
+ * Attention block (DATAFLOW §4): residual fork, LayerNorm, q/k/v matmuls, per-head split, K/V reshapers, QKᵀ and
+ * R·V with dynamic-weight caches in two-member regions, softmax, head merge, o matmul, residual merge.
+ */
+export function buildAttnBlock(name: string, index: number, g: BlockGeometry, c: AttnConfig): Block {
+  const b = new BlockBuilder(name, 'attn');
+  const o = `blocks.${index}.attn`;
+  const tt = g.tokens / c.tp;
+  const hd = g.width / g.heads;
+  const lanes = c.tp * c.lnCp;
+  const beats = (tt * g.width) / c.lnCp;
+  const f = c.fifo;
+  const A = g.actBits;
+  const input = b.stream('in', lanes, c.inBits, 2, 'shift-register');
+  const main = b.stream('main_sm', lanes, c.inBits, f.main);
+  const resiI = b.stream('resi_i_sm', lanes, c.inBits, f.resiI, 'memory');
+  const resi = b.stream('resi_sm', 2 * lanes, c.inBits, f.resi, 'memory');
+  const resiO = b.stream('resi_o_sm', lanes, c.inBits, f.resiO, 'memory');
+  const lnq = b.stream('lnq_sm', lanes, A, f.lnq);
+  const output = b.stream('out', lanes, c.outBits, 2, 'shift-register');
+
+  b.add({ kind: 'stream-copy', name: 'stream_copy2', origin: `${o}.residual`, inputs: [input], outputs: [main, resiI], beats, lanes, bits: c.inBits, stages: st(2, 0, 1) });
+  b.add({ kind: 'adapter', name: 'resi_i_adapter', origin: `${o}.residual`, inputs: [resiI], outputs: [resi], tt, tp: c.tp, channels: g.width, cip: c.lnCp, cop: 2 * c.lnCp, bits: c.inBits, stages: st(3, 1, 2) });
+  b.add({ kind: 'adapter', name: 'resi_o_adapter', origin: `${o}.residual`, inputs: [resi], outputs: [resiO], tt, tp: c.tp, channels: g.width, cip: 2 * c.lnCp, cop: c.lnCp, bits: c.inBits, stages: st(4, 2, 3) });
+  b.add({ kind: 'layernorm', name: 'layernorm', origin: `${o}.norm`, inputs: [main], outputs: [lnq], tt, tp: c.tp, channels: g.width, cp: c.lnCp, inBits: c.inBits, outBits: A, stages: st(c.lnDepth, 2, c.lnDepth - 1) });
+  const cps = ['q', 'k', 'v'].map((x) => b.stream(`lnq_cp_${x}`, lanes, A, f.lnq));
+  b.add({ kind: 'stream-copy', name: 'stream_copy3', origin: `${o}.qkv`, inputs: [lnq], outputs: cps, beats, lanes, bits: A, stages: st(2, 1, 1) });
+  b.start('stream_copy2', ['resi_i_adapter', 'layernorm']);
+  b.start('resi_i_adapter', 'resi_o_adapter');
+  b.start('resi_o_adapter', 'stream_merge', 12);
+  b.start('layernorm', 'stream_copy3');
+
+  // q, k, v: matmul → quant → head split. Per-head output FIFOs: Q waits for all of K (deep), K/V feed reshapers.
+  const headStreams: Record<string, string[]> = {};
+  const depthOf = { q: f.qqHead, k: f.kqHead, v: f.vqHead };
+  const implOf = { q: 'memory', k: 'shift-register', v: 'shift-register' } as const;
+  ['q', 'k', 'v'].forEach((x, k) => {
+    const xo = `${o}.qkv.${x}`;
+    const raw = `${x}_sm`;
+    const mm = addStaticMatmul(b, {
+      prefix: x, origin: xo, shape: { tt, tp: c.tp, ci: g.width, co: g.width, ...c.qkv }, inCp: c.lnCp, outCp: c.lnCp,
+      inBits: A, weightBits: g.weightBits, style: 'stall-all', adptDepth: f.adpt, windowDepth: f.other, macDepth: f.other,
+      stages: { adapterI: st(3, 0, 2), window: st(4, 2, 3), mac: st(6, 3, 5), adapterO: st(4, 2, 3) },
+    }, cps[k], raw);
+    b.stream(raw, lanes, mm.accBits, f.qkv);
+    const xq = b.stream(`${x}q_sm`, lanes, A, f.qkv);
+    b.add({ kind: 'requant', fn: 'quant', name: `${x}.quant`, origin: `${xo}.quant`, inputs: [raw], outputs: [xq], beats, lanes, inBits: mm.accBits, outBits: A, tableEntries: 64, stages: st(4, 1, 3) });
+    const heads = Array.from({ length: g.heads }, (_, h) => b.stream(`${x}q_head${h}`, lanes, A, depthOf[x as 'q'], implOf[x as 'q']));
+    headStreams[x] = heads;
+    b.add({ kind: 'head-split', name: `${x}.split`, origin: `${xo}.split`, inputs: [xq], outputs: heads, tt, heads: g.heads, headDim: hd, cp: c.lnCp, lanes, bits: A, stages: st(3, 1, 2) });
+    b.start('stream_copy3', mm.adapterI);
+    b.start(mm.adapterI, [mm.window, `${x}.quant`]);
+    b.start(mm.window, mm.mac);
+    b.start(mm.mac, mm.adapterO);
+    b.start(`${x}.quant`, `${x}.split`);
+  });
+
+  const aHeads: string[] = [];
+  for (let h = 0; h < g.heads; h++) {
+    const ho = `${o}.head${h}`;
+    // K and V reshapers: serialise, then regroup into the weight tiles of QKᵀ (cop × cip) and R·V (transposed).
+    const kTiles = reshaper(b, `k${h}`, `${ho}.k_reshape`, headStreams.k[h], `kq_reshape_head${h}`, f.kqReshape, g.tokens, hd, c.tp, c.qk.cop, c.qk.cip, false, A);
+    const vTiles = reshaper(b, `v${h}`, `${ho}.v_reshape`, headStreams.v[h], `vq_transpose_head${h}`, f.vqTranspose, g.tokens, hd, c.tp, c.rv.cip, c.rv.cop, true, A);
+    b.start('k.split', `k${h}.unpack`);
+    b.start('v.split', `v${h}.unpack`);
+    // QKᵀ: scores of 2 queries × cop keys per beat; softmax over the keys.
+    const r = b.stream(`r_head${h}`, lanes, 10, f.rHead, 'memory');
+    const rq = b.stream(`rq_head${h}`, lanes, A, f.rqHead, 'memory');
+    const qk = dynamicMatmul(b, `qk${h}`, `${ho}.qk`, { tt, tp: c.tp, ci: hd, co: g.tokens, ...c.qk }, c.lnCp, c.softmaxCp, headStreams.q[h], kTiles, r, f, A, 'shift-register', st(4, 3, 3), false);
+    b.add({ kind: 'softmax', name: `softmax${h}`, origin: `${ho}.softmax`, inputs: [r], outputs: [rq], tt, tp: c.tp, keys: g.tokens, cp: c.softmaxCp, inBits: qk.accBits, outBits: A, stages: st(9, 2, 8) });
+    const a = b.stream(`a_head${h}`, lanes, 11, f.aHead, 'memory');
+    const rv = dynamicMatmul(b, `rv${h}`, `${ho}.rv`, { tt, tp: c.tp, ci: g.tokens, co: hd, ...c.rv }, c.softmaxCp, c.lnCp, rq, vTiles, a, f, A, 'memory', st(5, 4, 4), true);
+    aHeads.push(a);
+    b.start('q.split', qk.region, 3);
+    b.start(qk.region, `softmax${h}`);
+    b.start(`v${h}.unpack`, rv.region, 4);
+    if (h === 0) b.start(rv.region, 'head_merge');
+  }
+  const aSm = b.stream('a_sm', lanes, 11, f.other);
+  const aq = b.stream('aq_sm', lanes, A, f.other);
+  const oSm = 'o_sm';
+  b.add({ kind: 'head-merge', name: 'head_merge', origin: `${o}.heads`, inputs: aHeads, outputs: [aSm], tt, heads: g.heads, headDim: hd, cp: c.lnCp, lanes, bits: 11, stages: st(4, 2, 3) });
+  b.add({ kind: 'requant', fn: 'quant', name: 'a.quant', origin: `${o}.a.quant`, inputs: [aSm], outputs: [aq], beats, lanes, inBits: 11, outBits: A, tableEntries: 64, stages: st(4, 1, 3) });
+  const om = addStaticMatmul(b, {
+    prefix: 'o', origin: `${o}.proj`, shape: { tt, tp: c.tp, ci: g.width, co: g.width, ...c.o }, inCp: c.lnCp, outCp: c.lnCp,
+    inBits: A, weightBits: g.weightBits, style: 'stall-all', adptDepth: f.adpt, windowDepth: f.other, macDepth: f.other,
+    stages: { adapterI: st(3, 0, 2), window: st(4, 2, 3), mac: st(6, 2, 5), adapterO: st(4, 2, 3) },
+  }, aq, oSm);
+  b.stream(oSm, lanes, om.accBits, f.other);
+  b.add({ kind: 'residual-merge', name: 'stream_merge', origin: `${o}.residual`, inputs: [resiO, oSm], outputs: [output], beats, lanes, bits: c.outBits, stages: st(8, 1, 6) });
+  b.start('head_merge', 'a.quant');
+  b.start('a.quant', om.adapterI);
+  b.start(om.adapterI, om.window);
+  b.start(om.window, om.mac);
+  b.start(om.mac, om.adapterO);
+  return b.build(input, beats, output, beats);
+}
+
+function reshaper(b: BlockBuilder, p: string, origin: string, input: string, output: string, depth: number, tokens: number, hd: number, tip: number, top: number, cop: number, transposed: boolean, bits: number): string {
+  const mid = b.stream(`${p}.unpacked`, 1, bits, 2, 'shift-register');
+  b.stream(output, top * cop, bits, depth, 'memory');
+  b.add({ kind: 'reshape-unpack', name: `${p}.unpack`, origin, inputs: [input], outputs: [mid], tokens, headDim: hd, tp: tip, bits });
+  b.add({ kind: 'reshape-reorder', name: `${p}.reorder`, origin, inputs: [mid], outputs: [output], tokens, headDim: hd, tip, top, cop, transposed, bits, readLoop: st(4, 2, 2), writeLoop: st(8, 7, 7) });
+  b.start(`${p}.unpack`, `${p}.reorder`);
+  return output;
+}
+
+/** QKᵀ / R·V: adapter_i → cache_window → mac ← weight cache; adapter_o. adapter_i and the cache form a region. */
+function dynamicMatmul(
+  b: BlockBuilder, p: string, origin: string, shape: { tt: number; tp: number; ci: number; co: number; cip: number; cop: number },
+  inCp: number, outCp: number, input: string, tiles: string, output: string, f: AttnConfig['fifo'], bits: number,
+  adptImpl: 'shift-register' | 'memory', replay: { depth: number; read: number; write: number }, transposed = replay.depth === 5,
+) {
+  const { tt, tp, ci, co, cip, cop } = shape;
+  const acc = accBits(bits, bits, ci);
+  const adpt = b.stream(`${p}.adpt`, tp * cip, bits, f.adpt, adptImpl);
+  const win = b.stream(`${p}.window`, tp * cip, bits, f.other, 'shift-register');
+  const wt = b.stream(`${p}.weight`, cop * cip, bits, f.other, 'shift-register');
+  const macOut = b.stream(`${p}.mac_out`, tp * cop, acc, f.other, 'shift-register');
+  const n = (s: string) => `${p}.${s}`;
+  b.add({ kind: 'adapter', name: n('adapter_i'), origin, inputs: [input], outputs: [adpt], tt, tp, channels: ci, cip: inCp, cop: cip, bits, stages: st(2, 0, 1) });
+  b.add({ kind: 'window-cache', name: n('cache_window'), origin, inputs: [adpt], outputs: [win], shape, bits, stages: st(4, 2, 3) });
+  b.add({ kind: 'weight-cache', name: n('cache_weight'), origin, inputs: [tiles], outputs: [wt], shape, transposed, bits, fill: st(3, 1, 1), replay });
+  b.add({
+    kind: 'mac', name: n('mac'), origin, inputs: [win, wt], outputs: [macOut], shape, weights: 'dynamic', style: 'stall-all',
+    frpBuffer: 0, inBits: bits, weightBits: bits, accBits: acc, weightMemory: { words: 0, wordBits: 0 }, stages: st(4, 1, 3),
+  });
+  b.add({ kind: 'adapter', name: n('adapter_o'), origin, inputs: [macOut], outputs: [output], tt, tp, channels: co, cip: cop, cop: outCp, bits: acc, stages: st(4, 2, 3) });
+  const region = b.region(`${p}.region`, [n('adapter_i'), n('cache_weight')]);
+  b.start(n('adapter_i'), n('cache_window'));
+  b.start(n('cache_weight'), n('mac'), 3);
+  b.start(n('mac'), n('adapter_o'));
+  return { region, accBits: acc };
+}

@@ -1,0 +1,10 @@
+export * from './types.ts';
+export * from './config.ts';
+export * from './kinds/index.ts';
+export { buildDesign, buildBlock, blockNames, hgpipeDesignConfig, hgpipeDeitTiny, BUILTIN_DESIGNS, type DesignConfig } from './build-design.ts';
+export { buildAttnBlock } from './build-attn.ts';
+export { buildMlpBlock, type BlockGeometry } from './build-mlp.ts';
+export { buildPatchEmbedBlock, buildHeadBlock, type EndsGeometry } from './build-ends.ts';
+export { validateDesign, validateBlock } from './validate.ts';
+export { parseDesign, loadDesign, saveDesign, designToJson, DESIGN_FORMAT } from './design-io.ts';
+export { printBlock, printDesign, blockAnalyticInterval } from './print.ts';

@@ -1,0 +1,85 @@
+import { fail } from '../diag/index.ts';
+import { processChecks, processPorts } from './kinds/index.ts';
+import type { Block, Design } from './types.ts';
+
+/** Where a design problem is: names block, process (or stream) and field. */
+export function where(block: string, proc: string | undefined, field: string): string {
+  return `block ${block}${proc ? `, ${proc}` : ''}, field ${field}`;
+}
+
+/** Structural and geometric checks; throws BAD_DESIGN naming block, process and field. Returns the design. */
+export function validateDesign(d: Design): Design {
+  if (d.blocks.length === 0) fail('BAD_DESIGN', 'a design needs at least one block', `design ${d.name}, field blocks`);
+  if (!Number.isInteger(d.linkDepth) || d.linkDepth < 1)
+    fail('BAD_DESIGN', `link FIFO depth must be a positive integer, got ${d.linkDepth}`, `design ${d.name}, field linkDepth`);
+  const names = new Set<string>();
+  for (const b of d.blocks) {
+    if (names.has(b.name)) fail('BAD_DESIGN', `duplicate block name '${b.name}'`, where(b.name, undefined, 'name'));
+    names.add(b.name);
+    validateBlock(b);
+  }
+  for (let k = 0; k + 1 < d.blocks.length; k++) {
+    const a = d.blocks[k];
+    const b = d.blocks[k + 1];
+    const out = a.streams.find((s) => s.name === a.output.stream)!;
+    const inp = b.streams.find((s) => s.name === b.input.stream)!;
+    if (out.lanes !== inp.lanes)
+      fail('BAD_DESIGN', `input stream '${inp.name}' has ${inp.lanes} lanes but ${a.name} writes ${out.lanes}`, where(b.name, `stream ${inp.name}`, 'lanes'));
+  }
+  return d;
+}
+
+export function validateBlock(b: Block): void {
+  const streams = new Map(b.streams.map((s) => [s.name, s]));
+  if (streams.size !== b.streams.length) fail('BAD_DESIGN', 'duplicate stream name', where(b.name, undefined, 'streams'));
+  for (const s of b.streams) {
+    const w = (f: string) => where(b.name, `stream ${s.name}`, f);
+    if (!Number.isInteger(s.depth) || s.depth < 1) fail('BAD_DESIGN', `FIFO depth must be a positive integer, got ${s.depth}`, w('depth'));
+    if (!Number.isInteger(s.lanes) || s.lanes < 1) fail('BAD_DESIGN', `lanes must be a positive integer, got ${s.lanes}`, w('lanes'));
+    if (!Number.isInteger(s.bits) || s.bits < 1) fail('BAD_DESIGN', `bits must be a positive integer, got ${s.bits}`, w('bits'));
+  }
+  for (const port of ['input', 'output'] as const)
+    if (!streams.has(b[port].stream)) fail('BAD_DESIGN', `unknown stream '${b[port].stream}'`, where(b.name, undefined, `${port}.stream`));
+  const producer = new Map<string, string>();
+  const consumer = new Map<string, string>();
+  const procNames = new Set<string>();
+  for (const p of b.processes) {
+    const w = (f: string) => where(b.name, `process ${p.name} (${p.kind})`, f);
+    if (procNames.has(p.name)) fail('BAD_DESIGN', `duplicate process name '${p.name}'`, w('name'));
+    procNames.add(p.name);
+    const lanes = processPorts(p);
+    for (const dir of ['inputs', 'outputs'] as const) {
+      const list = p[dir];
+      if (list.length !== lanes[dir].length)
+        fail('BAD_DESIGN', `expected ${lanes[dir].length} ${dir}, got ${list.length}`, w(dir));
+      list.forEach((sn, k) => {
+        const s = streams.get(sn);
+        if (!s) fail('BAD_DESIGN', `unknown stream '${sn}'`, w(`${dir}[${k}]`));
+        if (s.lanes !== lanes[dir][k])
+          fail('BAD_DESIGN', `stream '${sn}' has ${s.lanes} lanes but this port carries ${lanes[dir][k]} per beat (mismatched stream width)`, w(`${dir}[${k}]`));
+        const map = dir === 'inputs' ? consumer : producer;
+        if (map.has(sn)) fail('BAD_DESIGN', `stream '${sn}' already has a ${dir === 'inputs' ? 'consumer' : 'producer'} (${map.get(sn)})`, w(`${dir}[${k}]`));
+        map.set(sn, p.name);
+      });
+    }
+    const problems = processChecks(p);
+    if (problems.length > 0) fail('BAD_DESIGN', problems[0][1], w(problems[0][0]));
+  }
+  for (const s of b.streams) {
+    const isIn = s.name === b.input.stream;
+    const isOut = s.name === b.output.stream;
+    if (!isIn && !producer.has(s.name)) fail('BAD_DESIGN', `stream '${s.name}' has no producer`, where(b.name, `stream ${s.name}`, 'producer'));
+    if (!isOut && !consumer.has(s.name)) fail('BAD_DESIGN', `stream '${s.name}' has no consumer`, where(b.name, `stream ${s.name}`, 'consumer'));
+  }
+  const regions = new Set(b.regions.map((r) => r.name));
+  for (const r of b.regions)
+    for (const m of r.members)
+      if (!procNames.has(m)) fail('BAD_DESIGN', `region member '${m}' is not a process`, where(b.name, `region ${r.name}`, 'members'));
+  b.startEdges.forEach((e, k) => {
+    for (const end of ['from', 'to'] as const)
+      if (!procNames.has(e[end]) && !regions.has(e[end]))
+        fail('BAD_DESIGN', `unknown process or region '${e[end]}'`, where(b.name, `startEdges[${k}]`, end));
+    if (!Number.isInteger(e.depth) || e.depth < 1)
+      fail('BAD_DESIGN', `start FIFO depth must be a positive integer, got ${e.depth}`, where(b.name, `startEdges[${k}]`, 'depth'));
+  });
+}
