@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
+import { register as audit } from './audit.ts';
 import { register as infer } from './infer.ts';
 
 /** Every command module exports `register(program)`; add new commands to this list. */
-export const COMMANDS: Array<(program: Command) => void> = [infer];
+export const COMMANDS: Array<(program: Command) => void> = [infer, audit];

@@ -3,3 +3,4 @@ export * from './layout.ts';
 export * from './network.ts';
 export * from './session.ts';
 export * from './pool.ts';
+export * from './audit.ts';

@@ -1,5 +1,5 @@
 import { fail } from '../diag/index.ts';
-import { hardwareArith, idealArith, WrapLog, type Arith, type ArithMode, type WrapEvent } from '../ops/index.ts';
+import { hardwareArith, idealArith, WrapLog, type Arith, type ArithMode, type WrapEvent, type WrapTally } from '../ops/index.ts';
 import { blockTypes, type HardwareTypes, type ModelWeights } from '../refs/index.ts';
 import { runAttention, runHead, runMlp, runPatchEmbed, type TraceSink } from './blocks.ts';
 import { shapeOf } from '../model/index.ts';
@@ -19,6 +19,8 @@ export interface InferResult {
   wraps: WrapEvent[];
   /** Hardware mode only: how many wrap events there were in all. */
   wrapCount: number;
+  /** Hardware mode only: per block/operator/field, every wrap counted with its value range. */
+  wrapTallies: WrapTally[];
 }
 
 /** Hardware block names, in execution order, as the RTL and hardware-types.json name them. */
@@ -52,7 +54,7 @@ export function infer(weights: ModelWeights, patches: Int32Array, opts: InferOpt
   }
   const logits = runHead(cfg, weights.head, x, arithFor('HEAD'), trace);
   trace?.('network_output', logits);
-  return { logits, wraps: log.events, wrapCount: log.total };
+  return { logits, wraps: log.events, wrapCount: log.total, wrapTallies: [...log.tallies.values()] };
 }
 
 export interface TopK {

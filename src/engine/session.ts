@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { imageToPatches } from '../image/index.ts';
 import { MODEL_ZOO, shapeOf, type ViTConfig } from '../model/index.ts';
-import type { ArithMode, WrapEvent } from '../ops/index.ts';
+import type { ArithMode, WrapEvent, WrapTally } from '../ops/index.ts';
 import { defaultTypesFile, loadHardwareTypes, loadWeights, readRefsFileInt32, type HardwareTypes, type ModelWeights } from '../refs/index.ts';
 import { fail } from '../diag/index.ts';
 import { infer } from './network.ts';
@@ -30,6 +30,7 @@ export interface RunResult {
   logits: Partial<Record<ArithMode, Int32Array>>;
   wraps: WrapEvent[];
   wrapCount: number;
+  wrapTallies: WrapTally[];
   /** Traced tensors of the first mode, by refs name, when keepTrace was asked. */
   trace?: Record<string, Int32Array>;
 }
@@ -65,7 +66,7 @@ export async function runOne(input: InputSpec, req: RunRequest): Promise<RunResu
   const weights = cachedWeights(req.weightsDir, model);
   const types = req.modes.includes('hardware') ? cachedTypes(req) : undefined;
   const patches = await loadInput(input, model);
-  const result: RunResult = { file: input.file, logits: {}, wraps: [], wrapCount: 0 };
+  const result: RunResult = { file: input.file, logits: {}, wraps: [], wrapCount: 0, wrapTallies: [] };
   for (const mode of req.modes) {
     const trace: Record<string, Int32Array> | undefined = req.keepTrace && !result.trace ? {} : undefined;
     const r = infer(weights, patches, {
@@ -78,6 +79,7 @@ export async function runOne(input: InputSpec, req: RunRequest): Promise<RunResu
     if (mode === 'hardware') {
       result.wraps = r.wraps;
       result.wrapCount = r.wrapCount;
+      result.wrapTallies = r.wrapTallies;
     }
     if (trace) result.trace = trace;
   }

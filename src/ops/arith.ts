@@ -46,14 +46,35 @@ export function idealArith(block: string): Arith {
   return { ...IDEAL, block };
 }
 
-/** Wrap events of a run: the first `limit` are kept in full, `total` counts them all. */
+/** All wrap events of one typed field of one operator in one block: how many and the full-precision range. */
+export interface WrapTally {
+  block: string;
+  operator: string;
+  field: string;
+  type: string;
+  count: number;
+  min: number;
+  max: number;
+}
+
+/** Wrap events of a run: the first `limit` are kept in full; `total` and the per-field tallies count them all. */
 export class WrapLog {
   readonly events: WrapEvent[] = [];
+  readonly tallies = new Map<string, WrapTally>();
   total = 0;
   constructor(readonly limit = 100_000) {}
   add(e: WrapEvent): void {
     this.total++;
     if (this.events.length < this.limit) this.events.push(e);
+    const key = `${e.block}/${e.operator}/${e.field}`;
+    const t = this.tallies.get(key);
+    if (t) {
+      t.count++;
+      if (e.value < t.min) t.min = e.value;
+      if (e.value > t.max) t.max = e.value;
+    } else {
+      this.tallies.set(key, { block: e.block, operator: e.operator, field: e.field, type: e.type, count: 1, min: e.value, max: e.value });
+    }
   }
 }
 

@@ -1,0 +1,64 @@
+import type { Command } from 'commander';
+import { basename } from 'node:path';
+import { runBatch, summariseAudit, type AuditSummary } from '../../src/engine/index.ts';
+import { listImages } from '../../src/image/index.ts';
+import { printJson, positiveInt } from '../print.ts';
+import { startProgress } from '../progress.ts';
+
+interface AuditOptions {
+  weights: string;
+  image: string[];
+  types?: string;
+  threads?: number;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('audit')
+    .description("run photos in ideal and hardware arithmetic and summarise where HG-PIPE's declared widths wrap")
+    .requiredOption('--weights <dir>', 'HG-PIPE refs directory')
+    .requiredOption('--image <paths...>', 'JPEG/PNG files or folders of them')
+    .option('--types <file>', 'hardware widths (default: hardware-types.json beside the weights)')
+    .option('--threads <n>', 'worker threads (default: all cores)', positiveInt('--threads'))
+    .option('--json', 'print one JSON document')
+    .action(async (opts: AuditOptions) => {
+      const files = listImages(opts.image);
+      const progress = startProgress('audit', files.length, !opts.json);
+      let wrapped = 0;
+      const results = await runBatch(
+        files.map((file) => ({ kind: 'image' as const, file })),
+        { weightsDir: opts.weights, typesFile: opts.types, modes: ['ideal', 'hardware'], maxWrapEvents: 0 },
+        {
+          threads: opts.threads,
+          onProgress: (done, _t, last) => {
+            if (last.wrapCount > 0) wrapped++;
+            progress.update(done, `${basename(last.file)} · ${wrapped} with wraps`);
+          },
+        },
+      ).finally(() => progress.stop());
+      const summary = summariseAudit(results);
+      if (opts.json) printJson(summary);
+      else printAudit(summary);
+    });
+}
+
+function printAudit(s: AuditSummary): void {
+  const pct = (n: number) => ((100 * n) / s.images).toFixed(1);
+  const out = [
+    `images: ${s.images}; with at least one wrap: ${s.imagesWithWraps} (${pct(s.imagesWithWraps)} %); wrap events: ${s.totalEvents}`,
+    `hardware top-1 differs from ideal top-1 on ${s.top1Disagreements.length} images (${pct(s.top1Disagreements.length)} %)`,
+    '',
+    `${'block'.padEnd(12)}${'operator'.padEnd(14)}${'field'.padEnd(26)}${'declared'.padEnd(9)}${'enough'.padEnd(8)}${'images'.padStart(7)}${'events'.padStart(9)}  range`,
+  ];
+  for (const f of s.fields)
+    out.push(
+      `${f.block.padEnd(12)}${f.operator.padEnd(14)}${f.field.padEnd(26)}${f.declared.padEnd(9)}${f.enough.padEnd(8)}${String(f.images).padStart(7)}${String(f.events).padStart(9)}  ${f.min}..${f.max}`,
+    );
+  if (s.top1Disagreements.length) {
+    out.push('', 'top-1 changed by wraps:');
+    for (const d of s.top1Disagreements.slice(0, 20)) out.push(`  ${basename(d.file)}: ideal ${d.ideal} → hardware ${d.hardware}`);
+    if (s.top1Disagreements.length > 20) out.push(`  … ${s.top1Disagreements.length - 20} more (--json lists all)`);
+  }
+  process.stdout.write(out.join('\n') + '\n');
+}
