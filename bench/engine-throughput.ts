@@ -1,0 +1,71 @@
+/**
+ * Engine throughput on this machine: images/s of the whole integer network in ideal and hardware arithmetic, over a
+ * worker pool on all cores (and on one thread for reference), plus where the time goes inside one image.
+ * Usage: npm run bench:engine -- [--images N] [--threads N]
+ */
+import { availableParallelism } from 'node:os';
+import { runAttention, runBatch, runHead, runMlp, runPatchEmbed } from '../src/engine/index.ts';
+import { listImages } from '../src/image/index.ts';
+import { MODEL_ZOO } from '../src/model/index.ts';
+import { idealArith, layerNormQuant, matmulPacked, softmaxQuant, tableRequant, type ArithMode } from '../src/ops/index.ts';
+import { loadWeights, readRefsInt32 } from '../src/refs/index.ts';
+import { argValue, IMAGENET_SAMPLE, peakMemoryMiB, REFS_DIR, requireShared } from './common.ts';
+
+requireShared('bench:engine');
+const images = Number(argValue('--images') ?? 24);
+const threads = Number(argValue('--threads') ?? availableParallelism());
+const files = listImages(IMAGENET_SAMPLE).slice(0, images);
+const cfg = MODEL_ZOO['hgpipe-deit-tiny'];
+
+async function imagesPerSecond(mode: ArithMode, nThreads: number, n: number): Promise<number> {
+  const inputs = files.slice(0, n).map((file) => ({ kind: 'image' as const, file }));
+  const req = { weightsDir: REFS_DIR, modes: [mode], maxWrapEvents: 0 };
+  await runBatch(inputs.slice(0, nThreads), req, { threads: nThreads }); // warm-up: workers load weights, JIT
+  const t0 = performance.now();
+  await runBatch(inputs, req, { threads: nThreads });
+  return n / ((performance.now() - t0) / 1000);
+}
+
+// Where the time goes: each operator of one image, run alone on the reference tensors (single thread).
+function breakdown(): Array<[string, number]> {
+  const w = loadWeights(REFS_DIR, cfg);
+  const T = cfg.tokens;
+  const C = cfg.width;
+  const arith = idealArith('bench');
+  const read = (name: string, shape: number[]) => readRefsInt32(REFS_DIR, name, shape);
+  const ln = read('attn_0_lnq_output', [T, C]);
+  const g = read('mlp_0_geluq_output', [T, 768]);
+  const scores = read('attn_0_softmaxq_input', [3, T, T]);
+  const probs = read('attn_0_softmaxq_output', [3, T, T]);
+  const x = read('attn_0_input', [T, C]);
+  const time = (reps: number, f: () => void) => {
+    f();
+    const t0 = performance.now();
+    for (let i = 0; i < reps; i++) f();
+    return (performance.now() - t0) / reps;
+  };
+  const perImage: Array<[string, number]> = [
+    ['patch embedding (8-bit MAC)', time(5, () => runPatchEmbed(cfg, w.patchEmbed, read('patch_embed_input', [T, 768]), arith))],
+    ['attention blocks ×12', 12 * time(5, () => runAttention(cfg, 0, w.attention[0], x, arith))],
+    ['  of which q/k/v/o matmuls', 12 * 4 * time(10, () => matmulPacked(ln, T, w.attention[0].q.weights, w.attention[0].q.bias))],
+    ['  of which softmax', 12 * time(10, () => softmaxQuant(scores, 3 * T, T, w.attention[0].softmax, arith))],
+    ['  of which LayerNorm', 12 * time(10, () => layerNormQuant(x, T, C, w.attention[0].ln, arith, '__attn_if_t'))],
+    ['MLP blocks ×12', 12 * time(5, () => runMlp(cfg, 0, w.mlp[0], read('mlp_0_input', [T, C]), arith))],
+    ['  of which fc1', 12 * time(10, () => matmulPacked(ln, T, w.mlp[0].fc1.weights, w.mlp[0].fc1.bias))],
+    ['  of which fc2', 12 * time(10, () => matmulPacked(g, T, w.mlp[0].fc2.weights, w.mlp[0].fc2.bias))],
+    ['  of which GELU requant', 12 * time(10, () => tableRequant(read('mlp_0_geluq_input', [T, 768]), w.mlp[0].gelu, arith, '__gelu_cursor_t', 'gelu'))],
+    ['head', time(20, () => runHead(cfg, w.head, read('head_input', [T, C]), arith))],
+  ];
+  void probs;
+  return perImage;
+}
+
+console.log(`engine throughput, ${files.length} ImageNet photos (JPEG → logits), ${threads} worker threads on ${availableParallelism()} cores`);
+for (const mode of ['ideal', 'hardware'] as const) {
+  const pool = await imagesPerSecond(mode, threads, files.length);
+  const single = await imagesPerSecond(mode, 1, Math.min(8, files.length));
+  console.log(`  ${mode.padEnd(8)} ${pool.toFixed(2)} images/s on ${threads} threads (${single.toFixed(2)} images/s on 1 thread, ×${(pool / single).toFixed(2)})`);
+}
+console.log('where the time goes (one image, one thread, ms; sub-rows are parts of the row above):');
+for (const [name, ms] of breakdown()) console.log(`  ${name.padEnd(32)} ${ms.toFixed(1).padStart(7)} ms`);
+console.log(`peak memory ${peakMemoryMiB().toFixed(0)} MiB`);
