@@ -1,0 +1,100 @@
+import { loadDesign, type Block, type Design, type ProcessKind } from '../ir/index.ts';
+import { MODEL } from './constants.ts';
+import type { Device } from './devices.ts';
+import { fifoCost, type MemoryStyle } from './primitives.ts';
+import { processCost, streamCost, type CostContext } from './process-cost.ts';
+import { add, res, rounded, scale, type Resources } from './resources.ts';
+
+export interface EstimateOptions {
+  /** Storage of dynamic K/V caches (HG-PIPE: LUTRAM). */
+  weightCacheStyle?: MemoryStyle;
+}
+
+export interface BlockEstimate {
+  name: string;
+  kind: Block['kind'];
+  /** Post-synthesis-equivalent resources (what Vivado's synthesis report would show for the block alone). */
+  resources: Resources;
+  /** What the HLS tool's own csynth estimate would print for the block (LUT/FF; BRAM as memories in 18-Kb units). */
+  hls: { lut: number; ff: number };
+  /** Resources by process kind plus `fifo` (data streams), `control` (start tokens, I/O register slices). */
+  byKind: Partial<Record<ProcessKind | 'fifo' | 'control', Resources>>;
+}
+
+export interface DesignEstimate {
+  blocks: BlockEstimate[];
+  /** FIFOs between blocks (outside the HLS blocks). */
+  links: Resources;
+  total: Resources;
+  hlsTotal: { lut: number; ff: number };
+}
+
+export function costContext(block: Block, device: Pick<Device, 'capacity'>, opts: EstimateOptions = {}): CostContext {
+  return {
+    blockKind: block.kind,
+    uramAvailable: device.capacity.uram > 0,
+    weightCacheStyle: opts.weightCacheStyle ?? 'lutram',
+  };
+}
+
+export function estimateBlock(block: Block, device: Pick<Device, 'capacity'>, opts: EstimateOptions = {}): BlockEstimate {
+  const ctx = costContext(block, device, opts);
+  const byKind: BlockEstimate['byKind'] = {};
+  for (const p of block.processes) byKind[p.kind] = add(byKind[p.kind] ?? res({}), processCost(p, ctx));
+  const fifo = add(...block.streams.map((s) => streamCost(s, ctx.uramAvailable)));
+  // start-token FIFOs (2 entries of 1 bit) and the two AXI-Stream register slices at the block's ports
+  const portBits = (name: string) => {
+    const s = block.streams.find((x) => x.name === name);
+    return s ? s.lanes * s.bits : 0;
+  };
+  const control = add(
+    res({ lut: 4 * block.startEdges.length, ff: 3 * block.startEdges.length }),
+    fifoCost(2, portBits(block.input.stream)),
+    fifoCost(2, portBits(block.output.stream)),
+  );
+  byKind.fifo = fifo;
+  byKind.control = control;
+  const resources = add(...Object.values(byKind));
+  const macLut = byKind.mac?.lut ?? 0;
+  return {
+    name: block.name,
+    kind: block.kind,
+    resources,
+    hls: {
+      lut: macLut * MODEL.hlsMacLutFactor + (resources.lut - macLut) * MODEL.hlsOtherLutFactor,
+      ff: resources.ff * MODEL.hlsFfFactor,
+    },
+    byKind,
+  };
+}
+
+export function estimateDesign(design: Design, device: Pick<Device, 'capacity'>, opts: EstimateOptions = {}): DesignEstimate {
+  const blocks = design.blocks.map((b) => estimateBlock(b, device, opts));
+  const uram = device.capacity.uram > 0;
+  let links = res({});
+  for (let i = 0; i + 1 < design.blocks.length; i++) {
+    const out = design.blocks[i].output.stream;
+    const s = design.blocks[i].streams.find((x) => x.name === out);
+    if (s) links = add(links, fifoCost(design.linkDepth, s.lanes * s.bits, uram));
+  }
+  const total = add(links, ...blocks.map((b) => b.resources));
+  const hlsTotal = blocks.reduce((a, b) => ({ lut: a.lut + b.hls.lut, ff: a.ff + b.hls.ff }), { lut: 0, ff: 0 });
+  return { blocks, links, total, hlsTotal };
+}
+
+/** Rounded copies for printing (BRAM to the 18-Kb half). */
+export function roundedEstimate(e: DesignEstimate): DesignEstimate {
+  return {
+    blocks: e.blocks.map((b) => ({ ...b, resources: rounded(b.resources), hls: { lut: Math.round(b.hls.lut), ff: Math.round(b.hls.ff) } })),
+    links: rounded(e.links),
+    total: rounded(e.total),
+    hlsTotal: { lut: Math.round(e.hlsTotal.lut), ff: Math.round(e.hlsTotal.ff) },
+  };
+}
+
+export { scale };
+
+/** `--design` for the estimator: a built-in design name or a design file (see src/ir). */
+export function loadDesignOrModel(nameOrFile: string): Design {
+  return loadDesign(nameOrFile);
+}

@@ -1,0 +1,176 @@
+import { processCycles } from '../ir/index.ts';
+import type { BlockKind, Process, ProcessKind, Stream } from '../ir/index.ts';
+import { MODEL } from './constants.ts';
+import {
+  adapterCost,
+  controlCost,
+  datapathCost,
+  fifoCost,
+  lookupTableCost,
+  macArrayCost,
+  memoryCost,
+  type MemoryStyle,
+} from './primitives.ts';
+import { add, res, type Resources } from './resources.ts';
+
+/** What a process's cost may depend on beyond its own parameters. */
+export interface CostContext {
+  blockKind: BlockKind;
+  uramAvailable: boolean;
+  /** Storage style of dynamic K/V caches; HG-PIPE keeps them in LUTRAM (SPEC §4.1). */
+  weightCacheStyle: MemoryStyle;
+}
+
+const clog2 = (n: number): number => (n <= 1 ? 0 : Math.ceil(Math.log2(n)));
+
+/**
+ * Which MAC arrays use DSPs. The IR carries no USE_DSP flag, so vitpipe follows HG-PIPE's choice: its 512-MAC 8-bit
+ * patch embedding is on DSPs (USE_DSP = true), its 3-bit matmuls and its 4-MAC 8-bit head are LUT-built (the head's
+ * 4 synthesized DSPs are its LayerNorm's). Rule: both operands at least 6 bits wide and at least 16 products.
+ */
+const DSP_MIN_OPERAND_BITS = 6;
+const DSP_MIN_PRODUCTS = 16;
+export function macUsesDsp(p: Extract<Process, { kind: 'mac' }>): boolean {
+  const products = p.shape.tp * p.shape.cop * p.shape.cip;
+  return Math.min(p.weightBits, p.inBits) >= DSP_MIN_OPERAND_BITS && products >= DSP_MIN_PRODUCTS;
+}
+
+type CostFn<K extends ProcessKind> = (p: Extract<Process, { kind: K }>, ctx: CostContext) => Resources;
+
+/** One cost function per IR process kind; the mapped type makes a missing kind a type error. */
+export const PROCESS_COST: { [K in ProcessKind]: CostFn<K> } = {
+  'stream-copy': (p) => (add(controlCost(processCycles(p)), res({ lut: 2 * p.outputs.length, ff: p.lanes * p.bits }))),
+
+  'cls-select': (p) => (add(controlCost(processCycles(p)), res({ lut: p.bits, ff: p.bits }))),
+
+  adapter: (p) => {
+    const wide = p.tp * Math.max(p.cip, p.cop) * p.bits;
+    const ways = Math.max(p.cip, p.cop) / Math.min(p.cip, p.cop);
+    return (add(controlCost(processCycles(p)), adapterCost(wide, p.cip > p.cop ? ways : 1, p.tp * p.cop * p.bits)));
+  },
+
+  'window-cache': (p, ctx) => {
+    const { tp, ci, cip } = p.shape;
+    const buffer = memoryCost({ depth: ci / cip, width: tp * cip * p.bits, uramAvailable: ctx.uramAvailable });
+    return (add(controlCost(processCycles(p)), buffer, datapathCost(tp * cip * p.bits * 0.25)));
+  },
+
+  mac: (p, ctx) => {
+    const { tp, tt, ci, co, cip, cop } = p.shape;
+    const useDsp = macUsesDsp(p);
+    const { mult, reduce } = macArrayCost({
+      products: tp * cop * cip,
+      lanes: tp * cop,
+      weightBits: p.weightBits,
+      actBits: p.inBits,
+      accBits: p.accBits,
+      useDsp,
+    });
+    const parts: Resources[] = [controlCost(processCycles(p)), reduce];
+    if (p.weights === 'static') {
+      parts.push(memoryCost({ depth: p.weightMemory.words, width: p.weightMemory.wordBits, rom: true, uramAvailable: ctx.uramAvailable }));
+      // The patch embedding adds a per-token 2-D bias (conv bias + position embedding, SPEC §1.6); others one per channel.
+      const biasDepth = ctx.blockKind === 'patch-embed' ? tt * (co / cop) : co / cop;
+      const biasWidth = (ctx.blockKind === 'patch-embed' ? tp : 1) * cop * p.accBits;
+      parts.push(memoryCost({ depth: biasDepth, width: biasWidth, rom: true, uramAvailable: ctx.uramAvailable }));
+    }
+    if (p.style === 'free-running') parts.push(memoryCost({ depth: p.frpBuffer, width: tp * cop * p.accBits, style: 'lutram' }));
+    // the accumulator output register that adapter_o reads
+    parts.push(res({ ff: tp * cop * p.accBits }));
+    void ci;
+    return add(mult, ...parts);
+  },
+
+  'weight-cache': (p, ctx) => {
+    const { ci, co, cip, cop } = p.shape;
+    const tiles = (ci / cip) * (co / cop);
+    const store = memoryCost({ depth: tiles, width: cop * cip * p.bits, style: ctx.weightCacheStyle });
+    return (add(controlCost(processCycles(p), 5), store, res({ ff: cop * cip * p.bits })));
+  },
+
+  layernorm: (p) => {
+    const lanes = p.tp * p.cp;
+    const cb = clog2(p.channels);
+    const sumBits = p.inBits + cb;
+    const varBits = 2 * p.inBits + cb - 4;
+    const affineBits = varBits + 12;
+    // per token: two accumulators with their cp-term adder trees, the variance cursor and the rsqrt table
+    const perToken = p.cp * (sumBits + varBits) + (varBits + 7);
+    // per lane: x − mean, the affine bias add, shift and clamp
+    const perLane = p.inBits + 1 + affineBits + 10;
+    const rowBuffer = memoryCost({ depth: p.channels / p.cp, width: lanes * p.inBits });
+    const params = memoryCost({ depth: p.channels / p.cp, width: p.cp * (12 + affineBits), rom: true });
+    const dsp = p.tp * 1 + lanes * 3; // mean = sum·(1/C); diff²; diff·rsqrt·γ (two products)
+    return (
+      add(
+        controlCost(processCycles(p)),
+        datapathCost(p.tp * perToken + lanes * perLane),
+        lookupTableCost(128, 12, p.tp),
+        rowBuffer,
+        params,
+        res({ dsp }),
+      )
+    );
+  },
+
+  softmax: (p) => {
+    const lanes = p.tp * p.cp;
+    const accBits = 16 + clog2(p.keys);
+    // per lane: running max, max − x, exp cursor, rounding shift and clamp of exp·recip
+    const perLane = p.inBits + (p.inBits + 1) + 8 + 23 + 3;
+    // per token: the exp-sum tree and accumulator, two reciprocal cursors and the segment select
+    const perToken = p.cp * accBits + 2 * (accBits + 7) + 8 + 23;
+    const rowBuffer = memoryCost({ depth: p.keys / p.cp, width: lanes * p.inBits });
+    return (
+      add(
+        controlCost(processCycles(p)),
+        datapathCost(p.tp * perToken + lanes * perLane),
+        lookupTableCost(32, 16, lanes),
+        lookupTableCost(64, 8, 2 * p.tp),
+        rowBuffer,
+        res({ dsp: lanes }), // exp · reciprocal
+      )
+    );
+  },
+
+  requant: (p) =>
+    (add(controlCost(processCycles(p)), datapathCost(p.lanes * (p.inBits + 8)), lookupTableCost(p.tableEntries, p.outBits, p.lanes))),
+
+  'head-split': (p) => (add(controlCost(processCycles(p)), res({ lut: p.heads * 2, ff: p.lanes * p.bits }))),
+
+  'head-merge': (p) =>
+    (add(controlCost(processCycles(p)), res({ lut: p.lanes * p.bits * Math.ceil((p.heads - 1) / 3), ff: p.lanes * p.bits }))),
+
+  'residual-merge': (p) =>
+    // skip · RM + rounding, >> RS, + main: one DSP per lane for the rescale, carry chains for the rest
+    (add(controlCost(processCycles(p)), datapathCost(p.lanes * (2 * p.bits + 8)), res({ dsp: p.lanes }))),
+
+  'reshape-unpack': (p) => (add(controlCost(processCycles(p)), res({ lut: p.bits * p.tp, ff: p.tp * p.bits }))),
+
+  'reshape-reorder': (p) => {
+    const group = lcmOf(p.tip, p.top);
+    const banks = p.top * p.cop;
+    const bank = memoryCost({ depth: Math.ceil((group * p.headDim) / banks), width: p.bits, style: 'lutram' });
+    return (add(controlCost(processCycles(p), 5), res({ lut: bank.lut * banks, ff: banks * p.bits * 2 + banks })));
+  },
+};
+
+function lcmOf(a: number, b: number): number {
+  const g = (x: number, y: number): number => (y === 0 ? x : g(y, x % y));
+  return (a / g(a, b)) * b;
+}
+
+export function processCost(p: Process, ctx: CostContext): Resources {
+  return (PROCESS_COST[p.kind] as (p: Process, ctx: CostContext) => Resources)(p, ctx);
+}
+
+/** A stream's FIFO, following the IR's implementation choice. */
+export function streamCost(s: Stream, uramAvailable: boolean): Resources {
+  const width = s.lanes * s.bits;
+  if (s.impl === 'shift-register') {
+    const c = fifoCost(Math.min(s.depth, 2), width);
+    if (s.depth <= 2) return c;
+    return res({ lut: MODEL.fifoControlLut + Math.ceil(s.depth / 32) * width, ff: MODEL.fifoControlFf });
+  }
+  return fifoCost(Math.max(s.depth, 3), width, uramAvailable);
+}
