@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as audit } from './audit.ts';
+import { register as estimate } from './estimate.ts';
 import { register as infer } from './infer.ts';
 
 /** Every command module exports `register(program)`; add new commands to this list. */
-export const COMMANDS: Array<(program: Command) => void> = [infer, audit];
+export const COMMANDS: Array<(program: Command) => void> = [infer, audit, estimate];
