@@ -1,0 +1,400 @@
+import { BUSY, IDLE, SLEEP, STALL_IN, STALL_OUT, type Scheduler, type SimProc } from './core.ts';
+import { BUBBLE, type CompiledLoop, EXIT, StallPipe } from './pipe.ts';
+import type { StartCtl } from './start.ts';
+
+type Wait = { fifo: number; on: 'empty' | 'full' | 'region' };
+
+/** A flattened stall-all loop: N iterations plus an exit slot per invocation, immediate restart (DATAFLOW §0.1–0.3). */
+export class LoopProc implements SimProc {
+  readonly post = false;
+  k = 0;
+  start!: StartCtl;
+  pipe: StallPipe;
+  private lastCand = BUBBLE;
+  private lastC = 0;
+  constructor(readonly sim: Scheduler, readonly id: number, readonly name: string, readonly block: number, loop: CompiledLoop) {
+    this.pipe = new StallPipe(sim, id, loop);
+  }
+
+  step(c: number): number {
+    const n = this.pipe.loop.n;
+    let cand = BUBBLE;
+    if (this.k > 0) cand = this.k === n ? EXIT : this.k;
+    else if (this.start.canStart(c)) {
+      // The start tokens go out in the first cycle of the invocation, even if the pipeline is frozen then.
+      this.start.onIssue(c);
+      cand = n === 0 ? EXIT : 0;
+    }
+    this.lastCand = cand;
+    this.lastC = c;
+    if (cand === BUBBLE && this.pipe.occupied === 0) {
+      this.start.waitStart(c);
+      return IDLE | SLEEP;
+    }
+    if (!this.pipe.tryAdvance(cand, c)) {
+      if (this.k === 0 && !this.start.once) this.start.waitStart(c);
+      return this.pipe.blockedCat | SLEEP;
+    }
+    if (cand === EXIT) {
+      this.start.onExit(c);
+      this.k = 0;
+    } else if (cand >= 0) this.k++;
+    return BUSY;
+  }
+  waits(): Wait[] {
+    if (this.lastCand === BUBBLE && this.pipe.occupied === 0) return this.start.waits(this.lastC);
+    return this.pipe.blockers(this.lastCand, this.lastC);
+  }
+}
+
+/**
+ * A free-running (frp) loop (DATAFLOW §0.4): stages always advance; an iteration issues only with a start token,
+ * an input reservation and room in the private output buffer, through which results reach the output FIFO.
+ */
+export class FrpProc implements SimProc {
+  readonly post = false;
+  k = 0;
+  start!: StartCtl;
+  private pipe: Int32Array;
+  private head = 0;
+  private occupied = 0;
+  private buf = 0;
+  private readStage: number;
+  private writeStage: number;
+  private cit: number;
+  private inF: number;
+  private outF: number;
+  private lastC = 0;
+  constructor(
+    readonly sim: Scheduler, readonly id: number, readonly name: string, readonly block: number,
+    readonly loop: CompiledLoop, readonly bufCap: number,
+  ) {
+    this.pipe = new Int32Array(loop.depth).fill(BUBBLE);
+    const r = loop.isWrite.indexOf(0);
+    const w = loop.isWrite.indexOf(1);
+    this.readStage = loop.stage[r];
+    this.writeStage = loop.stage[w];
+    this.cit = loop.mod[w];
+    this.inF = loop.fifo[r];
+    this.outF = loop.fifo[w];
+  }
+
+  private at(s: number): number {
+    const D = this.pipe.length;
+    return this.pipe[(this.head - s + 1 + D) % D];
+  }
+
+  step(c: number): number {
+    const F = this.sim.fifos;
+    const n = this.loop.n;
+    this.lastC = c;
+    // Candidate configuration's stages 1..D−1 are the current stages 0..D−2.
+    let pendingReads = 0;
+    let inFlight = 0;
+    for (let s = 1; s < this.pipe.length; s++) {
+      const i = this.at(s);
+      if (i < 0) continue;
+      inFlight++;
+      if (s <= this.readStage) pendingReads++;
+    }
+    let cand = BUBBLE;
+    let cat = BUSY;
+    const bufFree = this.bufCap - this.buf;
+    const starting = this.k === 0 && this.start.canStart(c);
+    if (starting) this.start.onIssue(c);
+    if (this.k > 0 || starting) {
+      if (this.k === n) cand = bufFree >= inFlight + 2 ? EXIT : BUBBLE;
+      else if (F.occupancy(this.inF, c) < pendingReads + 1) cat = STALL_IN;
+      else if (bufFree < inFlight + 2) cat = STALL_OUT;
+      else cand = this.k;
+    } else cat = IDLE;
+    // Drain the buffer (one beat per cycle), then advance all stages.
+    let wrote = false;
+    if (this.buf > 0 && F.canWrite(this.outF, c)) {
+      this.sim.write(this.outF, c);
+      this.buf--;
+      wrote = true;
+    }
+    const ri = this.readStage === 0 ? cand : this.at(this.readStage);
+    if (ri >= 0) {
+      if (!F.canRead(this.inF, c)) throw new Error(`${this.name}: frp read without reservation at cycle ${c}`);
+      this.sim.read(this.inF, c);
+    }
+    const wi = this.writeStage === 0 ? cand : this.at(this.writeStage);
+    if (wi >= 0 && wi % this.cit === this.cit - 1) {
+      if (!wrote && this.buf === 0 && F.canWrite(this.outF, c)) this.sim.write(this.outF, c);
+      else this.buf++;
+    }
+    const D = this.pipe.length;
+    const h = (this.head + 1) % D;
+    const old = this.pipe[h];
+    const entry = cand >= 0 ? cand : BUBBLE;
+    this.pipe[h] = entry;
+    this.head = h;
+    this.occupied += (entry >= 0 ? 1 : 0) - (old >= 0 ? 1 : 0);
+    if (cand === EXIT) {
+      this.start.onExit(c);
+      this.k = 0;
+    } else if (cand >= 0) this.k++;
+    if (cand !== BUBBLE || this.occupied > 0) return cat === IDLE ? BUSY : cat;
+    // Nothing in flight: sleep until whatever blocks the next issue changes.
+    if (this.buf > 0) {
+      if (!F.canWrite(this.outF, c + 1)) this.sim.waitWrite(this.id, this.outF, c + 1);
+      else return STALL_OUT;
+      return STALL_OUT | SLEEP;
+    }
+    if (cat === IDLE) {
+      if (this.start.canStart(c + 1)) return IDLE;
+      this.start.waitStart(c + 1);
+      return IDLE | SLEEP;
+    }
+    if (cat === STALL_IN) {
+      this.sim.waitAnyWrite(this.id, this.inF);
+      if (F.lastWr[this.inF] === c) return STALL_IN;
+      return STALL_IN | SLEEP;
+    }
+    return cat;
+  }
+  waits(): Wait[] {
+    const F = this.sim.fifos;
+    if (this.k === 0 && !this.start.canStart(this.lastC)) return this.start.waits(this.lastC);
+    if (this.buf > 0 && !F.canWrite(this.outF, this.lastC)) return [{ fifo: this.outF, on: 'full' }];
+    return [{ fifo: this.inF, on: 'empty' }];
+  }
+}
+
+/** The reshaper's II = 2 `unpack` loop, transcribed from its two-state RTL pipeline (DATAFLOW §0.8). */
+export class UnpackProc implements SimProc {
+  readonly post = false;
+  start!: StartCtl;
+  private s1 = false;
+  private started = false;
+  private k = 0;
+  private cur = -1;
+  private pending = false;
+  private lastC = 0;
+  private why: Wait[] = [];
+  constructor(
+    readonly sim: Scheduler, readonly id: number, readonly name: string, readonly block: number,
+    readonly n: number, readonly inF: number, readonly outF: number,
+  ) {}
+
+  step(c: number): number {
+    const F = this.sim.fifos;
+    this.lastC = c;
+    if (!this.started && !this.start.once && this.start.canStart(c)) this.start.onIssue(c);
+    if (!this.s1) {
+      let wrote = false;
+      if (this.pending) {
+        if (!F.canWrite(this.outF, c)) {
+          this.why = [{ fifo: this.outF, on: 'full' }];
+          this.sim.waitWrite(this.id, this.outF, c);
+          if (!this.started && !this.start.once) this.start.waitStart(c);
+          return STALL_OUT | SLEEP;
+        }
+        this.sim.write(this.outF, c);
+        this.pending = false;
+        wrote = true;
+      }
+      if (!this.started && this.start.canStart(c)) {
+        this.started = true;
+        this.start.onIssue(c);
+      }
+      if (this.started && this.k === this.n) {
+        this.start.onExit(c);
+        this.started = false;
+        this.k = 0;
+        return BUSY;
+      }
+      if (this.started) {
+        this.cur = this.k++;
+        this.s1 = true;
+        return BUSY;
+      }
+      if (wrote) {
+        this.cur = -1;
+        this.s1 = true;
+        return BUSY;
+      }
+      this.why = this.start.waits(c);
+      this.start.waitStart(c);
+      return IDLE | SLEEP;
+    }
+    if (this.cur >= 0) {
+      if (this.cur % 2 === 0) {
+        if (!F.canRead(this.inF, c)) {
+          this.why = [{ fifo: this.inF, on: 'empty' }];
+          this.sim.waitRead(this.id, this.inF, c);
+          return STALL_IN | SLEEP;
+        }
+        this.sim.read(this.inF, c);
+      }
+      this.pending = true;
+    }
+    this.s1 = false;
+    return BUSY;
+  }
+  waits(): Wait[] {
+    void this.lastC;
+    return this.why;
+  }
+}
+
+export type FsmStepC = { kind: 'state' } | { kind: 'loop'; loop: CompiledLoop };
+
+/**
+ * A process made of sequential sub-loops and one-cycle FSM states (DATAFLOW §0.9): a start state, `repeat` times
+ * the body, then a ready state or ready when the last sub-loop is done. A sub-loop is done when its exit slot
+ * reaches stage D − 2.
+ */
+export class FsmProc implements SimProc {
+  readonly post = false;
+  start!: StartCtl;
+  private pos = -1; // −1: start state; 0..body·repeat−1: body steps; body·repeat: ready state
+  private k = 0;
+  private exitStage = -1;
+  private pipe: StallPipe;
+  private lastC = 0;
+  private lastCand = BUBBLE;
+  constructor(
+    readonly sim: Scheduler, readonly id: number, readonly name: string, readonly block: number,
+    readonly body: FsmStepC[], readonly repeat: number, readonly readyState: boolean,
+  ) {
+    const first = body.find((s) => s.kind === 'loop') as { loop: CompiledLoop };
+    this.pipe = new StallPipe(sim, id, first.loop);
+  }
+
+  private enter(pos: number): void {
+    this.pos = pos;
+    const total = this.body.length * this.repeat;
+    if (pos >= 0 && pos < total) {
+      const st = this.body[pos % this.body.length];
+      if (st.kind === 'loop') {
+        this.pipe.reset(st.loop);
+        this.k = 0;
+        this.exitStage = -1;
+      }
+    }
+  }
+
+  step(c: number): number {
+    this.lastC = c;
+    const total = this.body.length * this.repeat;
+    if (this.pos === -1) {
+      if (!this.start.canStart(c)) {
+        this.start.waitStart(c);
+        return IDLE | SLEEP;
+      }
+      this.start.onIssue(c);
+      this.enter(0);
+      return BUSY;
+    }
+    if (this.pos === total) {
+      this.start.onExit(c);
+      this.enter(-1);
+      return BUSY;
+    }
+    const st = this.body[this.pos % this.body.length];
+    if (st.kind === 'state') {
+      this.enter(this.pos + 1);
+      return BUSY;
+    }
+    const n = st.loop.n;
+    const cand = this.k < n ? this.k : this.k === n ? EXIT : BUBBLE;
+    this.lastCand = cand;
+    if (!this.pipe.tryAdvance(cand, c)) return this.pipe.blockedCat | SLEEP;
+    if (cand === EXIT) this.exitStage = 0;
+    else if (this.exitStage >= 0) this.exitStage++;
+    if (this.k <= n) this.k++;
+    if (this.exitStage === Math.max(0, st.loop.depth - 2)) {
+      if (this.pos + 1 === total && !this.readyState) {
+        this.start.onExit(c);
+        this.enter(-1);
+      } else this.enter(this.pos + 1);
+    }
+    return BUSY;
+  }
+  waits(): Wait[] {
+    if (this.pos === -1) return this.start.waits(this.lastC);
+    return this.pipe.blockers(this.lastCand, this.lastC);
+  }
+}
+
+/** Testbench source: offers a beat every cycle; records each image's first and last accepted beat. */
+export class SourceProc implements SimProc {
+  readonly post = false;
+  readonly block = -1;
+  beats = 0;
+  firstIn: number[] = [];
+  lastIn: number[] = [];
+  constructor(readonly sim: Scheduler, readonly id: number, readonly name: string, readonly outF: number, readonly perImage: number) {}
+  step(c: number): number {
+    // Cycle 0 is the first input handshake; before it the blocks start up (ap_start is held high from the outset).
+    if (c < 0) {
+      this.sim.wake(this.id, 0);
+      return IDLE | SLEEP;
+    }
+    if (!this.sim.fifos.canWrite(this.outF, c)) {
+      this.sim.waitWrite(this.id, this.outF, c);
+      return STALL_OUT | SLEEP;
+    }
+    this.sim.write(this.outF, c);
+    const img = Math.floor(this.beats / this.perImage);
+    if (this.beats % this.perImage === 0) this.firstIn[img] = c;
+    this.lastIn[img] = c;
+    this.beats++;
+    return BUSY;
+  }
+  waits(): Wait[] {
+    return [{ fifo: this.outF, on: 'full' }];
+  }
+}
+
+/** Testbench sink: always ready; records each image's first and last output beat. */
+export class SinkProc implements SimProc {
+  readonly post = false;
+  readonly block = -1;
+  beats = 0;
+  firstOut: number[] = [];
+  lastOut: number[] = [];
+  constructor(readonly sim: Scheduler, readonly id: number, readonly name: string, readonly inF: number, readonly perImage: number) {}
+  step(c: number): number {
+    if (!this.sim.fifos.canRead(this.inF, c)) {
+      this.sim.waitRead(this.id, this.inF, c);
+      return IDLE | SLEEP;
+    }
+    this.sim.read(this.inF, c);
+    const img = Math.floor(this.beats / this.perImage);
+    if (this.beats % this.perImage === 0) this.firstOut[img] = c;
+    this.lastOut[img] = c;
+    this.beats++;
+    return BUSY;
+  }
+  waits(): Wait[] {
+    return [{ fifo: this.inF, on: 'empty' }];
+  }
+}
+
+/** A combinational stream handshake between two FIFOs (block output slice → link FIFO → next block's input slice). */
+export class MoverProc implements SimProc {
+  readonly post = false;
+  constructor(readonly sim: Scheduler, readonly id: number, readonly name: string, readonly block: number, readonly inF: number, readonly outF: number) {}
+  step(c: number): number {
+    const F = this.sim.fifos;
+    if (!F.canRead(this.inF, c)) {
+      this.sim.waitRead(this.id, this.inF, c);
+      return STALL_IN | SLEEP;
+    }
+    if (!F.canWrite(this.outF, c)) {
+      this.sim.waitWrite(this.id, this.outF, c);
+      return STALL_OUT | SLEEP;
+    }
+    this.sim.read(this.inF, c);
+    this.sim.write(this.outF, c);
+    return BUSY;
+  }
+  waits(): Wait[] {
+    const F = this.sim.fifos;
+    return F.canRead(this.inF, this.sim.now) ? [{ fifo: this.outF, on: 'full' }] : [{ fifo: this.inF, on: 'empty' }];
+  }
+}
