@@ -1,0 +1,4 @@
+export { simulateChain, simulateNetwork, type ChainResult, type ImageTimes, type ProcessStats, type FifoStats, type SimOptions } from './run.ts';
+export { simulateDesign, simulateBlock, structuralKey, type DesignSimResult, type BlockSimResult, type NetworkSimResult, type DesignSimOptions } from './design-sim.ts';
+export { findDeadlock, type DeadlockReport, type WaitHop } from './deadlock.ts';
+export { elaborate, WARMUP_CYCLES } from './elaborate.ts';

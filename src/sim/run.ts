@@ -1,0 +1,169 @@
+import { type Block, type Design, processCycles } from '../ir/index.ts';
+import { CATEGORY_NAMES } from './core.ts';
+import { findDeadlock, type DeadlockReport } from './deadlock.ts';
+import { type Elaborated, elaborate } from './elaborate.ts';
+
+export interface SimOptions {
+  images: number;
+  /** Event-skipping engine (default) or the per-cycle reference stepper. */
+  engine?: 'fast' | 'reference';
+  /** Stop (as a deadlock) after this many cycles. */
+  maxCycles?: number;
+  /** Collect per-bin busy/stall counts for a timeline with this many bins. */
+  timelineBins?: number;
+}
+
+/** Per-image cycles as in FACTS.md: first/last input beat accepted, first/last output beat emitted. */
+export interface ImageTimes {
+  image: number;
+  firstIn: number;
+  lastIn: number;
+  firstOut: number;
+  lastOut: number;
+  firstInLastIn: number;
+  firstOutLastOut: number;
+  firstInFirstOut: number;
+  lastInLastOut: number;
+  firstInLastOut: number;
+}
+
+export interface ProcessStats {
+  name: string;
+  block: string;
+  busy: number;
+  stalledIn: number;
+  stalledOut: number;
+  idle: number;
+}
+
+export interface FifoStats {
+  name: string;
+  block: string;
+  stream: string;
+  depth: number;
+  peak: number;
+}
+
+export interface ChainResult {
+  blocks: string[];
+  images: number;
+  completed: boolean;
+  perImage: ImageTimes[];
+  /** Distance between the last two images' last output beats (once it stopped changing, else the last one). */
+  steadyInterval: number;
+  /** Last-output intervals between consecutive images. */
+  outputIntervals: number[];
+  inputIntervals: number[];
+  /** Input beats accepted beyond the reported images by the time the last reported image left. */
+  extraInputBeats: number;
+  simulatedCycles: number;
+  steps: number;
+  processes: ProcessStats[];
+  fifos: FifoStats[];
+  /** Processes that were busy the largest share of the steady period (the bottleneck). */
+  bottleneck: string[];
+  deadlock: DeadlockReport | null;
+  timeline: { binCycles: number; bins: number; blocks: Array<{ name: string; busy: number[]; stalledIn: number[]; stalledOut: number[] }> } | null;
+}
+
+/** Simulate a chain of blocks (one block = that block alone) with inputs offered every cycle, outputs always ready. */
+export function simulateChain(blocks: Block[], linkDepth: number, opts: SimOptions): ChainResult {
+  const e = elaborate(blocks, linkDepth, opts.engine !== 'reference');
+  const first = blocks[0];
+  const last = blocks[blocks.length - 1];
+  const target = opts.images * last.output.beatsPerImage;
+  const maxCycles = opts.maxCycles ?? 5e7;
+  if (opts.timelineBins) {
+    // A rough horizon for binning: the analytic per-image interval times the images plus a fill allowance.
+    e.sim.enableTimeline(Math.max(1, Math.ceil(estimateCycles(blocks, opts.images) / opts.timelineBins)), opts.timelineBins);
+  }
+  const completed = e.sim.run(() => e.sink.beats >= target, maxCycles);
+  e.sim.finish();
+  const deadlock = completed ? null : findDeadlock(e);
+  return summarise(e, blocks, opts.images, completed, deadlock, first.input.beatsPerImage);
+}
+
+function estimateCycles(blocks: Block[], images: number): number {
+  return (images + blocks.length * 0.6 + 2) * 60000;
+}
+
+function summarise(e: Elaborated, blocks: Block[], images: number, completed: boolean, deadlock: DeadlockReport | null, inPerImage: number): ChainResult {
+  const { source, sink, sim } = e;
+  const perImage: ImageTimes[] = [];
+  for (let n = 0; n < images; n++) {
+    if (sink.lastOut[n] === undefined || (n + 1) * blocks[blocks.length - 1].output.beatsPerImage > sink.beats) break;
+    const t = { firstIn: source.firstIn[n], lastIn: source.lastIn[n], firstOut: sink.firstOut[n], lastOut: sink.lastOut[n] };
+    perImage.push({
+      image: n,
+      ...t,
+      firstInLastIn: t.lastIn - t.firstIn,
+      firstOutLastOut: t.lastOut - t.firstOut,
+      firstInFirstOut: t.firstOut - t.firstIn,
+      lastInLastOut: t.lastOut - t.lastIn,
+      firstInLastOut: t.lastOut - t.firstIn,
+    });
+  }
+  const diffs = (a: number[]) => a.slice(1).map((x, i) => x - a[i]);
+  const outputIntervals = diffs(perImage.map((p) => p.lastOut));
+  const inputIntervals = diffs(source.firstIn.filter((x) => x !== undefined));
+  const steadyInterval = outputIntervals.length ? outputIntervals[outputIntervals.length - 1] : perImage[0]?.firstInLastOut ?? 0;
+  const names = blocks.map((b) => b.name);
+  const S = sim.stats;
+  const processes: ProcessStats[] = sim.procs
+    .filter((p) => p.block >= 0 && !p.post)
+    .map((p) => {
+      const o: ProcessStats = { name: p.name, block: names[p.block], busy: 0, stalledIn: 0, stalledOut: 0, idle: 0 };
+      CATEGORY_NAMES.forEach((k, j) => (o[k] = S[p.id * 4 + j]));
+      return o;
+    });
+  const F = sim.fifos;
+  const fifos: FifoStats[] = [];
+  for (let f = 0; f < F.count; f++) {
+    const s = e.fifoStream[f];
+    if (!s) continue;
+    fifos.push({ name: F.info[f].name, block: names[s.block], stream: s.stream, depth: F.depth[f], peak: F.peak[f] });
+  }
+  // The bottleneck: the processes with the largest analytic cycles per image (estimate = simulation, see tests).
+  const cyclesOf = new Map<string, number>();
+  blocks.forEach((b) => b.processes.forEach((p) => cyclesOf.set(`${b.name}.${p.name}`, processCycles(p))));
+  const maxCycles = Math.max(0, ...cyclesOf.values());
+  const bottleneck = [...cyclesOf.entries()].filter(([, c]) => c === maxCycles).map(([n]) => n);
+  let timeline: ChainResult['timeline'] = null;
+  const tl = sim.timeline;
+  if (tl) {
+    const n = sim.procs.length;
+    const bins = Math.min(tl.bins, Math.ceil(sim.now / tl.bin));
+    timeline = {
+      binCycles: tl.bin,
+      bins,
+      blocks: names.map((name, bi) => {
+        const ids = sim.procs.filter((p) => p.block === bi && !p.post).map((p) => p.id);
+        const series = (cat: number) =>
+          Array.from({ length: bins }, (_, b) => ids.reduce((s, id) => s + tl.data[(b * n + id) * 4 + cat], 0) / (ids.length * tl.bin));
+        return { name, busy: series(0), stalledIn: series(1), stalledOut: series(2) };
+      }),
+    };
+  }
+  return {
+    blocks: names,
+    images,
+    completed,
+    perImage,
+    steadyInterval,
+    outputIntervals,
+    inputIntervals,
+    extraInputBeats: Math.max(0, source.beats - images * inPerImage),
+    simulatedCycles: sim.now,
+    steps: sim.steps,
+    processes,
+    fifos,
+    bottleneck,
+    deadlock,
+    timeline,
+  };
+}
+
+/** Simulate a whole design end to end. */
+export function simulateNetwork(d: Design, opts: SimOptions): ChainResult {
+  return simulateChain(d.blocks, d.linkDepth, opts);
+}
