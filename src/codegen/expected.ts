@@ -1,0 +1,79 @@
+import { infer, runAttention, runHead, runMlp, runPatchEmbed } from '../engine/index.ts';
+import type { Block } from '../ir/index.ts';
+import { shapeOf } from '../model/index.ts';
+import { WrapLog, hardwareArith, type WrapTally } from '../ops/index.ts';
+import { blockTypes, readRefsFileInt32, type HardwareTypes, type ModelWeights } from '../refs/index.ts';
+import { join } from 'node:path';
+import { blockIndex } from './bind.ts';
+
+/**
+ * What each testbench compares against. The generated C++ performs HG-PIPE's typed assignments, i.e. the engine's
+ * hardware mode. Where that mode's output equals the golden refs (every block of the reference image), the testbench
+ * reads the refs file at run time; where it differs (a wrap that reaches the output), the engine's hardware-mode
+ * output is written into the project and the testbench says so.
+ */
+export interface Expectation {
+  /** Block name, or NETWORK. */
+  name: string;
+  inputRefs: string;
+  outputRefs: string;
+  /** Values of the output that differ between the engine's hardware mode and the refs. */
+  hardwareVsRefs: number;
+  /** Engine hardware-mode output; written to expected/ only when it differs from the refs. */
+  hardwareOutput: Int32Array;
+  wraps: WrapTally[];
+}
+
+export function refsNames(b: Block): { input: string; output: string } {
+  switch (b.kind) {
+    case 'patch-embed': return { input: 'patch_embed_input', output: 'patch_embed_output' };
+    case 'head': return { input: 'head_input', output: 'head_output' };
+    case 'attn': return { input: `attn_${blockIndex(b)}_input`, output: `attn_${blockIndex(b)}_output` };
+    case 'mlp': return { input: `mlp_${blockIndex(b)}_input`, output: `mlp_${blockIndex(b)}_output` };
+  }
+}
+
+function differences(a: Int32Array, b: Int32Array): number {
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;
+  return n;
+}
+
+/** Run one block of the engine in hardware mode on its refs input. */
+export function expectBlock(b: Block, w: ModelWeights, types: HardwareTypes, refsDir: string): Expectation {
+  const cfg = w.config;
+  const { input, output } = refsNames(b);
+  const T = cfg.tokens;
+  const C = cfg.width;
+  const inShape = b.kind === 'patch-embed' ? [T, shapeOf(cfg).patchElements] : [T, C];
+  const x = readRefsFileInt32(join(refsDir, `${input}.txt`), inShape);
+  const log = new WrapLog(0);
+  const arith = hardwareArith(b.name, blockTypes(types, b.name), log);
+  let y: Int32Array;
+  if (b.kind === 'patch-embed') y = runPatchEmbed(cfg, w.patchEmbed, x, arith);
+  else if (b.kind === 'attn') y = runAttention(cfg, blockIndex(b), w.attention[blockIndex(b)], x, arith);
+  else if (b.kind === 'mlp') y = runMlp(cfg, blockIndex(b), w.mlp[blockIndex(b)], x, arith);
+  else y = runHead(cfg, w.head, x, arith);
+  const refs = readRefsFileInt32(join(refsDir, `${output}.txt`), [y.length]);
+  return { name: b.name, inputRefs: input, outputRefs: output, hardwareVsRefs: differences(y, refs), hardwareOutput: y, wraps: [...log.tallies.values()] };
+}
+
+/** The whole network in hardware mode from patch_embed_input. */
+export function expectNetwork(w: ModelWeights, types: HardwareTypes, refsDir: string): Expectation {
+  const cfg = w.config;
+  const x = readRefsFileInt32(join(refsDir, 'patch_embed_input.txt'), [cfg.tokens, shapeOf(cfg).patchElements]);
+  const r = infer(w, x, { mode: 'hardware', types, maxWrapEvents: 0 });
+  const refs = readRefsFileInt32(join(refsDir, 'network_output.txt'), [r.logits.length]);
+  return {
+    name: 'NETWORK', inputRefs: 'patch_embed_input', outputRefs: 'network_output',
+    hardwareVsRefs: differences(r.logits, refs), hardwareOutput: r.logits, wraps: r.wrapTallies,
+  };
+}
+
+/** One-line description of the wraps, for the testbench's PASS/FAIL line. */
+export function wrapNote(e: Expectation): string {
+  if (e.wraps.length === 0) return '';
+  const total = e.wraps.reduce((s, t) => s + t.count, 0);
+  const fields = e.wraps.map((t) => `${t.block}/${t.operator}/${t.field} ${t.count}x`).join(', ');
+  return `engine hardware mode wraps ${total} value${total === 1 ? '' : 's'} (${fields}), ${e.hardwareVsRefs === 0 ? 'output equal to refs' : `${e.hardwareVsRefs} output values differ from refs`}`;
+}

@@ -1,0 +1,4 @@
+export { generateProject, writeProject, type GenerateOptions, type GeneratedProject, type ProjectFile } from './project.ts';
+export { emitBlock, blockPorts, blockStem, type BlockCode, type PortGeometry } from './block.ts';
+export { CodeWriter, NameScope, cIdent, cInt } from './writer.ts';
+export { EMITTERS } from './emit/index.ts';

@@ -1,0 +1,133 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fail } from '../diag/index.ts';
+import type { Design } from '../ir/index.ts';
+import { MODEL_ZOO } from '../model/index.ts';
+import { blockTypes, formatRefs, loadWeights, type HardwareTypes, type ModelWeights } from '../refs/index.ts';
+import { emitBlock, type BlockCode } from './block.ts';
+import { blockTcl, makefile } from './build-files.ts';
+import { expectBlock, expectNetwork, type Expectation } from './expected.ts';
+import { blockTestbench, compareTarget, networkTestbench, type CompareTarget } from './testbench.ts';
+import { emitTop } from './top.ts';
+
+export interface GenerateOptions {
+  design: Design;
+  /** HG-PIPE refs directory: weights and tables, and the block inputs/outputs the testbenches use. */
+  weightsDir: string;
+  /** Integer widths per block (hardware-types.json). */
+  types: HardwareTypes;
+  /** Only these blocks (IR names); the whole-network testbench is generated only when every block is. */
+  blocks?: string[];
+  /** Already loaded weights (saves a few seconds when generating several designs). */
+  weights?: ModelWeights;
+}
+
+export interface ProjectFile {
+  /** Relative to the project directory. */
+  path: string;
+  content: string;
+}
+
+export interface BlockSummary {
+  name: string;
+  stem: string;
+  processes: number;
+  functions: number;
+  streams: number;
+  constElements: number;
+  compare: CompareTarget;
+}
+
+export interface GeneratedProject {
+  design: string;
+  blocks: BlockSummary[];
+  network?: CompareTarget;
+  /** Link converters inserted between blocks whose ports disagree. */
+  converters: number;
+  files: ProjectFile[];
+}
+
+const runtime = (name: string): string => readFileSync(new URL(`./runtime/${name}`, import.meta.url), 'utf8');
+
+/** Generate the HLS C++ project of a design (files in memory; see writeProject). */
+export function generateProject(opts: GenerateOptions): GeneratedProject {
+  const { design, types } = opts;
+  const model = MODEL_ZOO[design.model] ?? fail('UNKNOWN_NAME', `design model '${design.model}' is not in the model zoo`, 'design.model');
+  const weights = opts.weights ?? loadWeights(opts.weightsDir, model);
+  const wanted = opts.blocks ? new Set(opts.blocks.map((b) => b.toUpperCase())) : undefined;
+  if (wanted)
+    for (const n of wanted)
+      if (!design.blocks.some((b) => b.name === n))
+        fail('UNKNOWN_NAME', `no block '${n}' in design ${design.name}; blocks are ${design.blocks.map((b) => b.name).join(', ')}`, '--blocks');
+  const blocks = design.blocks.filter((b) => !wanted || wanted.has(b.name));
+  const whole = blocks.length === design.blocks.length;
+
+  const files: ProjectFile[] = [
+    { path: 'include/vitpipe_hls.h', content: runtime('vitpipe_hls.h') },
+    { path: 'include/vitpipe_tb.h', content: runtime('vitpipe_tb.h') },
+  ];
+  const summaries: BlockSummary[] = [];
+  const codes: BlockCode[] = [];
+  const writeExpected = (e: Expectation, t: CompareTarget): void => {
+    if (t.source === 'engine') files.push({ path: `expected/${t.file}`, content: formatRefs(e.hardwareOutput) });
+  };
+  for (const b of blocks) {
+    const code = emitBlock(b, weights, blockTypes(types, b.name), design.name);
+    codes.push(code);
+    const e = expectBlock(b, weights, types, opts.weightsDir);
+    const target = compareTarget(e);
+    writeExpected(e, target);
+    files.push(
+      { path: `src/${code.stem}.h`, content: code.header },
+      { path: `src/${code.stem}_params.h`, content: code.params },
+      { path: `src/${code.stem}.cpp`, content: code.source },
+      { path: `tb/tb_${code.stem}.cpp`, content: blockTestbench(code, b.name, e, target) },
+      { path: `tcl/${code.stem}.tcl`, content: blockTcl(design, code, b.name) },
+    );
+    summaries.push({
+      name: b.name, stem: code.stem, processes: b.processes.length, functions: code.functions, streams: b.streams.length,
+      constElements: code.constElements, compare: target,
+    });
+  }
+  let network: CompareTarget | undefined;
+  let converters = 0;
+  if (whole) {
+    const top = emitTop(design, codes);
+    converters = top.converters;
+    const e = expectNetwork(weights, types, opts.weightsDir);
+    network = compareTarget(e);
+    writeExpected(e, network);
+    files.push(
+      { path: 'src/top.h', content: top.header },
+      { path: 'src/top.cpp', content: top.source },
+      { path: 'tb/tb_network.cpp', content: networkTestbench(codes[0], codes[codes.length - 1], network) },
+    );
+  }
+  files.push({ path: 'Makefile', content: makefile(design, codes, whole) });
+  const manifest = { generator: 'vitpipe generate', design: design.name, model: design.model, blocks: summaries, network, converters };
+  files.push({ path: 'vitpipe-project.json', content: JSON.stringify(manifest, null, 1) + '\n' });
+  files.push({ path: 'README.md', content: readme(design, summaries, network) });
+  return { design: design.name, blocks: summaries, network, converters, files };
+}
+
+function readme(design: Design, blocks: BlockSummary[], network?: CompareTarget): string {
+  const rows = blocks.map((b) => `| ${b.name} | \`src/${b.stem}.cpp\` | ${b.processes} | ${b.functions} | ${b.compare.against}${b.compare.note ? ` (${b.compare.note})` : ''} |`);
+  return `# HLS project of design \`${design.name}\` (generated by vitpipe)
+
+\`make csim REFS=<refs dir>\` builds the C simulation with g++ and runs every testbench; \`tcl/<block>.tcl\` runs the
+Vitis HLS flow of one block (csim, csynth, cosim, export). See vitpipe's docs/CODEGEN.md.
+
+| block | source | IR processes | C++ functions | compared against |
+|---|---|---|---|---|
+${rows.join('\n')}
+${network ? `| network | \`src/top.cpp\` | — | — | ${network.against}${network.note ? ` (${network.note})` : ''} |\n` : ''}`;
+}
+
+/** Write the project's files under `dir` (creating folders). */
+export function writeProject(project: GeneratedProject, dir: string): void {
+  for (const f of project.files) {
+    const path = join(dir, f.path);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, f.content);
+  }
+}

@@ -1,0 +1,106 @@
+// vitpipe_hls.h: portability layer of vitpipe-generated HLS projects (written by vitpipe; no vendor code inside).
+//
+// Under the HLS tool (__SYNTHESIS__, or VITPIPE_VITIS for Vitis csim/cosim) the names below map onto the vendor's
+// ap_int / ap_uint / hls::stream. Under a plain C++ compiler they are provided here:
+//   vp_int<W>, vp_uint<W>  exact W-bit integers; every assignment keeps the low W bits (two's complement), exactly
+//                          like an AP_WRAP/AP_TRN typed assignment; arithmetic is done at full precision (64 bits).
+//   vp_stream<T>           an unbounded FIFO with read()/write()/empty()/size(); reading an empty stream aborts
+//                          (in a sequential C simulation that can only be a producer/consumer count mismatch).
+//   vp_vec<T, N>           one stream beat: N lanes.
+//   vp_rom<W>              element type of constant tables (ap_int<W> in HLS; the smallest native integer here,
+//                          which keeps g++ fast on large weight arrays).
+#ifndef VITPIPE_HLS_H
+#define VITPIPE_HLS_H
+
+#include <stdint.h>
+
+typedef long long vp_i64;
+
+#if defined(__SYNTHESIS__) || defined(VITPIPE_VITIS)
+
+#include <ap_int.h>
+#include <hls_stream.h>
+template <int W> using vp_int = ap_int<W>;
+template <int W> using vp_uint = ap_uint<W>;
+template <typename T> using vp_stream = hls::stream<T>;
+template <int W> using vp_rom = ap_int<W>;
+
+#else
+
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+
+namespace vp_detail {
+template <int W, bool S>
+inline vp_i64 wrap(vp_i64 v) {
+  static_assert(W >= 1 && W <= 63, "vp_int/vp_uint support 1..63 bits");
+  return S ? (vp_i64)((uint64_t)v << (64 - W)) >> (64 - W) : (vp_i64)((uint64_t)v & ((UINT64_C(1) << W) - 1));
+}
+template <bool Small, typename A, typename B> struct pick { typedef A type; };
+template <typename A, typename B> struct pick<false, A, B> { typedef B type; };
+}  // namespace vp_detail
+
+template <int W, bool S>
+class vp_fixed {
+ public:
+  vp_fixed() : v_(0) {}
+  vp_fixed(vp_i64 v) : v_(vp_detail::wrap<W, S>(v)) {}
+  vp_fixed(int v) : v_(vp_detail::wrap<W, S>(v)) {}
+  vp_fixed(long v) : v_(vp_detail::wrap<W, S>(v)) {}
+  vp_fixed(unsigned v) : v_(vp_detail::wrap<W, S>(v)) {}
+  template <int W2, bool S2>
+  vp_fixed(const vp_fixed<W2, S2>& o) : v_(vp_detail::wrap<W, S>((vp_i64)o)) {}
+  operator vp_i64() const { return v_; }
+  vp_fixed& operator=(vp_i64 v) { v_ = vp_detail::wrap<W, S>(v); return *this; }
+  vp_fixed& operator+=(vp_i64 v) { v_ = vp_detail::wrap<W, S>(v_ + v); return *this; }
+  vp_fixed& operator-=(vp_i64 v) { v_ = vp_detail::wrap<W, S>(v_ - v); return *this; }
+
+ private:
+  vp_i64 v_;
+};
+
+template <int W> using vp_int = vp_fixed<W, true>;
+template <int W> using vp_uint = vp_fixed<W, false>;
+template <int W>
+using vp_rom = typename vp_detail::pick<(W <= 8), int8_t,
+    typename vp_detail::pick<(W <= 16), int16_t, typename vp_detail::pick<(W <= 32), int32_t, int64_t>::type>::type>::type;
+
+template <typename T>
+class vp_stream {
+ public:
+  vp_stream() : name_("stream") {}
+  explicit vp_stream(const char* name) : name_(name) {}
+  ~vp_stream() {
+    if (!q_.empty()) std::fprintf(stderr, "vitpipe csim: stream %s has %zu beats left over\n", name_, q_.size());
+  }
+  void write(const T& v) { q_.push_back(v); }
+  T read() {
+    if (q_.empty()) {
+      std::fprintf(stderr, "vitpipe csim: read from empty stream %s\n", name_);
+      std::abort();
+    }
+    T v = q_.front();
+    q_.pop_front();
+    return v;
+  }
+  bool empty() const { return q_.empty(); }
+  size_t size() const { return q_.size(); }
+
+ private:
+  vp_stream(const vp_stream&);
+  std::deque<T> q_;
+  const char* name_;
+};
+
+#endif
+
+template <typename T, int N>
+struct vp_vec {
+  T d[N];
+};
+
+/** clamp(v, lo, hi) of HG-PIPE's utils.h, at full precision. */
+inline vp_i64 vp_clamp(vp_i64 v, vp_i64 lo, vp_i64 hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+#endif  // VITPIPE_HLS_H

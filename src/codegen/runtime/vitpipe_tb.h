@@ -1,0 +1,104 @@
+// vitpipe_tb.h: testbench helpers of vitpipe-generated HLS projects (written by vitpipe). Reads tensors in HG-PIPE's
+// refs text format (comma-separated decimal integers), packs them into stream beats, compares and prints one
+// PASS/FAIL line per check.
+#ifndef VITPIPE_TB_H
+#define VITPIPE_TB_H
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "vitpipe_hls.h"
+
+namespace vp_tb {
+
+/** Read `<dir>/<name>`: exactly `count` integers, or exit with a message naming the file. */
+inline std::vector<vp_i64> load(const std::string& dir, const std::string& name, size_t count) {
+  std::string path = dir + "/" + name;
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) {
+    std::fprintf(stderr, "vitpipe tb: cannot open %s\n", path.c_str());
+    std::exit(2);
+  }
+  std::string text;
+  char buf[1 << 16];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  std::fclose(f);
+  std::vector<vp_i64> out;
+  out.reserve(count);
+  const char* p = text.c_str();
+  while (*p) {
+    char* end;
+    vp_i64 v = std::strtoll(p, &end, 10);
+    if (end == p) {
+      if (*p == ',' || *p == ' ' || *p == '\n' || *p == '\r' || *p == '\t') { p++; continue; }
+      std::fprintf(stderr, "vitpipe tb: %s: unexpected character '%c' after %zu values\n", path.c_str(), *p, out.size());
+      std::exit(2);
+    }
+    out.push_back(v);
+    p = end;
+  }
+  if (out.size() != count) {
+    std::fprintf(stderr, "vitpipe tb: %s has %zu values; expected %zu\n", path.c_str(), out.size(), count);
+    std::exit(2);
+  }
+  return out;
+}
+
+/** Write x[tokens][channels] as beats of tp tokens × cp channels, token-pair-major (lane = p·cp + c). */
+template <typename Beat>
+void pack(const std::vector<vp_i64>& x, int tokens, int channels, int tp, int cp, vp_stream<Beat>& s) {
+  for (int tt = 0; tt < tokens / tp; tt++)
+    for (int ct = 0; ct < channels / cp; ct++) {
+      Beat b;
+      for (int p = 0; p < tp; p++)
+        for (int c = 0; c < cp; c++) b.d[p * cp + c] = x[(size_t)(tt * tp + p) * channels + ct * cp + c];
+      s.write(b);
+    }
+}
+
+/** Inverse of pack; exits if the stream holds too few beats. */
+template <typename Beat>
+std::vector<vp_i64> unpack(vp_stream<Beat>& s, int tokens, int channels, int tp, int cp, const char* what) {
+  std::vector<vp_i64> y((size_t)tokens * channels);
+  size_t need = (size_t)(tokens / tp) * (channels / cp);
+  if (s.size() < need) {
+    std::printf("%s FAIL: output stream holds %zu beats; expected %zu\n", what, s.size(), need);
+    std::exit(1);
+  }
+  for (int tt = 0; tt < tokens / tp; tt++)
+    for (int ct = 0; ct < channels / cp; ct++) {
+      Beat b = s.read();
+      for (int p = 0; p < tp; p++)
+        for (int c = 0; c < cp; c++) y[(size_t)(tt * tp + p) * channels + ct * cp + c] = (vp_i64)b.d[p * cp + c];
+    }
+  return y;
+}
+
+inline double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+/** Print `<name> PASS|FAIL: …` and return the process exit code (0 = PASS). */
+inline int report(const char* name, const std::vector<vp_i64>& got, const std::vector<vp_i64>& want, int channels,
+                  const char* against, double secs, const char* note) {
+  size_t bad = 0, first = 0;
+  for (size_t i = 0; i < want.size(); i++)
+    if (got[i] != want[i] && bad++ == 0) first = i;
+  if (bad == 0) {
+    std::printf("%-12s PASS: %zu/%zu values bit-exact vs %s (csim %.2f s)%s%s\n", name, want.size(), want.size(), against,
+                secs, *note ? "; " : "", note);
+    return 0;
+  }
+  std::printf("%-12s FAIL: %zu of %zu values differ from %s; first at [%zu][%zu]: got %lld, expected %lld (csim %.2f s)%s%s\n",
+              name, bad, want.size(), against, first / channels, first % channels, (long long)got[first],
+              (long long)want[first], secs, *note ? "; " : "", note);
+  return 1;
+}
+
+}  // namespace vp_tb
+
+#endif  // VITPIPE_TB_H
