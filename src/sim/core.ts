@@ -164,7 +164,9 @@ export class Scheduler {
     F.ring[F.base[f] + (n % F.depth[f])] = c;
     F.wr[f] = n + 1;
     F.lastWr[f] = c;
-    const occ = n + 1 - F.rd[f];
+    // Peak as the full flag sees it (a beat read in this same cycle still counts): the least depth that would never
+    // have blocked any of these writes.
+    const occ = n + 1 - F.rd[f] + (F.lastRd[f] === c ? 1 : 0);
     if (occ > F.peak[f]) F.peak[f] = occ;
     const w = F.consWait[f];
     if (w.length) {

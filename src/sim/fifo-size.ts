@@ -1,0 +1,180 @@
+import type { Block, BlockKind, Design, Stream } from '../ir/index.ts';
+import { simulateChain } from './run.ts';
+
+/** Memory cost of one FIFO: bits, 18-Kb BRAM halves (best aspect ratio) for memory FIFOs, LUTRAM (64-bit) otherwise. */
+export interface FifoCost {
+  bits: number;
+  bram18: number;
+  lutram64: number;
+}
+
+const ASPECTS: Array<[number, number]> = [[1, 16384], [2, 8192], [4, 4096], [9, 2048], [18, 1024], [36, 512]];
+
+export function fifoCost(depth: number, width: number, impl: Stream['impl']): FifoCost {
+  const bits = depth * width;
+  if (impl === 'memory' && depth > 64) {
+    const bram18 = Math.min(...ASPECTS.map(([w, d]) => Math.ceil(width / w) * Math.ceil(depth / d)));
+    return { bits, bram18, lutram64: 0 };
+  }
+  return { bits, bram18: 0, lutram64: Math.ceil(depth / 64) * width };
+}
+
+export interface FifoSizing {
+  /** Block kind the depth applies to (all blocks of that kind share it) and the representative simulated. */
+  kind: BlockKind;
+  representative: string;
+  stream: string;
+  lanes: number;
+  bits: number;
+  impl: Stream['impl'];
+  original: number;
+  /** Deepest occupancy the full flag saw in the representative's run with the original depths. */
+  peak: number;
+  sized: number;
+  method: 'peak' | 'search' | 'unchanged';
+  blocks: number;
+}
+
+export interface FifoSizeOptions {
+  /** Images per isolated block run (default 3). */
+  images?: number;
+  /** Binary-search below the observed peak for FIFOs of at least this many bits (default 16,384; Infinity: off). */
+  searchBits?: number;
+  onProgress?: (msg: string) => void;
+}
+
+export interface FifoSizeResult {
+  design: string;
+  method: string;
+  fifos: FifoSizing[];
+  totals: { original: FifoCost; sized: FifoCost; savedBits: number; savedBram18: number; savedLutram64: number };
+  /** Steady interval and first-image latency of each distinct block structure alone, before and after sizing. */
+  verification: Array<{ block: string; interval: number; sizedInterval: number; latency: number; sizedLatency: number; deadlock: boolean }>;
+  evaluations: number;
+  sized: Design;
+}
+
+/** Replace the depth of the named streams of a block. */
+export function withDepths(b: Block, depths: Map<string, number>): Block {
+  return { ...b, streams: b.streams.map((s) => (depths.has(s.name) ? { ...s, depth: depths.get(s.name)! } : s)) };
+}
+
+/** Streams that are the same FIFO in every head (qq_head0, qq_head1, … / qk0.adpt, qk1.adpt, …) share a group. */
+const groupKey = (name: string) => name.replace(/(head|qk|rv|^k|^v)\d+/g, '$1#');
+
+/**
+ * Size every FIFO of a design. Method: (1) simulate one representative block of each kind alone with the original
+ * depths and take each FIFO's peak occupancy as seen by its full flag — at that depth no write ever waits, so the
+ * run is cycle-for-cycle unchanged; (2) for FIFOs worth at least `searchBits`, binary-search below that depth
+ * (all heads' copies together), keeping a depth only if the block stays deadlock-free and every output interval
+ * stays at or below the original steady interval; (3) apply the depths to every block of the kind and verify each
+ * distinct block structure alone. Greedy and per-block: interactions between blocks are not searched.
+ */
+export function sizeFifos(d: Design, opts: FifoSizeOptions = {}): FifoSizeResult {
+  const images = opts.images ?? 3;
+  const searchBits = opts.searchBits ?? 16384;
+  let evaluations = 0;
+  const run = (b: Block) => {
+    evaluations++;
+    return simulateChain([b], d.linkDepth, { images, maxCycles: (images + 3) * 400000 });
+  };
+  const kinds = [...new Set(d.blocks.map((b) => b.kind))];
+  const fifos: FifoSizing[] = [];
+  const depthsByKind = new Map<BlockKind, Map<string, number>>();
+  for (const kind of kinds) {
+    const rep = d.blocks.find((b) => b.kind === kind)!;
+    const count = d.blocks.filter((b) => b.kind === kind).length;
+    opts.onProgress?.(`${rep.name}: baseline`);
+    const base = run(rep);
+    if (!base.completed) throw new Error(`${rep.name} deadlocks with its own FIFO depths:\n${base.deadlock?.message}`);
+    const target = base.steadyInterval;
+    const peak = new Map(base.fifos.map((f) => [f.stream, f.peak]));
+    const depths = new Map<string, number>();
+    const ports = new Set([rep.input.stream, rep.output.stream]);
+    for (const s of rep.streams) if (!ports.has(s.name)) depths.set(s.name, Math.min(s.depth, Math.max(2, peak.get(s.name) ?? 2)));
+    const method = new Map<string, FifoSizing['method']>();
+    for (const s of rep.streams) method.set(s.name, depths.get(s.name) === s.depth ? 'unchanged' : 'peak');
+    // Binary search per group, widest first.
+    const groups = new Map<string, Stream[]>();
+    for (const s of rep.streams) if (!ports.has(s.name)) (groups.get(groupKey(s.name)) ?? groups.set(groupKey(s.name), []).get(groupKey(s.name))!).push(s);
+    const ordered = [...groups.values()].sort((a, b) => depths.get(b[0].name)! * b[0].lanes * b[0].bits - depths.get(a[0].name)! * a[0].lanes * a[0].bits);
+    const passes = (trial: Map<string, number>) => {
+      const r = run(withDepths(rep, trial));
+      return r.completed && r.outputIntervals.slice(0).every((x) => x <= target) && r.steadyInterval <= target;
+    };
+    for (const g of ordered) {
+      const s0 = g[0];
+      let hi = Math.max(...g.map((s) => depths.get(s.name)!));
+      if (hi * s0.lanes * s0.bits < searchBits || hi <= 2) continue;
+      let lo = 1; // fails or untested; hi passes
+      opts.onProgress?.(`${rep.name}: searching ${groupKey(s0.name)} below ${hi}`);
+      while (hi - lo > Math.max(1, Math.floor(hi / 64))) {
+        const mid = Math.floor((lo + hi) / 2);
+        const trial = new Map(depths);
+        for (const s of g) trial.set(s.name, Math.min(depths.get(s.name)!, mid));
+        if (passes(trial)) hi = mid;
+        else lo = mid;
+      }
+      for (const s of g) {
+        if (hi < depths.get(s.name)!) method.set(s.name, 'search');
+        depths.set(s.name, Math.min(depths.get(s.name)!, hi));
+      }
+    }
+    depthsByKind.set(kind, depths);
+    for (const s of rep.streams) {
+      if (ports.has(s.name)) continue;
+      fifos.push({
+        kind, representative: rep.name, stream: s.name, lanes: s.lanes, bits: s.bits, impl: s.impl, original: s.depth,
+        peak: peak.get(s.name) ?? 0, sized: depths.get(s.name)!, method: method.get(s.name)!, blocks: count,
+      });
+    }
+  }
+  const sized: Design = { ...d, name: `${d.name}-fifo-sized`, blocks: d.blocks.map((b) => withDepths(b, depthsByKind.get(b.kind)!)) };
+  // Verify every distinct block structure alone.
+  const verification: FifoSizeResult['verification'] = [];
+  const seen = new Set<string>();
+  d.blocks.forEach((b, k) => {
+    const key = JSON.stringify({ ...b, name: '', processes: b.processes.map((p) => ({ ...p, origin: '' })) });
+    if (seen.has(key)) return;
+    seen.add(key);
+    opts.onProgress?.(`verifying ${b.name}`);
+    const before = run(b);
+    const after = run(sized.blocks[k]);
+    verification.push({
+      block: b.name,
+      interval: before.steadyInterval,
+      sizedInterval: after.steadyInterval,
+      latency: before.perImage[0]?.firstInLastOut ?? -1,
+      sizedLatency: after.perImage[0]?.firstInLastOut ?? -1,
+      deadlock: !after.completed,
+    });
+  });
+  const total = (pick: (f: FifoSizing) => number): FifoCost =>
+    fifos.reduce(
+      (acc, f) => {
+        const c = fifoCost(pick(f), f.lanes * f.bits, f.impl);
+        return { bits: acc.bits + c.bits * f.blocks, bram18: acc.bram18 + c.bram18 * f.blocks, lutram64: acc.lutram64 + c.lutram64 * f.blocks };
+      },
+      { bits: 0, bram18: 0, lutram64: 0 },
+    );
+  const original = total((f) => f.original);
+  const sizedCost = total((f) => f.sized);
+  return {
+    design: d.name,
+    method:
+      `per block kind, one representative simulated alone (${images} images, inputs every cycle): depth = peak occupancy seen by the full flag ` +
+      `(cycle-for-cycle identical run), then a binary search below it for FIFOs of ≥ ${searchBits} bits (heads' copies together), keeping a ` +
+      'depth only if the block stays deadlock-free at its original steady interval; greedy, one FIFO group at a time; inter-block FIFOs unchanged',
+    fifos,
+    totals: {
+      original,
+      sized: sizedCost,
+      savedBits: original.bits - sizedCost.bits,
+      savedBram18: original.bram18 - sizedCost.bram18,
+      savedLutram64: original.lutram64 - sizedCost.lutram64,
+    },
+    verification,
+    evaluations,
+    sized,
+  };
+}
