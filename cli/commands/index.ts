@@ -4,6 +4,7 @@ import { register as estimate } from './estimate.ts';
 import { register as infer } from './infer.ts';
 import { register as fifoSize } from './fifo-size.ts';
 import { register as simulate } from './simulate.ts';
+import { register as generate } from './generate.ts';
 
 /** Every command module exports `register(program)`; add new commands to this list. */
-export const COMMANDS: Array<(program: Command) => void> = [infer, audit, estimate, simulate, fifoSize];
+export const COMMANDS: Array<(program: Command) => void> = [infer, audit, estimate, simulate, fifoSize, generate];

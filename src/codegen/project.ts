@@ -60,7 +60,8 @@ export function generateProject(opts: GenerateOptions): GeneratedProject {
       if (!design.blocks.some((b) => b.name === n))
         fail('UNKNOWN_NAME', `no block '${n}' in design ${design.name}; blocks are ${design.blocks.map((b) => b.name).join(', ')}`, '--blocks');
   const blocks = design.blocks.filter((b) => !wanted || wanted.has(b.name));
-  const whole = blocks.length === design.blocks.length;
+  // The network testbench feeds patch_embed_input and compares logits: only for a complete chain.
+  const whole = blocks.length === design.blocks.length && blocks[0]?.kind === 'patch-embed' && blocks[blocks.length - 1].kind === 'head';
 
   const files: ProjectFile[] = [
     { path: 'include/vitpipe_hls.h', content: runtime('vitpipe_hls.h') },

@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import { join, resolve } from 'node:path';
+import { generateProject, type GeneratedProject } from '../../src/codegen/index.ts';
+import { fail } from '../../src/diag/index.ts';
+import { loadDesign } from '../../src/ir/index.ts';
+import { defaultTypesFile, loadHardwareTypes } from '../../src/refs/index.ts';
+import { writeFilesAtomically } from '../files.ts';
+import { printJson } from '../print.ts';
+
+interface GenerateOptions {
+  design: string;
+  weights: string;
+  out: string;
+  types?: string;
+  blocks?: string[];
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('generate')
+    .description('write the HLS C++ project of a design: dataflow block functions, weights headers, testbenches, Tcl, Makefile')
+    .requiredOption('--design <name|file.json>', "built-in design name (hgpipe-deit-tiny) or a design JSON file (e.g. from 'vitpipe plan')")
+    .requiredOption('--weights <dir>', 'HG-PIPE refs directory (weights and tables; block inputs/outputs for the testbenches)')
+    .requiredOption('--out <dir>', 'project directory to write')
+    .option('--types <file>', 'hardware widths (default: hardware-types.json beside the weights)')
+    .option('--blocks <names...>', 'generate only these blocks (e.g. ATTN2 MLP0); the network testbench needs all')
+    .option('--json', 'print one JSON document')
+    .action((opts: GenerateOptions) => {
+      const typesFile = opts.types ?? defaultTypesFile(opts.weights)
+        ?? fail('BAD_ARGUMENT', `no hardware-types.json beside or inside ${opts.weights}`, '--types', 'give --types <file>');
+      const design = loadDesign(opts.design);
+      const project = generateProject({ design, weightsDir: opts.weights, types: loadHardwareTypes(typesFile), blocks: opts.blocks });
+      writeFilesAtomically(project.files.map((f) => ({ path: join(opts.out, f.path), content: f.content })));
+      const { files, ...summary } = project;
+      const bytes = files.reduce((s, f) => s + f.content.length, 0);
+      if (opts.json) printJson({ out: resolve(opts.out), files: files.length, bytes, ...summary });
+      else printSummary(project, opts.out, opts.weights, bytes);
+    });
+}
+
+function printSummary(p: GeneratedProject, out: string, weights: string, bytes: number): void {
+  const lines = [`design ${p.design}: ${p.blocks.length} blocks, ${p.files.length} files (${(bytes / 2 ** 20).toFixed(1)} MiB) in ${out}`];
+  for (const b of p.blocks)
+    lines.push(`  ${b.name.padEnd(12)} ${String(b.processes).padStart(3)} processes → ${String(b.functions).padStart(3)} C++ functions, ${String(b.streams).padStart(3)} streams; compared against ${b.compare.against}${b.compare.note ? ` (${b.compare.note})` : ''}`);
+  if (p.network) lines.push(`  ${'NETWORK'.padEnd(12)} vitpipe_top; compared against ${p.network.against}`);
+  if (p.converters) lines.push(`  ${p.converters} link converter(s) between blocks whose ports differ`);
+  lines.push('', `next: make -C ${out} -j2 csim REFS=${resolve(weights)}`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
