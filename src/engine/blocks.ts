@@ -82,7 +82,7 @@ export function runAttention(cfg: ViTConfig, n: number, w: AttentionWeights, x: 
   trace?.(`${p}_gen_a_matmul_weight_transpose`, vq);
   for (let h = 0; h < H; h++) {
     // QKᵀ: the cached K of the whole image is the dynamic weight [keys][D].
-    const kWeights = new PackedWeights(kq.subarray(h * T * D, (h + 1) * T * D), T, D);
+    const kWeights = new PackedWeights(kq.subarray(h * T * D, (h + 1) * T * D), T, D, { transient: true });
     const r = matmulPacked(qq.subarray(h * T * D, (h + 1) * T * D), T, kWeights);
     scores.set(r, h * T * T);
   }
@@ -93,7 +93,7 @@ export function runAttention(cfg: ViTConfig, n: number, w: AttentionWeights, x: 
   trace?.(`${p}_softmaxq_output`, probs);
   trace?.(`${p}_gen_a_matmul_input`, probs);
   for (let h = 0; h < H; h++) {
-    const vWeights = new PackedWeights(vT.subarray(h * D * T, (h + 1) * D * T), D, T);
+    const vWeights = new PackedWeights(vT.subarray(h * D * T, (h + 1) * D * T), D, T, { transient: true });
     heads.set(matmulPacked(probs.subarray(h * T * T, (h + 1) * T * T), T, vWeights), h * T * D);
   }
   arith.fitAll(heads, '__attn_a_t', 'rv_matmul');

@@ -4,3 +4,4 @@ export * from './layernorm.ts';
 export * from './softmax.ts';
 export * from './matmul.ts';
 export * from './residual.ts';
+export * from './simd-matmul.ts';

@@ -3,12 +3,15 @@
  * refs' [CO][CI] layout. The hardware accumulates in the output type; since wrapping is modular, the result equals
  * the wrapped full-precision sum, so callers apply the typed assignment once to the result.
  *
- * Two implementations: `matmulReference` (obviously correct, defines the semantics) and `matmulPacked`, the engine's
- * kernel. The fast kernel packs several output channels into the lanes of one float64 (a SIMD-within-a-register
- * trick): with small integer weights and activations each lane's partial sum stays below 2^(B−1), so
- * Σ x·(w0 + w1·2^B + w2·2^2B) is exact in a double and the lanes are recovered afterwards. It also skips zero
- * activations (most softmax and GELU outputs are 0).
+ * Three implementations: `matmulReference` (obviously correct, defines the semantics); `matmulSimd` (WebAssembly
+ * SIMD, simd-matmul.ts), the engine's kernel whenever operands fit 16 bits; and `matmulLanes`, the portable fallback,
+ * which packs several output channels into the lanes of one float64 (SIMD within a register): with small integer
+ * weights and activations each lane's partial sum stays below 2^(B−1), so Σ x·(w0 + w1·2^B + w2·2^2B) is exact in a
+ * double and the lanes are recovered afterwards. Both fast kernels skip zero activations (most softmax and GELU
+ * outputs are 0). `matmulPacked` picks the fastest exact one.
  */
+import { SIMD_MAX_OPERAND, simdMatmul, simdRuntime, simdWeightLayout } from './simd-matmul.ts';
+
 
 export function matmulReference(
   x: Int32Array,
@@ -29,7 +32,7 @@ export function matmulReference(
 }
 
 /** Largest |v| in an integer array. */
-export function maxAbs(a: ArrayLike<number>): number {
+export function maxAbs(a: Int32Array): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) {
     const v = a[i] < 0 ? -a[i] : a[i];
@@ -38,20 +41,39 @@ export function maxAbs(a: ArrayLike<number>): number {
   return m;
 }
 
-/** A weight matrix [CO][CI], with lazily built lane-packed copies. */
+/** A weight matrix [CO][CI], with lazily built copies laid out for the fast kernels. */
 export class PackedWeights {
   readonly co: number;
   readonly ci: number;
   readonly w: Int32Array;
   readonly wMaxAbs: number;
+  /** Transient weights (the per-image K and V caches) are not kept resident in the SIMD kernel's memory. */
+  readonly transient: boolean;
   private readonly byLanes = new Map<number, Float64Array>();
+  private simd?: { layout: ReturnType<typeof simdWeightLayout>; at: number | undefined };
 
-  constructor(w: Int32Array, co: number, ci: number) {
+  constructor(w: Int32Array, co: number, ci: number, opts: { transient?: boolean } = {}) {
     if (w.length !== co * ci) throw new RangeError(`weight length ${w.length} ≠ ${co}×${ci}`);
     this.w = w;
     this.co = co;
     this.ci = ci;
     this.wMaxAbs = maxAbs(w);
+    this.transient = opts.transient ?? false;
+  }
+
+  /** The SIMD layout, placed once in the kernel's memory unless transient. */
+  simdLayout(): { layout: ReturnType<typeof simdWeightLayout>; at: number | undefined } {
+    if (!this.simd) {
+      const layout = simdWeightLayout(this.w, this.co, this.ci);
+      let at: number | undefined;
+      if (!this.transient) {
+        const rt = simdRuntime()!;
+        at = rt.allocStatic(layout.data.byteLength);
+        new Int16Array(rt.memory.buffer, at, layout.data.length).set(layout.data);
+      }
+      this.simd = { layout, at };
+    }
+    return this.simd;
   }
 
   /** Lanes per double and lane width for activations bounded by xMaxAbs (0 lanes = use the plain kernel). */
@@ -85,11 +107,24 @@ export class PackedWeights {
   }
 }
 
-/** y = x·Wᵀ + bias with the lane-packed kernel; exact for any integer inputs (falls back to 1 lane when wide). */
+/** y = x·Wᵀ + bias on the fastest kernel that is exact for these operands. */
 export function matmulPacked(x: Int32Array, rows: number, weights: PackedWeights, bias?: ArrayLike<number>): Int32Array {
   const { ci, co } = weights;
   if (x.length !== rows * ci) throw new RangeError(`input length ${x.length} ≠ ${rows}×${ci}`);
-  const { lanes, laneBits } = weights.layout(maxAbs(x));
+  const rt = simdRuntime();
+  if (rt && weights.wMaxAbs <= SIMD_MAX_OPERAND) {
+    const { layout, at } = weights.simdLayout();
+    const y = simdMatmul(rt, x, rows, ci, co, weights.wMaxAbs, layout, at, bias);
+    if (y) return y;
+  }
+  return matmulLanes(x, rows, weights, bias);
+}
+
+/** y = x·Wᵀ + bias with the float64-lane kernel; exact for any integer inputs (falls back to 1 lane when wide). */
+export function matmulLanes(x: Int32Array, rows: number, weights: PackedWeights, bias?: ArrayLike<number>): Int32Array {
+  const xMax = maxAbs(x);
+  const { ci, co } = weights;
+  const { lanes, laneBits } = weights.layout(xMax);
   if (lanes < 2) return matmulReference(x, rows, ci, weights.w, co, bias);
   const groups = Math.ceil(co / lanes);
   const wp = weights.packed(lanes, laneBits);

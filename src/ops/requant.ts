@@ -24,7 +24,9 @@ export function tableRequant(
   const scale = 2 ** s;
   const hardware = arith.mode === 'hardware';
   for (let i = 0; i < x.length; i++) {
-    let cursor = s === 0 ? x[i] + b : Math.floor((x[i] + b) / scale);
+    const v = x[i] + b;
+    // `>>` is the exact floor shift while v fits int32 (always, for HG-PIPE's accumulators); doubles otherwise.
+    let cursor = (v | 0) === v ? v >> s : Math.floor(v / scale);
     if (hardware) cursor = arith.fit(cursor, cursorField, operator, i);
     out[i] = table[cursor < 0 ? 0 : cursor > bound ? bound : cursor];
   }

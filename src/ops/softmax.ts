@@ -44,7 +44,9 @@ export function softmaxQuant(r: Int32Array, rows: number, len: number, p: Softma
     for (let s = 0; s < len; s++) {
       let minus = max - r[base + s];
       if (hw) minus = arith.fit(minus, '__softmax_minus_t', op, base + s);
-      let c = Math.floor((minus + p.b1) / d1);
+      const shifted = minus + p.b1;
+      // `>>` is the exact floor shift within int32 (every value here is far below 2^31); doubles otherwise.
+      let c = (shifted | 0) === shifted ? shifted >> p.s1 : Math.floor(shifted / d1);
       if (hw) c = arith.fit(c, '__softmax_cursor1_t', op, base + s);
       let ev = p.exp[clamp(c, 0, p.bound1)];
       if (hw) ev = arith.fit(ev, '__softmax_exp_t', op, base + s);
@@ -65,11 +67,13 @@ export function softmaxQuant(r: Int32Array, rows: number, len: number, p: Softma
     }
     if (hw) rec = arith.fit(rec, '__softmax_recip_t', op, row);
     const b3 = two ? p.b3Two : p.b3One;
-    const d3 = 2 ** (two ? p.s3Two : p.s3One);
+    const s3 = two ? p.s3Two : p.s3One;
+    const d3 = 2 ** s3;
     for (let s = 0; s < len; s++) {
       let val = e[s] * rec;
       if (hw) val = arith.fit(val, '__softmax_affine_t', op, base + s);
-      let rel = Math.floor((val + b3) / d3);
+      const rounded = val + b3;
+      let rel = (rounded | 0) === rounded ? rounded >> s3 : Math.floor(rounded / d3);
       if (hw) rel = arith.fit(rel, '__softmax_cursor3_t', op, base + s);
       out[base + s] = rel < 0 ? 0 : rel > outMax ? outMax : rel;
     }

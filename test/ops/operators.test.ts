@@ -5,7 +5,9 @@ import {
   hardwareArith,
   IDEAL,
   layerNormQuant,
+  matmulLanes,
   matmulPacked,
+  simdRuntime,
   matmulReference,
   PackedWeights,
   residualMerge,
@@ -87,14 +89,21 @@ describe('matmul kernels', () => {
       for (let i = 0; i < x.length; i += 3) x[i] = 0; // exercise zero skipping
       const w = randomInts(co * ci, -wr, wr - 1, co * 7 + 1);
       const bias = randomInts(co, -1000, 1000, 99);
-      assert.deepEqual(matmulPacked(x, rows, new PackedWeights(w, co, ci), bias), matmulReference(x, rows, ci, w, co, bias));
+      const expected = matmulReference(x, rows, ci, w, co, bias);
+      assert.deepEqual(matmulPacked(x, rows, new PackedWeights(w, co, ci), bias), expected);
+      assert.deepEqual(matmulLanes(x, rows, new PackedWeights(w, co, ci), bias), expected);
+      assert.deepEqual(matmulPacked(x, rows, new PackedWeights(w, co, ci, { transient: true }), bias), expected);
     });
   }
+  test('the WebAssembly SIMD kernel is available on this Node', () => {
+    assert.ok(simdRuntime(), 'WebAssembly SIMD missing: the engine falls back to the slower float-lane kernel');
+  });
   test('packed kernel stays exact at the extreme values of every lane', () => {
     const ci = 192, co = 8;
     const x = new Int32Array(ci).fill(-4);
     const w = new Int32Array(co * ci).map((_, i) => (i % 2 ? -4 : 3));
     assert.deepEqual(matmulPacked(x, 1, new PackedWeights(w, co, ci)), matmulReference(x, 1, ci, w, co));
+    assert.deepEqual(matmulLanes(x, 1, new PackedWeights(w, co, ci)), matmulReference(x, 1, ci, w, co));
   });
 });
 
