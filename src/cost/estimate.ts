@@ -2,12 +2,15 @@ import { loadDesign, type Block, type Design, type ProcessKind } from '../ir/ind
 import { MODEL } from './constants.ts';
 import type { Device } from './devices.ts';
 import { fifoCost, type MemoryStyle } from './primitives.ts';
-import { processCost, streamCost, type CostContext } from './process-cost.ts';
+import { rebindToUram, type PlacedMemory } from './binding.ts';
+import { processCost, streamCost, type CostContext, type MemoryUse } from './process-cost.ts';
 import { add, res, rounded, scale, type Resources } from './resources.ts';
 
 export interface EstimateOptions {
   /** Storage of dynamic K/V caches (HG-PIPE: LUTRAM). */
   weightCacheStyle?: MemoryStyle;
+  /** Share of the device's BRAM a design may use before memories are rebound to URAM (default 0.9, as the planner). */
+  maxUtilization?: number;
 }
 
 export interface BlockEstimate {
@@ -19,6 +22,8 @@ export interface BlockEstimate {
   hls: { lut: number; ff: number };
   /** Resources by process kind plus `fifo` (data streams), `control` (start tokens, I/O register slices). */
   byKind: Partial<Record<ProcessKind | 'fifo' | 'control', Resources>>;
+  /** Memories HLS binds to block RAM (candidates for the URAM rebinding). */
+  memories: MemoryUse[];
 }
 
 export interface DesignEstimate {
@@ -27,6 +32,8 @@ export interface DesignEstimate {
   links: Resources;
   total: Resources;
   hlsTotal: { lut: number; ff: number };
+  /** Memories moved from BRAM to URAM because the design's BRAM exceeded the device (already in `total`). */
+  movedToUram: PlacedMemory[];
 }
 
 export function costContext(block: Block, device: Pick<Device, 'capacity'>, opts: EstimateOptions = {}): CostContext {
@@ -38,10 +45,11 @@ export function costContext(block: Block, device: Pick<Device, 'capacity'>, opts
 }
 
 export function estimateBlock(block: Block, device: Pick<Device, 'capacity'>, opts: EstimateOptions = {}): BlockEstimate {
-  const ctx = costContext(block, device, opts);
+  const memories: MemoryUse[] = [];
+  const ctx = { ...costContext(block, device, opts), memories };
   const byKind: BlockEstimate['byKind'] = {};
   for (const p of block.processes) byKind[p.kind] = add(byKind[p.kind] ?? res({}), processCost(p, ctx));
-  const fifo = add(...block.streams.map((s) => streamCost(s, ctx.uramAvailable)));
+  const fifo = add(...block.streams.map((s) => streamCost(s, ctx.uramAvailable, memories)));
   // start-token FIFOs (2 entries of 1 bit) and the two AXI-Stream register slices at the block's ports
   const portBits = (name: string) => {
     const s = block.streams.find((x) => x.name === name);
@@ -65,10 +73,11 @@ export function estimateBlock(block: Block, device: Pick<Device, 'capacity'>, op
       ff: resources.ff * MODEL.hlsFfFactor,
     },
     byKind,
+    memories,
   };
 }
 
-export function estimateDesign(design: Design, device: Pick<Device, 'capacity'>, opts: EstimateOptions = {}): DesignEstimate {
+export function estimateDesign(design: Design, device: Device, opts: EstimateOptions = {}): DesignEstimate {
   const blocks = design.blocks.map((b) => estimateBlock(b, device, opts));
   const uram = device.capacity.uram > 0;
   let links = res({});
@@ -77,9 +86,14 @@ export function estimateDesign(design: Design, device: Pick<Device, 'capacity'>,
     const s = design.blocks[i].streams.find((x) => x.name === out);
     if (s) links = add(links, fifoCost(design.linkDepth, s.lanes * s.bits, uram));
   }
-  const total = add(links, ...blocks.map((b) => b.resources));
+  const placed = blocks.flatMap((b) => b.memories.map((m) => ({ ...m, block: b.name, count: 1 })));
+  const { moved, resources: total } = rebindToUram(add(links, ...blocks.map((b) => b.resources)), placed, device, opts.maxUtilization ?? 0.9);
+  for (const m of moved) {
+    const b = blocks.find((x) => x.name === m.block)!;
+    b.resources = { ...b.resources, bram: b.resources.bram - m.bram, uram: b.resources.uram + m.uram, lut: b.resources.lut - m.lut };
+  }
   const hlsTotal = blocks.reduce((a, b) => ({ lut: a.lut + b.hls.lut, ff: a.ff + b.hls.ff }), { lut: 0, ff: 0 });
-  return { blocks, links, total, hlsTotal };
+  return { blocks, links, total, hlsTotal, movedToUram: moved };
 }
 
 /** Rounded copies for printing (BRAM to the 18-Kb half). */
@@ -89,6 +103,7 @@ export function roundedEstimate(e: DesignEstimate): DesignEstimate {
     links: rounded(e.links),
     total: rounded(e.total),
     hlsTotal: { lut: Math.round(e.hlsTotal.lut), ff: Math.round(e.hlsTotal.ff) },
+    movedToUram: e.movedToUram,
   };
 }
 

@@ -2,6 +2,7 @@ export * from './resources.ts';
 export * from './devices.ts';
 export * from './primitives.ts';
 export { MODEL as COST_MODEL } from './constants.ts';
-export { PROCESS_COST, processCost, streamCost, macUsesDsp, type CostContext } from './process-cost.ts';
+export { PROCESS_COST, processCost, streamCost, macUsesDsp, type CostContext, type MemoryUse } from './process-cost.ts';
 export * from './estimate.ts';
 export { readSynthesisTable, readHlsEstimates, type SynthRow, type HlsRow } from './reference.ts';
+export { rebindToUram, type PlacedMemory, type Rebinding } from './binding.ts';

@@ -9,6 +9,8 @@ import {
   lookupTableCost,
   macArrayCost,
   memoryCost,
+  uramCount,
+  type MemoryParams,
   type MemoryStyle,
 } from './primitives.ts';
 import { add, res, type Resources } from './resources.ts';
@@ -19,6 +21,30 @@ export interface CostContext {
   uramAvailable: boolean;
   /** Storage style of dynamic K/V caches; HG-PIPE keeps them in LUTRAM (SPEC §4.1). */
   weightCacheStyle: MemoryStyle;
+  /** When given, every memory bound to block RAM is recorded here (the URAM rebinding pass works on this list). */
+  memories?: MemoryUse[];
+  /** Name of the process being costed (set by the caller, used in `memories`). */
+  process?: string;
+}
+
+/** A memory that landed in block RAM, with what it would take in UltraRAM instead. */
+export interface MemoryUse {
+  process: string;
+  what: 'weights' | 'table' | 'buffer' | 'fifo';
+  depth: number;
+  width: number;
+  rom: boolean;
+  bram: number;
+  uram: number;
+  lut: number;
+}
+
+/** memoryCost, recording BRAM-bound memories in the context. */
+function mem(ctx: CostContext, what: MemoryUse['what'], p: MemoryParams): Resources {
+  const c = memoryCost({ ...p, uramAvailable: ctx.uramAvailable });
+  if (c.style === 'bram' && ctx.memories)
+    ctx.memories.push({ process: ctx.process ?? '', what, depth: p.depth, width: p.width, rom: p.rom === true, bram: c.bram, uram: uramCount(p.depth, p.width), lut: c.lut });
+  return c;
 }
 
 const clog2 = (n: number): number => (n <= 1 ? 0 : Math.ceil(Math.log2(n)));
@@ -51,7 +77,7 @@ export const PROCESS_COST: { [K in ProcessKind]: CostFn<K> } = {
 
   'window-cache': (p, ctx) => {
     const { tp, ci, cip } = p.shape;
-    const buffer = memoryCost({ depth: ci / cip, width: tp * cip * p.bits, uramAvailable: ctx.uramAvailable });
+    const buffer = mem(ctx, 'buffer', { depth: ci / cip, width: tp * cip * p.bits });
     return (add(controlCost(processCycles(p)), buffer, datapathCost(tp * cip * p.bits * 0.25)));
   },
 
@@ -68,11 +94,11 @@ export const PROCESS_COST: { [K in ProcessKind]: CostFn<K> } = {
     });
     const parts: Resources[] = [controlCost(processCycles(p)), reduce];
     if (p.weights === 'static') {
-      parts.push(memoryCost({ depth: p.weightMemory.words, width: p.weightMemory.wordBits, rom: true, uramAvailable: ctx.uramAvailable }));
+      parts.push(mem(ctx, 'weights', { depth: p.weightMemory.words, width: p.weightMemory.wordBits, rom: true }));
       // The patch embedding adds a per-token 2-D bias (conv bias + position embedding, SPEC §1.6); others one per channel.
       const biasDepth = ctx.blockKind === 'patch-embed' ? tt * (co / cop) : co / cop;
       const biasWidth = (ctx.blockKind === 'patch-embed' ? tp : 1) * cop * p.accBits;
-      parts.push(memoryCost({ depth: biasDepth, width: biasWidth, rom: true, uramAvailable: ctx.uramAvailable }));
+      parts.push(mem(ctx, 'weights', { depth: biasDepth, width: biasWidth, rom: true }));
     }
     if (p.style === 'free-running') parts.push(memoryCost({ depth: p.frpBuffer, width: tp * cop * p.accBits, style: 'lutram' }));
     // the accumulator output register that adapter_o reads
@@ -88,7 +114,7 @@ export const PROCESS_COST: { [K in ProcessKind]: CostFn<K> } = {
     return (add(controlCost(processCycles(p), 5), store, res({ ff: cop * cip * p.bits })));
   },
 
-  layernorm: (p) => {
+  layernorm: (p, ctx) => {
     const lanes = p.tp * p.cp;
     const cb = clog2(p.channels);
     const sumBits = p.inBits + cb;
@@ -98,8 +124,8 @@ export const PROCESS_COST: { [K in ProcessKind]: CostFn<K> } = {
     const perToken = p.cp * (sumBits + varBits) + (varBits + 7);
     // per lane: x − mean, the affine bias add, shift and clamp
     const perLane = p.inBits + 1 + affineBits + 10;
-    const rowBuffer = memoryCost({ depth: p.channels / p.cp, width: lanes * p.inBits });
-    const params = memoryCost({ depth: p.channels / p.cp, width: p.cp * (12 + affineBits), rom: true });
+    const rowBuffer = mem(ctx, 'buffer', { depth: p.channels / p.cp, width: lanes * p.inBits });
+    const params = mem(ctx, 'table', { depth: p.channels / p.cp, width: p.cp * (12 + affineBits), rom: true });
     const dsp = p.tp * 1 + lanes * 3; // mean = sum·(1/C); diff²; diff·rsqrt·γ (two products)
     return (
       add(
@@ -113,14 +139,14 @@ export const PROCESS_COST: { [K in ProcessKind]: CostFn<K> } = {
     );
   },
 
-  softmax: (p) => {
+  softmax: (p, ctx) => {
     const lanes = p.tp * p.cp;
     const accBits = 16 + clog2(p.keys);
     // per lane: running max, max − x, exp cursor, rounding shift and clamp of exp·recip
     const perLane = p.inBits + (p.inBits + 1) + 8 + 23 + 3;
     // per token: the exp-sum tree and accumulator, two reciprocal cursors and the segment select
     const perToken = p.cp * accBits + 2 * (accBits + 7) + 8 + 23;
-    const rowBuffer = memoryCost({ depth: p.keys / p.cp, width: lanes * p.inBits });
+    const rowBuffer = mem(ctx, 'buffer', { depth: p.keys / p.cp, width: lanes * p.inBits });
     return (
       add(
         controlCost(processCycles(p)),
@@ -161,16 +187,19 @@ function lcmOf(a: number, b: number): number {
 }
 
 export function processCost(p: Process, ctx: CostContext): Resources {
-  return (PROCESS_COST[p.kind] as (p: Process, ctx: CostContext) => Resources)(p, ctx);
+  return (PROCESS_COST[p.kind] as (p: Process, ctx: CostContext) => Resources)(p, { ...ctx, process: p.name });
 }
 
 /** A stream's FIFO, following the IR's implementation choice. */
-export function streamCost(s: Stream, uramAvailable: boolean): Resources {
+export function streamCost(s: Stream, uramAvailable: boolean, memories?: MemoryUse[]): Resources {
   const width = s.lanes * s.bits;
   if (s.impl === 'shift-register') {
     const c = fifoCost(Math.min(s.depth, 2), width);
     if (s.depth <= 2) return c;
     return res({ lut: MODEL.fifoControlLut + Math.ceil(s.depth / 32) * width, ff: MODEL.fifoControlFf });
   }
-  return fifoCost(Math.max(s.depth, 3), width, uramAvailable);
+  const c = fifoCost(Math.max(s.depth, 3), width, uramAvailable);
+  if (c.impl === 'bram' && memories)
+    memories.push({ process: s.name, what: 'fifo', depth: s.depth, width, rom: false, bram: c.bram, uram: uramCount(s.depth, width), lut: 0 });
+  return c;
 }

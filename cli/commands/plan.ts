@@ -1,0 +1,157 @@
+import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { estimateDesign, loadDevice } from '../../src/cost/index.ts';
+import { blockAnalyticInterval, hgpipeDeitTiny, saveDesign } from '../../src/ir/index.ts';
+import { loadModel } from '../../src/model/index.ts';
+import { plan, type PlanResult } from '../../src/plan/index.ts';
+import { paretoSvg } from '../../src/report/pareto-svg.ts';
+import { fail } from '../../src/diag/index.ts';
+import { printJson, positiveInt } from '../print.ts';
+import { startProgress } from '../progress.ts';
+import { table, utilisation } from './estimate.ts';
+
+interface PlanOptions {
+  model: string;
+  device: string;
+  clockMhz?: number;
+  targetFps?: number;
+  out?: string;
+  json?: boolean;
+  pareto?: string;
+  maxUtilization: number;
+  verify: boolean;
+  fullNetwork?: boolean;
+}
+
+const positiveNumber = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) fail('BAD_ARGUMENT', `${name} must be a positive number, got '${v}'`, name);
+  return n;
+};
+
+export function register(program: Command): void {
+  program
+    .command('plan')
+    .description('choose per-stage parallelism, buffers and FIFO depths for a ViT on a device; verify by simulation')
+    .requiredOption('--model <name|model.json>', 'zoo model (hgpipe-deit-tiny, deit-tiny, deit-small, deit-base) or a model file')
+    .requiredOption('--device <name|device.json>', 'device from the catalogue or a device file')
+    .option('--clock-mhz <f>', 'clock for images/s (default: the device\'s typical clock)', positiveNumber('--clock-mhz'))
+    .option('--target-fps <n>', 'the smallest design reaching this many images/s (default: the fastest that fits)', positiveInt('--target-fps'))
+    .option('--out <design.json>', 'write the chosen design (accepted by simulate, estimate and codegen)')
+    .option('--pareto <out.svg>', 'write the throughput-versus-LUT front as SVG (and JSON beside it)')
+    .option('--max-utilization <u>', 'share of every device resource a design may use', positiveNumber('--max-utilization'), 0.9)
+    .option('--no-verify', 'skip the cycle-level simulation of the chosen design')
+    .option('--full-network', 'simulate all blocks in one chain instead of PATCH_EMBED→ATTN0→MLP0→HEAD (minutes)')
+    .option('--json', 'print one JSON document')
+    .action((opts: PlanOptions) => {
+      const t0 = performance.now();
+      const model = loadModel(opts.model);
+      const device = loadDevice(opts.device);
+      const progress = startProgress('plan', 100, !opts.json);
+      let r: PlanResult;
+      try {
+        r = plan({
+          model,
+          device,
+          clockMhz: opts.clockMhz,
+          targetFps: opts.targetFps,
+          maxUtilization: Math.min(1, opts.maxUtilization),
+          verify: opts.verify,
+          fullNetwork: opts.fullNetwork,
+          onProgress: (done, total, detail) => progress.update(total > 1 ? Math.round((90 * done) / total) : 95, detail),
+        });
+      } finally {
+        progress.stop();
+      }
+      if (opts.out && r.design) saveDesign(r.design, opts.out);
+      const reference = model.name === 'hgpipe-deit-tiny' || model.name === 'deit-tiny' ? hgpipeReference(r.clockMhz, device) : null;
+      if (opts.pareto) writePareto(opts.pareto, r, reference);
+      const doc = {
+        model: r.model,
+        device: r.device,
+        clockMhz: r.clockMhz,
+        steadyInterval: r.steadyInterval,
+        imagesPerSecond: round1(r.imagesPerSecond),
+        firstImageLatency: r.firstImageLatency,
+        resources: roundRes(r.resources),
+        fits: r.fits,
+        designFile: opts.out ?? null,
+        objective: r.objective,
+        targetFps: r.targetFps,
+        analyticInterval: r.analyticInterval,
+        simulated: r.verification !== null,
+        imagesPerSecondPerKLut: round1(r.imagesPerSecondPerKLut),
+        utilisation: utilisation(r.resources, device.capacity),
+        bottleneck: r.bottleneck,
+        channelsPerBeat: r.channelsPerBeat,
+        tokensRun: r.tokensRun,
+        parallelism: r.choice,
+        movedToUram: r.movedToUram,
+        shortfall: r.shortfall,
+        verification: r.verification,
+        reference,
+        candidatesEvaluated: r.candidatesEvaluated,
+        paretoFile: opts.pareto ?? null,
+        wallSeconds: round1((performance.now() - t0) / 1000),
+      };
+      if (!r.fits) process.exitCode = 1;
+      if (opts.json) return printJson(doc);
+      process.stdout.write(formatText(doc, r));
+    });
+}
+
+const round1 = (v: number) => Math.round(v * 10) / 10;
+const roundRes = (r: PlanResult['resources']) => ({ lut: Math.round(r.lut), ff: Math.round(r.ff), dsp: Math.round(r.dsp), bram: Math.ceil(r.bram * 2) / 2, uram: Math.ceil(r.uram) });
+
+/** HG-PIPE's own configuration as vitpipe models it (the built-in design): its interval and estimated LUTs. */
+function hgpipeReference(clockMhz: number, device: ReturnType<typeof loadDevice>) {
+  const d = hgpipeDeitTiny();
+  const interval = Math.max(...d.blocks.map((b) => blockAnalyticInterval(b).cycles));
+  const lut = Math.round(estimateDesign(d, device).total.lut);
+  const ips = (clockMhz * 1e6) / interval;
+  return { design: 'hgpipe-deit-tiny (built-in)', steadyInterval: interval, imagesPerSecond: round1(ips), lut, imagesPerSecondPerKLut: round1(ips / (lut / 1000)) };
+}
+
+function writePareto(file: string, r: PlanResult, reference: ReturnType<typeof hgpipeReference> | null): void {
+  const marks = [{ lut: r.resources.lut, imagesPerSecond: r.imagesPerSecond, fits: r.fits, label: 'chosen' }];
+  if (reference) marks.push({ lut: reference.lut, imagesPerSecond: reference.imagesPerSecond, fits: true, label: 'HG-PIPE config' });
+  const svg = paretoSvg(r.pareto.map((p) => ({ lut: p.lut, imagesPerSecond: p.imagesPerSecond, fits: p.fits })), {
+    title: `${r.model} on ${r.device.name} at ${r.clockMhz} MHz: throughput vs LUTs`,
+    lutCapacity: r.device.capacity.lut,
+    marks,
+  });
+  writeFileSync(file, svg);
+  const json = file.replace(/\.svg$/i, '') + '.json';
+  writeFileSync(json, JSON.stringify({ model: r.model, device: r.device.name, clockMhz: r.clockMhz, front: r.pareto.map((p) => ({ ...p, imagesPerSecond: round1(p.imagesPerSecond), lut: Math.round(p.lut), resources: roundRes(p.resources) })), chosen: marks[0], reference }, null, 1) + '\n');
+}
+
+function formatText(doc: Record<string, unknown> & { resources: PlanResult['resources'] }, r: PlanResult): string {
+  const cap = r.device.capacity;
+  const lines: string[] = [];
+  lines.push(`${r.model} on ${r.device.name} at ${r.clockMhz} MHz (${r.objective === 'target-fps' ? `smallest design for ${r.targetFps} images/s` : 'fastest design that fits'})`);
+  if (!r.fits) lines.push(`DOES NOT FIT: ${r.shortfall?.message}`);
+  const sim = r.verification ? 'simulated' : 'analytic, not simulated';
+  lines.push(`  steady interval   ${r.steadyInterval} cycles (${sim}; analytic ${r.analyticInterval}, bottleneck ${r.bottleneck.block} ${r.bottleneck.process})`);
+  lines.push(`  throughput        ${Math.round(r.imagesPerSecond).toLocaleString('en-US')} images/s, ${round1(r.imagesPerSecondPerKLut)} images/s per 1,000 LUTs`);
+  if (r.firstImageLatency) lines.push(`  first image       ${r.firstImageLatency} cycles (${round1(r.firstImageLatency / r.clockMhz / 1000)} ms; ${r.verification?.latencyMethod})`);
+  const ref = doc.reference as ReturnType<typeof hgpipeReference> | null;
+  if (ref) lines.push(`  HG-PIPE config    ${ref.steadyInterval} cycles, ${Math.round(ref.imagesPerSecond).toLocaleString('en-US')} images/s, ${ref.lut.toLocaleString('en-US')} LUT est. (${ref.imagesPerSecondPerKLut} per kLUT); this plan: ${round1(((r.imagesPerSecond / ref.imagesPerSecond) - 1) * 100)} % more throughput`);
+  lines.push(`  stream width      ${r.channelsPerBeat} channel(s) × 2 tokens per beat; ${r.tokensRun} token slots per image`);
+  const c = r.choice as Record<string, unknown>;
+  lines.push(`  parallelism       ${Object.entries(c).map(([k, v]) => `${k} ${typeof v === 'number' ? v : `${(v as { cip: number }).cip}×${(v as { cop: number }).cop}`}`).join(', ')}`);
+  if (r.movedToUram.length) lines.push(`  bound to URAM     ${r.movedToUram.map((m) => `${m.count}× ${m.block} ${m.memory} (${m.what})`).join(', ')}`);
+  const res = doc.resources;
+  const util = utilisation(r.resources, cap);
+  lines.push('');
+  lines.push(table([
+    ['', 'LUT', 'FF', 'DSP', 'BRAM36', 'URAM'],
+    ['design', String(res.lut), String(res.ff), String(res.dsp), String(res.bram), String(res.uram)],
+    ['device', String(cap.lut), String(cap.ff), String(cap.dsp), String(cap.bram), String(cap.uram)],
+    ['share', `${util.lut}%`, `${util.ff}%`, `${util.dsp}%`, `${util.bram}%`, `${util.uram}%`],
+  ]).trimEnd());
+  if (r.shortfall?.shrink.length) lines.push(`  largest users of ${r.shortfall.resource}: ${r.shortfall.shrink.map((s) => `${s.block} ${s.process} ${Math.round(s.share * 100)} %`).join(', ')}`);
+  if (doc.designFile) lines.push(`design written to ${doc.designFile}`);
+  if (doc.paretoFile) lines.push(`Pareto front written to ${doc.paretoFile} (and .json)`);
+  lines.push(`(${r.candidatesEvaluated} balanced designs evaluated, ${doc.wallSeconds} s)`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,184 @@
+import type { ViTConfig } from '../model/index.ts';
+import type { Design, ProcessKind } from '../ir/index.ts';
+import { estimateBlock, RESOURCE_KEYS, type Device, type ResourceKey, type Resources } from '../cost/index.ts';
+import { assembleDesign } from './assemble.ts';
+import { paretoFront, sizeOn, sweep, type Candidate } from './search.ts';
+import { geometryOf, intervalFloor, lnCpOptions, type Choice } from './space.ts';
+import { verifyDesign, type Verification } from './verify.ts';
+
+export interface PlanRequest {
+  model: ViTConfig;
+  device: Device;
+  clockMhz?: number;
+  /** Smallest design reaching this many images per second instead of the fastest that fits. */
+  targetFps?: number;
+  /** Share of each device resource a design may use (default 0.9). */
+  maxUtilization?: number;
+  /** Simulate the chosen design (default true); `fullNetwork` simulates all blocks in one chain (minutes). */
+  verify?: boolean;
+  fullNetwork?: boolean;
+  onProgress?: (done: number, total: number, detail: string) => void;
+}
+
+/** Why a design does not fit: the worst resource and the stages that use most of it. */
+export interface Shortfall {
+  resource: ResourceKey;
+  needs: number;
+  has: number;
+  message: string;
+  shrink: Array<{ block: string; process: ProcessKind | 'fifo' | 'control'; amount: number; share: number }>;
+  /** For BRAM: the largest memories (per block kind, times the blocks of that kind). */
+  memories: Array<{ block: string; name: string; what: string; depth: number; width: number; bram: number }>;
+}
+
+export interface ParetoPoint {
+  interval: number;
+  imagesPerSecond: number;
+  lut: number;
+  resources: Resources;
+  fits: boolean;
+  lnCp: number;
+}
+
+export interface PlanResult {
+  model: string;
+  device: { name: string; capacity: Resources };
+  clockMhz: number;
+  objective: 'max-throughput' | 'target-fps';
+  targetFps: number | null;
+  /** Simulated steady interval when verified, else the analytic one. */
+  steadyInterval: number;
+  analyticInterval: number;
+  imagesPerSecond: number;
+  firstImageLatency: number | null;
+  resources: Resources;
+  fits: boolean;
+  /** Images per second per 1,000 LUTs (area efficiency). */
+  imagesPerSecondPerKLut: number;
+  bottleneck: { block: string; process: string };
+  channelsPerBeat: number;
+  choice: Required<Choice>;
+  tokensRun: number;
+  movedToUram: Array<{ block: string; memory: string; what: string; depth: number; width: number; count: number }>;
+  shortfall: Shortfall | null;
+  verification: Verification | null;
+  pareto: ParetoPoint[];
+  candidatesEvaluated: number;
+  design: Design | null;
+}
+
+const fmtCount = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e4 ? `${Math.round(n / 1e3)} k` : `${Math.round(n * 10) / 10}`);
+const NAMES: Record<ResourceKey, string> = { lut: 'LUT', ff: 'FF', dsp: 'DSP', bram: 'BRAM36', uram: 'URAM' };
+
+/** The worst overflowing resource of a candidate and the (block kind, process kind) pairs that use most of it. */
+export function shortfallOf(c: Candidate, device: Device, maxUtil: number): Shortfall | null {
+  let worst: ResourceKey | null = null;
+  let ratio = 1;
+  for (const k of RESOURCE_KEYS) {
+    const allowed = device.capacity[k] * maxUtil;
+    const r = allowed > 0 ? c.resources[k] / allowed : c.resources[k] > 0 ? Infinity : 0;
+    if (r > ratio) [worst, ratio] = [k, r];
+  }
+  if (!worst) return null;
+  const k = worst;
+  const parts: Shortfall['shrink'] = [];
+  for (const pk of c.perKind) {
+    const e = estimateBlock(pk.block, device);
+    for (const [proc, r] of Object.entries(e.byKind)) if (r && r[k] > 0) parts.push({ block: pk.kind, process: proc as ProcessKind, amount: r[k] * pk.count, share: 0 });
+  }
+  const total = parts.reduce((s, p) => s + p.amount, 0) || 1;
+  for (const p of parts) p.share = p.amount / total;
+  parts.sort((a, b) => b.amount - a.amount);
+  const memories = k === 'bram'
+    ? c.memories
+        .map((m) => ({ block: m.block, name: m.process, what: m.what, depth: m.depth, width: m.width, bram: m.bram * m.count }))
+        .sort((a, b) => b.bram - a.bram)
+        .slice(0, 5)
+    : [];
+  const needs = c.resources[k];
+  const has = device.capacity[k];
+  const top = parts[0];
+  const limit = maxUtil < 1 ? ` (${Math.round(maxUtil * 100)} % usable: ${fmtCount(has * maxUtil)})` : '';
+  const message =
+    `needs ${fmtCount(needs)} ${NAMES[k]}, device ${device.name} has ${fmtCount(has)}${limit}` +
+    (top ? `; largest user: ${top.block} ${top.process} (${fmtCount(top.amount)}, ${Math.round(top.share * 100)} %)` : '') +
+    (memories[0] ? `; largest memory: ${memories[0].block} ${memories[0].name} (${memories[0].what}, ${memories[0].depth} × ${memories[0].width} bits, ${fmtCount(memories[0].bram)} BRAM36 in all)` : '') +
+    '; shrink that stage or pick a larger device';
+  return { resource: k, needs, has, message, shrink: parts.slice(0, 5), memories };
+}
+
+/**
+ * Plan a pipelined accelerator for `model` on `device`: sweep the balanced designs (every stage the cheapest one
+ * that meets a common interval), pick the fastest that fits (or, with targetFps, the smallest reaching it),
+ * build it as an IR design and verify it with the cycle-level simulator.
+ */
+export function plan(req: PlanRequest): PlanResult {
+  const { model, device } = req;
+  const clockMhz = req.clockMhz ?? device.clockMhz;
+  const maxUtil = req.maxUtilization ?? 0.9;
+  const cands = sweep(model, device, { maxUtilization: maxUtil, onProgress: req.onProgress });
+  const g = geometryOf(model);
+  const fitting = cands.filter((c) => c.fits);
+  let chosen: Candidate | undefined;
+  let objective: PlanResult['objective'] = 'max-throughput';
+  let unreachable: string | null = null;
+  if (req.targetFps !== undefined) {
+    objective = 'target-fps';
+    const need = Math.floor((clockMhz * 1e6) / req.targetFps);
+    const reaching = cands.filter((c) => c.interval <= need);
+    const bySize = (a: Candidate, b: Candidate) => sizeOn(a.resources, device.capacity) - sizeOn(b.resources, device.capacity);
+    chosen = reaching.filter((c) => c.fits).sort(bySize)[0] ?? reaching.sort(bySize)[0];
+    if (!chosen) {
+      const fastest = cands[0];
+      const floor = Math.min(...lnCpOptions(g).map((c) => intervalFloor(g, c)));
+      unreachable = `${req.targetFps} images/s at ${clockMhz} MHz needs ≤ ${need} cycles per image; the fastest design vitpipe can build for ${model.name} runs ${fastest?.interval ?? floor} cycles (${fastest ? `${fastest.bottleneck.block} ${fastest.bottleneck.process}` : 'the K/V serialisers'})`;
+      chosen = fastest;
+    }
+  } else {
+    // fastest fitting; when nothing fits, the smallest design (so the shortfall is the least there is)
+    chosen = fitting[0] ?? [...cands].sort((a, b) => sizeOn(a.resources, device.capacity) - sizeOn(b.resources, device.capacity))[0];
+  }
+  if (!chosen) throw new Error(`no buildable design for ${model.name}`);
+  let shortfall = shortfallOf(chosen, device, maxUtil);
+  if (unreachable) shortfall = { resource: 'lut', needs: 0, has: 0, message: unreachable, shrink: shortfall?.shrink ?? [], memories: [] };
+  const design = assembleDesign(model, chosen.configs, `${model.name}-${device.name}-planned`);
+  let verification: Verification | null = null;
+  if (req.verify !== false && !shortfall) {
+    req.onProgress?.(0, 1, 'simulating');
+    verification = verifyDesign(design, { fullNetwork: req.fullNetwork, onProgress: (w) => req.onProgress?.(0, 1, w) });
+  }
+  const steady = verification?.steadyInterval ?? chosen.interval;
+  const ips = (clockMhz * 1e6) / steady;
+  const front = paretoFront(cands).map((c) => ({
+    interval: c.interval,
+    imagesPerSecond: (clockMhz * 1e6) / c.interval,
+    lut: c.resources.lut,
+    resources: c.resources,
+    fits: c.fits,
+    lnCp: c.lnCp,
+  }));
+  return {
+    model: model.name,
+    device: { name: device.name, capacity: device.capacity },
+    clockMhz,
+    objective,
+    targetFps: req.targetFps ?? null,
+    steadyInterval: steady,
+    analyticInterval: chosen.interval,
+    imagesPerSecond: ips,
+    firstImageLatency: verification && verification.firstImageLatency > 0 ? verification.firstImageLatency : null,
+    resources: chosen.resources,
+    fits: shortfall === null,
+    imagesPerSecondPerKLut: ips / (chosen.resources.lut / 1000),
+    bottleneck: chosen.bottleneck,
+    channelsPerBeat: chosen.lnCp,
+    choice: chosen.choice,
+    tokensRun: g.tokens,
+    movedToUram: chosen.movedToUram.map((m) => ({ block: m.block, memory: m.process, what: m.what, depth: m.depth, width: m.width, count: m.count })),
+    shortfall,
+    verification,
+    pareto: front,
+    candidatesEvaluated: cands.length,
+    design,
+  };
+}
