@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import { register as audit } from './audit.ts';
 import { register as estimate } from './estimate.ts';
 import { register as infer } from './infer.ts';
+import { register as plan } from './plan.ts';
 import { register as fifoSize } from './fifo-size.ts';
 import { register as simulate } from './simulate.ts';
 import { register as generate } from './generate.ts';
 
 /** Every command module exports `register(program)`; add new commands to this list. */
-export const COMMANDS: Array<(program: Command) => void> = [infer, audit, estimate, simulate, fifoSize, generate];
+export const COMMANDS: Array<(program: Command) => void> = [infer, audit, estimate, plan, simulate, fifoSize, generate];
