@@ -45,6 +45,8 @@ export class Fifos {
   lastWr: Int32Array;
   peak: Int32Array;
   base: Int32Array;
+  /** Ring capacity − 1 (a power of two ≥ depth), so slot = base + (index & cap). */
+  cap: Int32Array;
   ring: Int32Array;
   consWait: number[][];
   prodWait: number[][];
@@ -61,12 +63,16 @@ export class Fifos {
     this.lastWr = new Int32Array(n).fill(-1e9);
     this.peak = new Int32Array(n);
     this.base = new Int32Array(n);
+    this.cap = new Int32Array(n);
     let total = 0;
     specs.forEach((s, i) => {
       this.depth[i] = s.depth;
       this.lat[i] = s.lat;
       this.base[i] = total;
-      total += s.depth;
+      let size = 1;
+      while (size < s.depth) size <<= 1;
+      this.cap[i] = size - 1;
+      total += size;
     });
     this.ring = new Int32Array(total);
     this.consWait = specs.map(() => []);
@@ -76,7 +82,7 @@ export class Fifos {
 
   canRead(f: number, c: number): boolean {
     const r = this.rd[f];
-    return this.wr[f] > r && this.ring[this.base[f] + (r % this.depth[f])] <= c - this.lat[f];
+    return this.wr[f] > r && this.ring[this.base[f] + (r & this.cap[f])] <= c - this.lat[f];
   }
   canWrite(f: number, c: number): boolean {
     return this.wr[f] - this.rd[f] + (this.lastRd[f] === c ? 1 : 0) < this.depth[f];
@@ -100,10 +106,11 @@ export class Scheduler {
   private wakeAt!: Float64Array;
   private heapT: number[] = [];
   private heapP: number[] = [];
+  /** Awake loop processes, awake other processes, awake post-phase processes. */
   private cur: number[] = [];
   private next: number[] = [];
   private postCur: number[] = [];
-  private postNext: number[] = [];
+  private isLoop!: Uint8Array;
   /** Cycles by category per process: [busy, stalledIn, stalledOut, idle]. */
   stats!: Float64Array;
   private sleepSince!: Float64Array;
@@ -124,7 +131,9 @@ export class Scheduler {
     this.stats = new Float64Array(n * 4);
     this.sleepSince = new Float64Array(n);
     this.sleepCat = new Uint8Array(n);
-    this.cur = procs.filter((p) => !p.post).map((p) => p.id);
+    this.isLoop = Uint8Array.from(procs.map((p) => (p.constructor.name === 'LoopProc' ? 1 : 0)));
+    this.cur = procs.filter((p) => !p.post && this.isLoop[p.id]).map((p) => p.id);
+    this.next = procs.filter((p) => !p.post && !this.isLoop[p.id]).map((p) => p.id);
     this.postCur = procs.filter((p) => p.post).map((p) => p.id);
   }
 
@@ -161,7 +170,7 @@ export class Scheduler {
   write(f: number, c: number): void {
     const F = this.fifos;
     const n = F.wr[f];
-    F.ring[F.base[f] + (n % F.depth[f])] = c;
+    F.ring[F.base[f] + (n & F.cap[f])] = c;
     F.wr[f] = n + 1;
     F.lastWr[f] = c;
     // Peak as the full flag sees it (a beat read in this same cycle still counts): the least depth that would never
@@ -179,7 +188,7 @@ export class Scheduler {
   waitRead(p: number, f: number, c: number): void {
     const F = this.fifos;
     const r = F.rd[f];
-    if (F.wr[f] > r) this.wake(p, Math.max(c + 1, F.ring[F.base[f] + (r % F.depth[f])] + F.lat[f]));
+    if (F.wr[f] > r) this.wake(p, Math.max(c + 1, F.ring[F.base[f] + (r & F.cap[f])] + F.lat[f]));
     else if (!F.consWait[f].includes(p)) F.consWait[f].push(p);
   }
   /** Register p to be woken when f has room. */
@@ -214,29 +223,31 @@ export class Scheduler {
   /** Run until `done()` is true after a cycle, or until nothing can change (returns false: deadlock). */
   run(done: () => boolean, maxCycles = 1e9): boolean {
     const procs = this.procs;
+    const isLoop = this.isLoop;
     while (true) {
       const c = this.now;
       // Collect timed wakes for this cycle.
       const hT = this.heapT;
+      const hP = this.heapP;
       while (hT.length && hT[0] <= c) {
-        const [t, p] = heapPop(this.heapT, this.heapP);
+        const t = hT[0];
+        const p = hP[0];
+        heapPop(hT, hP);
         if (this.wakeAt[p] !== t || this.awake[p]) continue;
         this.wakeAt[p] = Infinity;
         this.awake[p] = 1;
         this.account(p, c);
-        (procs[p].post ? this.postCur : this.cur).push(p);
+        (procs[p].post ? this.postCur : isLoop[p] ? this.cur : this.next).push(p);
       }
-      this.stepList(this.cur, this.next, c);
-      this.stepList(this.postCur, this.postNext, c);
-      [this.cur, this.next] = [this.next, this.cur];
-      [this.postCur, this.postNext] = [this.postNext, this.postCur];
-      this.next.length = 0;
-      this.postNext.length = 0;
+      // Loop processes and the others in separate lists keep the step call sites monomorphic.
+      this.stepList(this.cur, c);
+      this.stepList(this.next, c);
+      this.stepList(this.postCur, c);
       if (done()) {
         this.now = c + 1;
         return true;
       }
-      if (this.cur.length || this.postCur.length) this.now = c + 1;
+      if (this.cur.length || this.next.length || this.postCur.length) this.now = c + 1;
       else if (hT.length) this.now = Math.max(c + 1, hT[0]);
       else {
         this.now = c + 1;
@@ -246,27 +257,32 @@ export class Scheduler {
     }
   }
 
-  private stepList(list: number[], next: number[], c: number): void {
+  /** Step every process of `list` at cycle c and compact the list to those that stay awake. */
+  private stepList(list: number[], c: number): void {
     const procs = this.procs;
     const fast = this.fast;
+    const stats = this.stats;
+    const awake = this.awake;
+    let w = 0;
     for (let j = 0; j < list.length; j++) {
       const p = list[j];
       // Not awake while stepping, so that wakes it registers for itself are kept.
-      this.awake[p] = 0;
+      awake[p] = 0;
       const r = procs[p].step(c);
-      this.steps++;
       const cat = r & 3;
       if (this.timeline) this.addCat(p, cat, c, c + 1);
-      else this.stats[p * 4 + cat]++;
+      else stats[p * 4 + cat]++;
       if (!fast || !(r & SLEEP)) {
-        next.push(p);
-        this.awake[p] = 1;
+        list[w++] = p;
+        awake[p] = 1;
         this.wakeAt[p] = Infinity;
       } else {
         this.sleepSince[p] = c + 1;
         this.sleepCat[p] = cat;
       }
     }
+    this.steps += list.length;
+    list.length = w;
   }
 
   /** Close the accounting of sleeping processes at the end of the run. */
@@ -294,9 +310,7 @@ function heapPush(T: number[], P: number[], t: number, p: number): void {
   P[i] = p;
 }
 
-function heapPop(T: number[], P: number[]): [number, number] {
-  const t0 = T[0];
-  const p0 = P[0];
+function heapPop(T: number[], P: number[]): void {
   const lt = T.pop()!;
   const lp = P.pop()!;
   const n = T.length;
@@ -314,5 +328,4 @@ function heapPop(T: number[], P: number[]): [number, number] {
     T[i] = lt;
     P[i] = lp;
   }
-  return [t0, p0];
 }

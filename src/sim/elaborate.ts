@@ -24,7 +24,7 @@ interface FifoSpec {
 }
 
 /** Build the simulator for a chain of blocks (one block = "simulated alone"), fed by a source, drained by a sink. */
-export function elaborate(blocks: Block[], linkDepth: number, fast: boolean): Elaborated {
+export function elaborate(blocks: Block[], linkDepth: number, fast: boolean, inputBeats = Infinity): Elaborated {
   const specs: FifoSpec[] = [];
   const fifoStream: Elaborated['fifoStream'] = [];
   const addFifo = (depth: number, lat: number, info: Omit<FifoInfo, 'producer' | 'consumer'>, stream: { block: number; stream: string } | null) => {
@@ -90,7 +90,7 @@ export function elaborate(blocks: Block[], linkDepth: number, fast: boolean): El
   const first = blocks[0];
   const last = blocks[blocks.length - 1];
   const srcPid = makers.length;
-  makers.push((sim, id) => new SourceProc(sim, id, 'source', streamIds[0].get(first.input.stream)!, first.input.beatsPerImage));
+  makers.push((sim, id) => new SourceProc(sim, id, 'source', streamIds[0].get(first.input.stream)!, first.input.beatsPerImage, inputBeats));
   for (let k = 0; k + 1 < blocks.length; k++) {
     const out = streamIds[k].get(blocks[k].output.stream)!;
     const inp = streamIds[k + 1].get(blocks[k + 1].input.stream)!;

@@ -3,3 +3,4 @@ export { simulateDesign, simulateBlock, structuralKey, type DesignSimResult, typ
 export { findDeadlock, type DeadlockReport, type WaitHop } from './deadlock.ts';
 export { elaborate, WARMUP_CYCLES } from './elaborate.ts';
 export { sizeFifos, fifoCost, withDepths, type FifoSizeResult, type FifoSizing, type FifoSizeOptions, type FifoCost } from './fifo-size.ts';
+export { measureProcess } from './isolate.ts';

@@ -113,7 +113,7 @@ export class StallPipe {
         }
       } else {
         const r = F.rd[f];
-        if (F.wr[f] <= r || F.ring[F.base[f] + (r % F.depth[f])] > c - F.lat[f]) {
+        if (F.wr[f] <= r || F.ring[F.base[f] + (r & F.cap[f])] > c - F.lat[f]) {
           if (!blocked) this.blockedCat = STALL_IN;
           blocked = true;
           this.sim.waitRead(this.pid, f, c);

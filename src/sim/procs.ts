@@ -327,8 +327,12 @@ export class SourceProc implements SimProc {
   beats = 0;
   firstIn: number[] = [];
   lastIn: number[] = [];
-  constructor(readonly sim: Scheduler, readonly id: number, readonly name: string, readonly outF: number, readonly perImage: number) {}
+  constructor(
+    readonly sim: Scheduler, readonly id: number, readonly name: string, readonly outF: number, readonly perImage: number,
+    readonly limit = Infinity,
+  ) {}
   step(c: number): number {
+    if (this.beats >= this.limit) return IDLE | SLEEP;
     // Cycle 0 is the first input handshake; before it the blocks start up (ap_start is held high from the outset).
     if (c < 0) {
       this.sim.wake(this.id, 0);

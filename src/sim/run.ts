@@ -11,6 +11,8 @@ export interface SimOptions {
   maxCycles?: number;
   /** Collect per-bin busy/stall counts for a timeline with this many bins. */
   timelineBins?: number;
+  /** Offer only this many input beats in total (default: unlimited, as in the RTL runs). */
+  inputBeats?: number;
 }
 
 /** Per-image cycles as in FACTS.md: first/last input beat accepted, first/last output beat emitted. */
@@ -68,7 +70,7 @@ export interface ChainResult {
 
 /** Simulate a chain of blocks (one block = that block alone) with inputs offered every cycle, outputs always ready. */
 export function simulateChain(blocks: Block[], linkDepth: number, opts: SimOptions): ChainResult {
-  const e = elaborate(blocks, linkDepth, opts.engine !== 'reference');
+  const e = elaborate(blocks, linkDepth, opts.engine !== 'reference', opts.inputBeats);
   const first = blocks[0];
   const last = blocks[blocks.length - 1];
   const target = opts.images * last.output.beatsPerImage;

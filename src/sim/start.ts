@@ -10,6 +10,8 @@ export class StartCtl {
   once = false;
   region: RegionCtl | null = null;
   member = 0;
+  /** Cycles of the exit iterations (ap_ready), recorded when set (process-isolation measurements). */
+  exits: number[] | null = null;
   constructor(readonly sim: Scheduler, readonly pid: number, readonly ins: number[], readonly outs: number[]) {}
 
   canStart(c: number): boolean {
@@ -33,6 +35,7 @@ export class StartCtl {
     this.once = true;
   }
   onExit(c: number): void {
+    if (this.exits) this.exits.push(c);
     if (this.region) this.region.ready(this.member, c);
     else for (const f of this.ins) this.sim.read(f, c);
     this.once = false;

@@ -43,7 +43,8 @@ export const reshapeReorder: KindSpec<ReshapeReorderProcess> = {
   },
   check(p) {
     const out: Array<[string, string]> = [];
-    divides(out, 'top', p.tokens, lcm(p.tip, p.top), 'tokens (in groups of lcm(tip, top))');
+    const group = lcm(p.tip, p.top);
+    if (p.tokens % group !== 0) out.push(['top', `tokens = ${p.tokens} are not a multiple of lcm(tip ${p.tip}, top ${p.top}) = ${group}`]);
     divides(out, 'cop', p.headDim, p.cop, 'headDim');
     checkStages(out, 'readLoop', p.readLoop, true, false);
     checkStages(out, 'writeLoop', p.writeLoop, false, true);
