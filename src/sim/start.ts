@@ -71,7 +71,7 @@ export class RegionCtl {
     members: number,
   ) {
     this.syncReg = new Array(members).fill(false);
-    this.readyAt = new Array(members).fill(-1);
+    this.readyAt = new Array(members).fill(-Infinity);
   }
 
   realStart(c: number): boolean {

@@ -4,11 +4,10 @@ import {
   HGPIPE_ATTN, blockAnalyticInterval, buildDesign, designToJson, hgpipeDeitTiny, hgpipeDesignConfig, parseDesign,
   printBlock, processCycles, PROCESS_KINDS,
 } from '../../src/ir/index.ts';
-import { MODEL_ZOO, type ViTConfig } from '../../src/model/index.ts';
+import { MODEL_ZOO } from '../../src/model/index.ts';
+import { TINY } from './tiny.ts';
 import { VitpipeError } from '../../src/diag/index.ts';
 
-/** A small geometry every test can simulate quickly; HG-PIPE's parallelism divides it. */
-export const TINY: ViTConfig = { ...MODEL_ZOO['hgpipe-deit-tiny'], name: 'tiny-test', imageSize: 48, patchSize: 8, width: 48, mlpRatio: 4, numClasses: 12, tokens: 28, depth: 2 };
 
 const badDesign = (mutate: (doc: any) => void): string => {
   const doc = JSON.parse(designToJson(hgpipeDeitTiny()));
