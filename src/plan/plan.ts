@@ -1,6 +1,7 @@
 import type { ViTConfig } from '../model/index.ts';
 import type { Design, ProcessKind } from '../ir/index.ts';
-import { estimateBlock, RESOURCE_KEYS, type Device, type ResourceKey, type Resources } from '../cost/index.ts';
+import { estimateBlock, estimateDesign, RESOURCE_KEYS, type Device, type ResourceKey, type Resources } from '../cost/index.ts';
+import { sizeFifos } from '../sim/index.ts';
 import { assembleDesign } from './assemble.ts';
 import { paretoFront, sizeOn, sweep, type Candidate } from './search.ts';
 import { geometryOf, intervalFloor, lnCpOptions, type Choice } from './space.ts';
@@ -62,6 +63,8 @@ export interface PlanResult {
   movedToUram: Array<{ block: string; memory: string; what: string; depth: number; width: number; count: number }>;
   shortfall: Shortfall | null;
   verification: Verification | null;
+  /** FIFO depths from the simulator's peak-occupancy sizing (src/sim sizeFifos), when it ran. */
+  fifoSizing: { resized: number; savedBram18: number; savedBits: number; seconds: number } | null;
   pareto: ParetoPoint[];
   candidatesEvaluated: number;
   design: Design | null;
@@ -107,6 +110,19 @@ export function shortfallOf(c: Candidate, device: Device, maxUtil: number): Shor
   return { resource: k, needs, has, message, shrink: parts.slice(0, 5), memories };
 }
 
+/** Memories moved to URAM, per block kind and memory name (ATTN0..ATTN11 → attn). */
+function groupMoved(ms: ReturnType<typeof estimateDesign>['movedToUram']): PlanResult['movedToUram'] {
+  const out = new Map<string, PlanResult['movedToUram'][number]>();
+  for (const m of ms) {
+    const block = m.block.replace(/\d+$/, '').toLowerCase().replace('_', '-');
+    const key = `${block}|${m.process}|${m.what}|${m.depth}|${m.width}`;
+    const e = out.get(key);
+    if (e) e.count += m.count;
+    else out.set(key, { block, memory: m.process, what: m.what, depth: m.depth, width: m.width, count: m.count });
+  }
+  return [...out.values()];
+}
+
 /**
  * Plan a pipelined accelerator for `model` on `device`: sweep the balanced designs (every stage the cheapest one
  * that meets a common interval), pick the fastest that fits (or, with targetFps, the smallest reaching it),
@@ -141,9 +157,29 @@ export function plan(req: PlanRequest): PlanResult {
   if (!chosen) throw new Error(`no buildable design for ${model.name}`);
   let shortfall = shortfallOf(chosen, device, maxUtil);
   if (unreachable) shortfall = { resource: 'lut', needs: 0, has: 0, message: unreachable, shrink: shortfall?.shrink ?? [], memories: [] };
-  const design = assembleDesign(model, chosen.configs, `${model.name}-${device.name}-planned`);
+  let design = assembleDesign(model, chosen.configs, `${model.name}-${device.name}-planned`);
   let verification: Verification | null = null;
+  let fifoSizing: PlanResult['fifoSizing'] = null;
+  let resources = chosen.resources;
+  let moved: PlanResult['movedToUram'] = chosen.movedToUram.map((m) => ({ block: m.block, memory: m.process, what: m.what, depth: m.depth, width: m.width, count: m.count }));
   if (req.verify !== false && !shortfall) {
+    // FIFO depths: HG-PIPE's (whole-image buffers scaled) as an upper bound, then the simulator's peak occupancy
+    const t0 = performance.now();
+    req.onProgress?.(0, 1, 'sizing FIFOs by simulation');
+    const sized = sizeFifos(design, { images: 3, searchBits: Infinity, onProgress: (m) => req.onProgress?.(0, 1, m) });
+    if (sized.verification.every((v) => !v.deadlock && v.sizedInterval <= v.interval)) {
+      design = sized.sized;
+      fifoSizing = {
+        resized: sized.fifos.filter((f) => f.sized !== f.original).length,
+        savedBram18: sized.totals.savedBram18,
+        savedBits: sized.totals.savedBits,
+        seconds: (performance.now() - t0) / 1000,
+      };
+      const est = estimateDesign(design, device, { maxUtilization: maxUtil });
+      resources = est.total;
+      moved = groupMoved(est.movedToUram);
+      shortfall = shortfallOf({ ...chosen, resources }, device, maxUtil);
+    }
     req.onProgress?.(0, 1, 'simulating');
     verification = verifyDesign(design, { fullNetwork: req.fullNetwork, onProgress: (w) => req.onProgress?.(0, 1, w) });
   }
@@ -167,16 +203,17 @@ export function plan(req: PlanRequest): PlanResult {
     analyticInterval: chosen.interval,
     imagesPerSecond: ips,
     firstImageLatency: verification && verification.firstImageLatency > 0 ? verification.firstImageLatency : null,
-    resources: chosen.resources,
+    resources,
     fits: shortfall === null,
-    imagesPerSecondPerKLut: ips / (chosen.resources.lut / 1000),
+    imagesPerSecondPerKLut: ips / (resources.lut / 1000),
     bottleneck: chosen.bottleneck,
     channelsPerBeat: chosen.lnCp,
     choice: chosen.choice,
     tokensRun: g.tokens,
-    movedToUram: chosen.movedToUram.map((m) => ({ block: m.block, memory: m.process, what: m.what, depth: m.depth, width: m.width, count: m.count })),
+    movedToUram: moved,
     shortfall,
     verification,
+    fifoSizing,
     pareto: front,
     candidatesEvaluated: cands.length,
     design,
