@@ -12,6 +12,10 @@
 
 #include "vitpipe_hls.h"
 
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/resource.h>
+#endif
+
 namespace vp_tb {
 
 /** Read `<dir>/<name>`: exactly `count` integers, or exit with a message naming the file. */
@@ -82,6 +86,17 @@ inline double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+/** Peak resident memory of this testbench in MiB (0 where the platform does not say). */
+inline double peak_mib() {
+#if defined(__unix__)
+  struct rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss / 1024.0;  // Linux reports KiB
+#else
+  return 0;
+#endif
+}
+
 /** Print `<name> PASS|FAIL: …` and return the process exit code (0 = PASS). */
 inline int report(const char* name, const std::vector<vp_i64>& got, const std::vector<vp_i64>& want, int channels,
                   const char* against, double secs, const char* note) {
@@ -89,13 +104,13 @@ inline int report(const char* name, const std::vector<vp_i64>& got, const std::v
   for (size_t i = 0; i < want.size(); i++)
     if (got[i] != want[i] && bad++ == 0) first = i;
   if (bad == 0) {
-    std::printf("%-12s PASS: %zu/%zu values bit-exact vs %s (csim %.2f s)%s%s\n", name, want.size(), want.size(), against,
-                secs, *note ? "; " : "", note);
+    std::printf("%-12s PASS: %zu/%zu values bit-exact vs %s (csim %.2f s, peak %.0f MiB)%s%s\n", name, want.size(),
+                want.size(), against, secs, peak_mib(), *note ? "; " : "", note);
     return 0;
   }
-  std::printf("%-12s FAIL: %zu of %zu values differ from %s; first at [%zu][%zu]: got %lld, expected %lld (csim %.2f s)%s%s\n",
+  std::printf("%-12s FAIL: %zu of %zu values differ from %s; first at [%zu][%zu]: got %lld, expected %lld (csim %.2f s, peak %.0f MiB)%s%s\n",
               name, bad, want.size(), against, first / channels, first % channels, (long long)got[first],
-              (long long)want[first], secs, *note ? "; " : "", note);
+              (long long)want[first], secs, peak_mib(), *note ? "; " : "", note);
   return 1;
 }
 
