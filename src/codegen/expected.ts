@@ -22,6 +22,36 @@ export interface Expectation {
   /** Engine hardware-mode output; written to expected/ only when it differs from the refs. */
   hardwareOutput: Int32Array;
   wraps: WrapTally[];
+  /** Internal streams whose hardware-mode values differ from their refs tensor: the testbench probes them. */
+  taps: Tap[];
+}
+
+/** An internal stream the testbench records and compares: with the engine's hardware mode and with the refs. */
+export interface Tap {
+  stream: string;
+  /** Lanes per beat of the stream (tokens per beat × channels per beat). */
+  lanes: number;
+  refs: string;
+  channels: number;
+  hardware: Int32Array;
+  vsRefs: number;
+}
+
+/** Refs tensors ([tokens][channels], stream order) that have a stream of the same content in the IR's blocks. */
+function tapCandidates(b: Block): Record<string, string> {
+  if (b.kind === 'attn') {
+    const p = `attn_${blockIndex(b)}`;
+    return {
+      [`${p}_lnq_output`]: 'lnq_sm', [`${p}_gen_q_matmul_output`]: 'q_sm', [`${p}_gen_k_matmul_output`]: 'k_sm',
+      [`${p}_gen_v_matmul_output`]: 'v_sm', [`${p}_qq_output`]: 'qq_sm', [`${p}_kq_output`]: 'kq_sm',
+      [`${p}_vq_output`]: 'vq_sm', [`${p}_gen_o_matmul_output`]: 'o_sm',
+    };
+  }
+  if (b.kind === 'mlp') {
+    const p = `mlp_${blockIndex(b)}`;
+    return { [`${p}_lnq_output`]: 'ln_sm', [`${p}_matmul1_output`]: 'm1_sm', [`${p}_geluq_output`]: 'ge_sm', [`${p}_matmul2_output`]: 'm2_sm' };
+  }
+  return {};
 }
 
 export function refsNames(b: Block): { input: string; output: string } {
@@ -49,13 +79,29 @@ export function expectBlock(b: Block, w: ModelWeights, types: HardwareTypes, ref
   const x = readRefsFileInt32(join(refsDir, `${input}.txt`), inShape);
   const log = new WrapLog(0);
   const arith = hardwareArith(b.name, blockTypes(types, b.name), log);
+  const candidates = tapCandidates(b);
+  const traced = new Map<string, Int32Array>();
+  const trace = (name: string, data: Int32Array) => {
+    if (name in candidates) traced.set(name, data.slice());
+  };
   let y: Int32Array;
   if (b.kind === 'patch-embed') y = runPatchEmbed(cfg, w.patchEmbed, x, arith);
-  else if (b.kind === 'attn') y = runAttention(cfg, blockIndex(b), w.attention[blockIndex(b)], x, arith);
-  else if (b.kind === 'mlp') y = runMlp(cfg, blockIndex(b), w.mlp[blockIndex(b)], x, arith);
+  else if (b.kind === 'attn') y = runAttention(cfg, blockIndex(b), w.attention[blockIndex(b)], x, arith, trace);
+  else if (b.kind === 'mlp') y = runMlp(cfg, blockIndex(b), w.mlp[blockIndex(b)], x, arith, trace);
   else y = runHead(cfg, w.head, x, arith);
   const refs = readRefsFileInt32(join(refsDir, `${output}.txt`), [y.length]);
-  return { name: b.name, inputRefs: input, outputRefs: output, hardwareVsRefs: differences(y, refs), hardwareOutput: y, wraps: [...log.tallies.values()] };
+  // A tensor can differ from its refs only where a typed assignment wrapped; without wraps there is nothing to probe.
+  const taps: Tap[] = [];
+  if (log.total > 0)
+    for (const [name, data] of traced) {
+      const stream = candidates[name];
+      const st = b.streams.find((s) => s.name === stream);
+      if (!st) continue;
+      const golden = readRefsFileInt32(join(refsDir, `${name}.txt`), [data.length]);
+      const vsRefs = differences(data, golden);
+      if (vsRefs > 0) taps.push({ stream, lanes: st.lanes, refs: name, channels: data.length / T, hardware: data, vsRefs });
+    }
+  return { name: b.name, inputRefs: input, outputRefs: output, hardwareVsRefs: differences(y, refs), hardwareOutput: y, wraps: [...log.tallies.values()], taps };
 }
 
 /** The whole network in hardware mode from patch_embed_input. */
@@ -66,7 +112,7 @@ export function expectNetwork(w: ModelWeights, types: HardwareTypes, refsDir: st
   const refs = readRefsFileInt32(join(refsDir, 'network_output.txt'), [r.logits.length]);
   return {
     name: 'NETWORK', inputRefs: 'patch_embed_input', outputRefs: 'network_output',
-    hardwareVsRefs: differences(r.logits, refs), hardwareOutput: r.logits, wraps: r.wrapTallies,
+    hardwareVsRefs: differences(r.logits, refs), hardwareOutput: r.logits, wraps: r.wrapTallies, taps: [],
   };
 }
 

@@ -78,6 +78,7 @@ export function generateProject(opts: GenerateOptions): GeneratedProject {
     const e = expectBlock(b, weights, types, opts.weightsDir);
     const target = compareTarget(e);
     writeExpected(e, target);
+    for (const t of e.taps) files.push({ path: `expected/${t.refs}.hw.txt`, content: formatRefs(t.hardware) });
     files.push(
       { path: `src/${code.stem}.h`, content: code.header },
       { path: `src/${code.stem}_params.h`, content: code.params },

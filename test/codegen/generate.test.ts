@@ -82,7 +82,21 @@ describe('C simulation of a re-parallelised design (g++)', { skip: SKIP_NO_GXX }
     const r = run(['-j2', 'csim', `REFS=${REFS_DIR}`]);
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /^ATTN2 +PASS: 37632\/37632 values bit-exact vs refs attn_2_output\.txt.*__kq_cursor_t 1x/m);
+    // The wrap itself (SPEC §0): the k-quant stream equals the engine's hardware mode, which differs from the refs
+    // in exactly token 158, channel 166 (3 in the refs, −4 in hardware).
+    assert.match(r.stdout, /internal stream kq_sm bit-exact vs engine hardware mode .* differs from refs attn_2_kq_output\.txt in 1 value \(first \[158\]\[166\]: refs 3, hardware -4\)/);
     assert.match(r.stdout, /^MLP0 +PASS: 37632\/37632 values bit-exact vs refs mlp_0_output\.txt/m);
+  });
+
+  test('a probed internal stream that differs from the engine fails its block', () => {
+    const file = join(dir, 'expected', 'attn_2_kq_output.hw.txt');
+    const hw = readFileSync(file, 'utf8').split(',');
+    assert.equal(hw[158 * 192 + 166], '-4');
+    hw[158 * 192 + 166] = '3'; // pretend the engine did not wrap
+    writeFileSync(file, hw.join(','));
+    const r = run(['csim', `REFS=${REFS_DIR}`, 'BLOCKS=attn2', 'NETWORK=no']);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stdout, /^ATTN2 +FAIL: output bit-exact vs refs attn_2_output\.txt but an internal check failed.*internal stream kq_sm: 1 of 37632 values differ from engine hardware mode/m);
   });
 
   test('a testbench reports FAIL and exits non-zero when one expected value differs', () => {

@@ -16,6 +16,11 @@
 
 typedef long long vp_i64;
 
+template <typename T, int N>
+struct vp_vec {
+  T d[N];
+};
+
 #if defined(__SYNTHESIS__) || defined(VITPIPE_VITIS)
 
 #include <ap_int.h>
@@ -30,6 +35,9 @@ template <int W> using vp_rom = ap_int<W>;
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <map>
+#include <string>
+#include <vector>
 
 namespace vp_detail {
 template <int W, bool S>
@@ -66,15 +74,39 @@ template <int W>
 using vp_rom = typename vp_detail::pick<(W <= 8), int8_t,
     typename vp_detail::pick<(W <= 16), int16_t, typename vp_detail::pick<(W <= 32), int32_t, int64_t>::type>::type>::type;
 
+// Probes (C simulation only): a testbench asks to watch an internal stream by its IR name before calling a block;
+// every beat written to a stream of that name is then recorded, lanes flattened in order.
+#define VP_HAVE_PROBES 1
+namespace vp_probe {
+inline std::map<std::string, std::vector<vp_i64> >& taps() {
+  static std::map<std::string, std::vector<vp_i64> > m;
+  return m;
+}
+inline void watch(const char* name) { taps()[name].clear(); }
+inline std::vector<vp_i64>* find(const char* name) {
+  std::map<std::string, std::vector<vp_i64> >::iterator it = taps().find(name);
+  return it == taps().end() ? 0 : &it->second;
+}
+template <typename T>
+inline void record(std::vector<vp_i64>&, const T&) {}
+template <typename E, int N>
+inline void record(std::vector<vp_i64>& out, const vp_vec<E, N>& v) {
+  for (int i = 0; i < N; i++) out.push_back((vp_i64)v.d[i]);
+}
+}  // namespace vp_probe
+
 template <typename T>
 class vp_stream {
  public:
-  vp_stream() : name_("stream") {}
-  explicit vp_stream(const char* name) : name_(name) {}
+  vp_stream() : name_("stream"), tap_(0) {}
+  explicit vp_stream(const char* name) : name_(name), tap_(vp_probe::find(name)) {}
   ~vp_stream() {
     if (!q_.empty()) std::fprintf(stderr, "vitpipe csim: stream %s has %zu beats left over\n", name_, q_.size());
   }
-  void write(const T& v) { q_.push_back(v); }
+  void write(const T& v) {
+    q_.push_back(v);
+    if (tap_) vp_probe::record(*tap_, v);
+  }
   T read() {
     if (q_.empty()) {
       std::fprintf(stderr, "vitpipe csim: read from empty stream %s\n", name_);
@@ -91,14 +123,10 @@ class vp_stream {
   vp_stream(const vp_stream&);
   std::deque<T> q_;
   const char* name_;
+  std::vector<vp_i64>* tap_;
 };
 
 #endif
-
-template <typename T, int N>
-struct vp_vec {
-  T d[N];
-};
 
 /** clamp(v, lo, hi) of HG-PIPE's utils.h, at full precision. */
 inline vp_i64 vp_clamp(vp_i64 v, vp_i64 lo, vp_i64 hi) { return v < lo ? lo : v > hi ? hi : v; }
