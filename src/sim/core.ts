@@ -50,6 +50,9 @@ export class Fifos {
   ring: Int32Array;
   consWait: number[][];
   prodWait: number[][];
+  /** 1 when consWait / prodWait is non-empty (cheap test on the hot path). */
+  cw: Uint8Array;
+  pw: Uint8Array;
   info: FifoInfo[];
 
   constructor(specs: Array<{ depth: number; lat: number; info: FifoInfo }>) {
@@ -77,6 +80,8 @@ export class Fifos {
     this.ring = new Int32Array(total);
     this.consWait = specs.map(() => []);
     this.prodWait = specs.map(() => []);
+    this.cw = new Uint8Array(n);
+    this.pw = new Uint8Array(n);
     this.info = specs.map((s) => s.info);
   }
 
@@ -161,10 +166,11 @@ export class Scheduler {
     const F = this.fifos;
     F.rd[f]++;
     F.lastRd[f] = c;
-    const w = F.prodWait[f];
-    if (w.length) {
+    if (F.pw[f]) {
+      const w = F.prodWait[f];
       for (const p of w) this.wake(p, c + 1);
       w.length = 0;
+      F.pw[f] = 0;
     }
   }
   write(f: number, c: number): void {
@@ -177,11 +183,12 @@ export class Scheduler {
     // have blocked any of these writes.
     const occ = n + 1 - F.rd[f] + (F.lastRd[f] === c ? 1 : 0);
     if (occ > F.peak[f]) F.peak[f] = occ;
-    const w = F.consWait[f];
-    if (w.length) {
+    if (F.cw[f]) {
+      const w = F.consWait[f];
       const t = c + F.lat[f];
       for (const p of w) this.wake(p, t);
       w.length = 0;
+      F.cw[f] = 0;
     }
   }
   /** Register p to be woken when a beat of f becomes readable. */
@@ -189,17 +196,26 @@ export class Scheduler {
     const F = this.fifos;
     const r = F.rd[f];
     if (F.wr[f] > r) this.wake(p, Math.max(c + 1, F.ring[F.base[f] + (r & F.cap[f])] + F.lat[f]));
-    else if (!F.consWait[f].includes(p)) F.consWait[f].push(p);
+    else if (!F.consWait[f].includes(p)) {
+      F.consWait[f].push(p);
+      F.cw[f] = 1;
+    }
   }
   /** Register p to be woken when f has room. */
   waitWrite(p: number, f: number, c: number): void {
     const F = this.fifos;
     if (F.lastRd[f] === c) this.wake(p, c + 1);
-    else if (!F.prodWait[f].includes(p)) F.prodWait[f].push(p);
+    else if (!F.prodWait[f].includes(p)) {
+      F.prodWait[f].push(p);
+      F.pw[f] = 1;
+    }
   }
   /** Register p to be woken on any write to f (used for occupancy conditions). */
   waitAnyWrite(p: number, f: number): void {
-    if (!this.fifos.consWait[f].includes(p)) this.fifos.consWait[f].push(p);
+    if (!this.fifos.consWait[f].includes(p)) {
+      this.fifos.consWait[f].push(p);
+      this.fifos.cw[f] = 1;
+    }
   }
 
   private account(p: number, t: number): void {
@@ -263,6 +279,7 @@ export class Scheduler {
     const fast = this.fast;
     const stats = this.stats;
     const awake = this.awake;
+    const tl = this.timeline !== null;
     let w = 0;
     for (let j = 0; j < list.length; j++) {
       const p = list[j];
@@ -270,7 +287,7 @@ export class Scheduler {
       awake[p] = 0;
       const r = procs[p].step(c);
       const cat = r & 3;
-      if (this.timeline) this.addCat(p, cat, c, c + 1);
+      if (tl) this.addCat(p, cat, c, c + 1);
       else stats[p * 4 + cat]++;
       if (!fast || !(r & SLEEP)) {
         list[w++] = p;
