@@ -94,6 +94,7 @@ export function toJson(r: DesignSimResult) {
       outputIntervals: n.outputIntervals,
       inputIntervals: n.inputIntervals,
       extraInputBeats: n.extraInputBeats,
+      blockWindows: n.chain.blockWindows,
       completed: n.completed,
       deadlock: n.deadlock,
       processes: n.chain.processes,

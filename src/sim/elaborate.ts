@@ -12,6 +12,8 @@ export interface Elaborated {
   sim: Scheduler;
   source: SourceProc;
   sink: SinkProc;
+  /** Output-side recorders of every block but the last (the sink records the last). */
+  outputs: MoverProc[];
   blocks: Block[];
   /** Per FIFO: the block index and IR stream name it came from (data FIFOs only). */
   fifoStream: Array<{ block: number; stream: string } | null>;
@@ -95,7 +97,7 @@ export function elaborate(blocks: Block[], linkDepth: number, fast: boolean, inp
     const out = streamIds[k].get(blocks[k].output.stream)!;
     const inp = streamIds[k + 1].get(blocks[k + 1].input.stream)!;
     const link = addFifo(linkDepth, 2, { name: `link:${blocks[k].name}->${blocks[k + 1].name}`, block: k, role: 'link' }, null);
-    makers.push((sim, id) => new MoverProc(sim, id, `${blocks[k].name}.out->link`, k, out, link));
+    makers.push((sim, id) => new MoverProc(sim, id, `${blocks[k].name}.out->link`, k, out, link, blocks[k].output.beatsPerImage));
     makers.push((sim, id) => new MoverProc(sim, id, `link->${blocks[k + 1].name}.in`, k + 1, link, inp));
   }
   const sinkPid = makers.length;
@@ -138,7 +140,8 @@ export function elaborate(blocks: Block[], linkDepth: number, fast: boolean, inp
   }
   sim.init(procs);
   sim.now = -WARMUP_CYCLES;
-  return { sim, source: procs[srcPid] as SourceProc, sink: procs[sinkPid] as SinkProc, blocks, fifoStream };
+  const outputs = procs.filter((p): p is MoverProc => p instanceof MoverProc && p.perImage > 0);
+  return { sim, source: procs[srcPid] as SourceProc, sink: procs[sinkPid] as SinkProc, outputs, blocks, fifoStream };
 }
 
 /** Blocks of a design to simulate: all of them, or one by name. */

@@ -382,7 +382,14 @@ export class SinkProc implements SimProc {
 /** A combinational stream handshake between two FIFOs (block output slice → link FIFO → next block's input slice). */
 export class MoverProc implements SimProc {
   readonly post = false;
-  constructor(readonly sim: Scheduler, readonly id: number, readonly name: string, readonly block: number, readonly inF: number, readonly outF: number) {}
+  beats = 0;
+  firstOut: number[] = [];
+  lastOut: number[] = [];
+  constructor(
+    readonly sim: Scheduler, readonly id: number, readonly name: string, readonly block: number, readonly inF: number, readonly outF: number,
+    /** When set, the mover takes a block's output beats and records each image's first and last (per-block windows). */
+    readonly perImage = 0,
+  ) {}
   step(c: number): number {
     const F = this.sim.fifos;
     if (!F.canRead(this.inF, c)) {
@@ -395,6 +402,12 @@ export class MoverProc implements SimProc {
     }
     this.sim.read(this.inF, c);
     this.sim.write(this.outF, c);
+    if (this.perImage) {
+      const img = Math.floor(this.beats / this.perImage);
+      if (this.beats % this.perImage === 0) this.firstOut[img] = c;
+      this.lastOut[img] = c;
+      this.beats++;
+    }
     return BUSY;
   }
   waits(): Wait[] {

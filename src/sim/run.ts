@@ -62,8 +62,10 @@ export interface ChainResult {
   steps: number;
   processes: ProcessStats[];
   fifos: FifoStats[];
-  /** Processes that were busy the largest share of the steady period (the bottleneck). */
+  /** Processes with the largest analytic cycles per image (the bottleneck). */
   bottleneck: string[];
+  /** Each block's first and last output beat per image (cycle numbers), as seen at its output port. */
+  blockWindows: Array<{ block: string; firstOut: number[]; lastOut: number[] }>;
   deadlock: DeadlockReport | null;
   timeline: { binCycles: number; bins: number; blocks: Array<{ name: string; busy: number[]; stalledIn: number[]; stalledOut: number[] }> } | null;
 }
@@ -146,8 +148,11 @@ function summarise(e: Elaborated, blocks: Block[], images: number, completed: bo
       }),
     };
   }
+  const recorders = [...e.outputs, e.sink];
+  const blockWindows = recorders.map((r, k) => ({ block: names[k], firstOut: [...r.firstOut], lastOut: [...r.lastOut] }));
   return {
     blocks: names,
+    blockWindows,
     images,
     completed,
     perImage,

@@ -12,5 +12,13 @@ describe('block chains with 128-deep FIFOs between blocks (DATAFLOW §6–7)', (
     assert.equal(r.perImage[0].firstInLastOut, 175824);
     assert.deepEqual(r.outputIntervals, [57848, 57625]);
     assert.deepEqual(r.inputIntervals.slice(0, 2), [55884, 56449]);
+    // Per-block output windows of the same RTL run (DATAFLOW §7).
+    const win = (b: string, img: number) => {
+      const w = r.blockWindows.find((x) => x.block === b)!;
+      return [w.firstOut[img], w.lastOut[img]];
+    };
+    assert.deepEqual(win('ATTN1', 0), [125008, 182828]);
+    assert.deepEqual(win('MLP1', 0), [127014, 184872]);
+    assert.deepEqual(win('HEAD', 1), [185861, 233672]);
   });
 });
