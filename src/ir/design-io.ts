@@ -1,5 +1,4 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { z } from 'zod';
 import { fail } from '../diag/index.ts';
 import { hgpipeDeitTiny, BUILTIN_DESIGNS } from './build-design.ts';
 import { PROCESS_KINDS } from './kinds/index.ts';
@@ -77,4 +76,3 @@ export function designToJson(d: Design): string {
 export function saveDesign(d: Design, file: string): void {
   writeFileSync(file, designToJson(d));
 }
-void z;

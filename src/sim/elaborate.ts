@@ -1,7 +1,8 @@
 import { type Block, type Design, processTiming } from '../ir/index.ts';
 import { type FifoInfo, Fifos, Scheduler, type SimProc } from './core.ts';
 import { compileLoop } from './pipe.ts';
-import { FrpProc, FsmProc, LoopProc, MoverProc, SinkProc, SourceProc, UnpackProc, type FsmStepC } from './procs.ts';
+import { FrpProc, FsmProc, LoopProc, UnpackProc, type FsmStepC } from './procs.ts';
+import { MoverProc, SinkProc, SourceProc } from './testbench.ts';
 import { RegionCtl, StartCtl } from './start.ts';
 
 /** Cycles simulated before the first input beat, so that every process has taken its start token (RTL reset state). */
@@ -45,9 +46,6 @@ export function elaborate(blocks: Block[], linkDepth: number, fast: boolean, inp
     for (const s of b.streams)
       ids.set(s.name, addFifo(s.depth, s.impl === 'memory' ? 2 : 1, { name: `${b.name}.${s.name}`, block: bi, role: s.name === b.input.stream || s.name === b.output.stream ? 'port' : 'data' }, { block: bi, stream: s.name }));
     streamIds.push(ids);
-    const pidOf = new Map<string, number>();
-    const regionPid = new Map<string, number>();
-    for (const p of b.processes) pidOf.set(p.name, makers.length + b.processes.indexOf(p));
     // Start FIFOs, one per edge.
     const inEdges = new Map<string, number[]>();
     const outEdges = new Map<string, number[]>();
@@ -79,13 +77,11 @@ export function elaborate(blocks: Block[], linkDepth: number, fast: boolean, inp
     }
     for (const r of b.regions) {
       const pid = makers.length;
-      regionPid.set(r.name, pid);
       const token = (inEdges.get(r.name) ?? [])[0];
       if (token === undefined) throw new Error(`region ${b.name}.${r.name} has no start edge`);
       regionDefs.push({ pid, name: `${b.name}.${r.name}`, block: bi, token, outs: outEdges.get(r.name) ?? [], members: r.members.length });
       makers.push(() => null as unknown as SimProc); // placeholder, replaced below
     }
-    void pidOf;
   });
 
   // Testbench and links.

@@ -1,7 +1,8 @@
 import { type Process, processTiming } from '../ir/index.ts';
 import { Fifos, Scheduler, type SimProc } from './core.ts';
 import { compileLoop } from './pipe.ts';
-import { FrpProc, FsmProc, type FsmStepC, LoopProc, SinkProc, SourceProc, UnpackProc } from './procs.ts';
+import { FrpProc, FsmProc, type FsmStepC, LoopProc, UnpackProc } from './procs.ts';
+import { SinkProc, SourceProc } from './testbench.ts';
 import { StartCtl } from './start.ts';
 
 /**

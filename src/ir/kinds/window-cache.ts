@@ -1,5 +1,5 @@
 import type { WindowCacheProcess } from '../types.ts';
-import { type KindSpec, checkStages, divides, pred, programCycles, read, stallAll, write } from './common.ts';
+import { type KindSpec, checkStages, pred, programCycles, read, stallAll, write } from './common.ts';
 import { checkShape } from './mac.ts';
 
 /** Matmul cache_window: loop tt × cot × cit; reads a new input beat only while cot = 0, writes every iteration. */
@@ -21,4 +21,3 @@ export const windowCache: KindSpec<WindowCacheProcess> = {
     return out;
   },
 };
-void divides;

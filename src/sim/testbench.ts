@@ -1,0 +1,99 @@
+import { BUSY, IDLE, SLEEP, STALL_IN, STALL_OUT, type Scheduler, type SimProc } from './core.ts';
+
+type Wait = { fifo: number; on: 'empty' | 'full' | 'region' };
+
+/** Testbench source: offers a beat every cycle; records each image's first and last accepted beat. */
+export class SourceProc implements SimProc {
+  readonly post = false;
+  readonly block = -1;
+  beats = 0;
+  firstIn: number[] = [];
+  lastIn: number[] = [];
+  constructor(
+    readonly sim: Scheduler, readonly id: number, readonly name: string, readonly outF: number, readonly perImage: number,
+    readonly limit = Infinity,
+  ) {}
+  step(c: number): number {
+    if (this.beats >= this.limit) return IDLE | SLEEP;
+    // Cycle 0 is the first input handshake; before it the blocks start up (ap_start is held high from the outset).
+    if (c < 0) {
+      this.sim.wake(this.id, 0);
+      return IDLE | SLEEP;
+    }
+    if (!this.sim.fifos.canWrite(this.outF, c)) {
+      this.sim.waitWrite(this.id, this.outF, c);
+      return STALL_OUT | SLEEP;
+    }
+    this.sim.write(this.outF, c);
+    const img = Math.floor(this.beats / this.perImage);
+    if (this.beats % this.perImage === 0) this.firstIn[img] = c;
+    this.lastIn[img] = c;
+    this.beats++;
+    return BUSY;
+  }
+  waits(): Wait[] {
+    return [{ fifo: this.outF, on: 'full' }];
+  }
+}
+
+/** Testbench sink: always ready; records each image's first and last output beat. */
+export class SinkProc implements SimProc {
+  readonly post = false;
+  readonly block = -1;
+  beats = 0;
+  firstOut: number[] = [];
+  lastOut: number[] = [];
+  constructor(readonly sim: Scheduler, readonly id: number, readonly name: string, readonly inF: number, readonly perImage: number) {}
+  step(c: number): number {
+    if (!this.sim.fifos.canRead(this.inF, c)) {
+      this.sim.waitRead(this.id, this.inF, c);
+      return IDLE | SLEEP;
+    }
+    this.sim.read(this.inF, c);
+    const img = Math.floor(this.beats / this.perImage);
+    if (this.beats % this.perImage === 0) this.firstOut[img] = c;
+    this.lastOut[img] = c;
+    this.beats++;
+    return BUSY;
+  }
+  waits(): Wait[] {
+    return [{ fifo: this.inF, on: 'empty' }];
+  }
+}
+
+/** A combinational stream handshake between two FIFOs (block output slice → link FIFO → next block's input slice). */
+export class MoverProc implements SimProc {
+  readonly post = false;
+  beats = 0;
+  firstOut: number[] = [];
+  lastOut: number[] = [];
+  constructor(
+    readonly sim: Scheduler, readonly id: number, readonly name: string, readonly block: number, readonly inF: number, readonly outF: number,
+    /** When set, the mover takes a block's output beats and records each image's first and last (per-block windows). */
+    readonly perImage = 0,
+  ) {}
+  step(c: number): number {
+    const F = this.sim.fifos;
+    if (!F.canRead(this.inF, c)) {
+      this.sim.waitRead(this.id, this.inF, c);
+      return STALL_IN | SLEEP;
+    }
+    if (!F.canWrite(this.outF, c)) {
+      this.sim.waitWrite(this.id, this.outF, c);
+      return STALL_OUT | SLEEP;
+    }
+    this.sim.read(this.inF, c);
+    this.sim.write(this.outF, c);
+    if (this.perImage) {
+      const img = Math.floor(this.beats / this.perImage);
+      if (this.beats % this.perImage === 0) this.firstOut[img] = c;
+      this.lastOut[img] = c;
+      this.beats++;
+    }
+    return BUSY;
+  }
+  waits(): Wait[] {
+    const F = this.sim.fifos;
+    return F.canRead(this.inF, this.sim.now) ? [{ fifo: this.outF, on: 'full' }] : [{ fifo: this.inF, on: 'empty' }];
+  }
+}
