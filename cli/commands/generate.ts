@@ -43,6 +43,8 @@ function printSummary(p: GeneratedProject, out: string, weights: string, bytes: 
   const lines = [`design ${p.design}: ${p.blocks.length} blocks, ${p.files.length} files (${(bytes / 2 ** 20).toFixed(1)} MiB) in ${out}`];
   for (const b of p.blocks)
     lines.push(`  ${b.name.padEnd(12)} ${String(b.processes).padStart(3)} processes → ${String(b.functions).padStart(3)} C++ functions, ${String(b.streams).padStart(3)} streams; compared against ${b.compare.against}${b.compare.note ? ` (${b.compare.note})` : ''}`);
+  const wide = p.blocks.flatMap((b) => b.widthNotes.map((n) => `${b.name} ${n}`));
+  if (wide.length) lines.push(`  ${wide.length} stream(s) carry values wider than the IR declares, e.g. ${wide[0]}`);
   if (p.network) lines.push(`  ${'NETWORK'.padEnd(12)} vitpipe_top; compared against ${p.network.against}`);
   if (p.converters) lines.push(`  ${p.converters} link converter(s) between blocks whose ports differ`);
   lines.push('', `next: make -C ${out} -j2 csim REFS=${resolve(weights)}`);

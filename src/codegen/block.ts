@@ -30,6 +30,8 @@ export interface BlockCode {
   /** Port beat types with typedefs resolved (`vp_vec<vp_int<13>, 2>`), to check that consecutive blocks connect. */
   inResolved: string;
   outResolved: string;
+  /** Streams whose element typedef is wider than the IR declares (the IR under-provisions the FIFO width). */
+  widthNotes: string[];
   /** Process functions emitted (after sharing identical bodies) and constant elements written. */
   functions: number;
   constElements: number;
@@ -111,6 +113,12 @@ export function emitBlock(b: Block, weights: ModelWeights, types: BlockTypes, de
     const inFields = p.inputs.map((s) => fieldOf.get(s) ?? fail('BAD_DESIGN', `stream ${s} is read before any process writes it`, `block ${b.name}, process ${p.name}`));
     const outs = emitterOf(p).outFields(p, binds.get(p)!, inFields);
     p.outputs.forEach((s, k) => fieldOf.set(s, outs[k]));
+  }
+  const widthNotes: string[] = [];
+  for (const s of b.streams) {
+    const f = fieldOf.get(s.name);
+    const t = f ? types[f] : undefined;
+    if (t && t.bits > s.bits) widthNotes.push(`stream ${s.name}: the IR declares ${s.bits} bits, the element type ${ty(f!)} has ${t.bits}`);
   }
   const portType = (s: string): PortType => {
     const st = streams.get(s) ?? fail('BAD_DESIGN', `unknown stream ${s}`, `block ${b.name}`);
@@ -219,6 +227,7 @@ export function emitBlock(b: Block, weights: ModelWeights, types: BlockTypes, de
     outBeat: portType(b.output.stream).beat,
     inResolved: beatType(cType(ports.input.field, types, b.name), streams.get(b.input.stream)!.lanes),
     outResolved: beatType(cType(ports.output.field, types, b.name), streams.get(b.output.stream)!.lanes),
+    widthNotes,
     functions: bodies.size,
     constElements: consts.elements,
   };

@@ -36,6 +36,8 @@ export interface BlockSummary {
   streams: number;
   constElements: number;
   compare: CompareTarget;
+  /** Streams whose HLS element type is wider than the IR's declared width. */
+  widthNotes: string[];
 }
 
 export interface GeneratedProject {
@@ -88,7 +90,7 @@ export function generateProject(opts: GenerateOptions): GeneratedProject {
     );
     summaries.push({
       name: b.name, stem: code.stem, processes: b.processes.length, functions: code.functions, streams: b.streams.length,
-      constElements: code.constElements, compare: target,
+      constElements: code.constElements, compare: target, widthNotes: code.widthNotes,
     });
   }
   let network: CompareTarget | undefined;

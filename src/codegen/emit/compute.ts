@@ -9,6 +9,9 @@ import { type KindEmitter, expect, loopNest, ty } from './common.ts';
  */
 
 /** Refs name without the block prefix: the name of the block's constant (`attn_0_gen_q_matmul` → `gen_q_matmul`). */
+/** ` + v` or ` - |v|`: adding a signed constant the way a person would write it. */
+const plus = (v: number): string => (v < 0 ? ` - ${cInt(-v)}` : ` + ${cInt(v)}`);
+
 const local = (refs: string): string => refs.replace(/^(attn|mlp)_\d+_/, '');
 
 export const mac: KindEmitter<MacProcess> = {
@@ -79,7 +82,7 @@ export const mac: KindEmitter<MacProcess> = {
             w.block(`for (int p = 0; p < ${tp}; p++)`, () => w.block(`for (int o = 0; o < ${cop}; o++)`, () => {
               if (patch) {
                 w.line(`vp_i64 v = tt * ${tp} + p == 0 ? (vp_i64)patch_embed_cls[cot * ${cop} + o] : (vp_i64)acc[p][o];`);
-                w.line(`y.d[p * ${cop} + o] = (v + ${cInt(2 ** (patch.shift - 1))}) >> ${patch.shift};`);
+                w.line(`y.d[p * ${cop} + o] = (v${plus(2 ** (patch.shift - 1))}) >> ${patch.shift};`);
               } else w.line(`y.d[p * ${cop} + o] = acc[p][o];`);
             }));
             w.line('out.write(y);');
@@ -138,7 +141,7 @@ export const layerNorm: KindEmitter<LayerNormProcess> = {
             }));
             w.block(`if (ct == ${ct - 1})`, () => {
               w.block(`for (int p = 0; p < ${tp}; p++)`, () => {
-                w.line(`ln_cursor_t cur = ((vp_i64)var[p] + ${cInt(q.b)}) >> ${q.s1};`);
+                w.line(`ln_cursor_t cur = ((vp_i64)var[p]${plus(q.b)}) >> ${q.s1};`);
                 w.line(`rs[p] = ${rsqrt}[vp_clamp(cur, 0, ${q.bound})];`);
               });
             });
@@ -194,17 +197,17 @@ export const softmax: KindEmitter<SoftmaxProcess> = {
             w.block(`for (int p = 0; p < ${tp}; p++)`, () => w.block(`for (int c = 0; c < ${cp}; c++)`, () => {
               w.line(`int k = ct * ${cp} + c;`);
               w.line('softmax_minus_t minus = (vp_i64)mx[p] - (vp_i64)rbuf[p][k];');
-              w.line(`softmax_cursor1_t c1 = ((vp_i64)minus + ${cInt(q.b1)}) >> ${q.s1};`);
+              w.line(`softmax_cursor1_t c1 = ((vp_i64)minus${plus(q.b1)}) >> ${q.s1};`);
               w.line(`softmax_exp_t e = ${exp}[vp_clamp(c1, 0, ${q.bound1})];`);
               w.line('ebuf[p][k] = e;');
               w.line('sum[p] = (k == 0 ? 0 : (vp_i64)sum[p]) + (vp_i64)e;');
             }));
             w.block(`if (ct == ${ct - 1})`, () => {
               w.block(`for (int p = 0; p < ${tp}; p++)`, () => {
-                w.line(`softmax_cursor2_one_t ca = ((vp_i64)sum[p] + ${cInt(q.b2One)}) >> ${q.s2One};`);
+                w.line(`softmax_cursor2_one_t ca = ((vp_i64)sum[p]${plus(q.b2One)}) >> ${q.s2One};`);
                 w.line(`two[p] = (vp_i64)ca > ${q.bound2One};`);
                 w.block('if (two[p])', () => {
-                  w.line(`softmax_cursor2_two_t cb = ((vp_i64)sum[p] + ${cInt(q.b2Two)}) >> ${q.s2Two};`);
+                  w.line(`softmax_cursor2_two_t cb = ((vp_i64)sum[p]${plus(q.b2Two)}) >> ${q.s2Two};`);
                   w.line(`rec[p] = ${two}[vp_clamp(cb, 0, ${q.bound2Two})];`);
                 });
                 w.line(`else rec[p] = ${one}[vp_clamp(ca, 0, ${q.bound2One})];`);
@@ -241,7 +244,7 @@ export const requant: KindEmitter<RequantProcess> = {
           w.line(`${ctx.ins[0].beat} b = in.read();`);
           w.line(`${ctx.outs[0].beat} o;`);
           w.block(`for (int l = 0; l < ${p.lanes}; l++)`, () => {
-            w.line(`${ty(b.cursorField)} cur = ((vp_i64)b.d[l] + ${cInt(q.b)}) >> ${q.s};`);
+            w.line(`${ty(b.cursorField)} cur = ((vp_i64)b.d[l]${plus(q.b)}) >> ${q.s};`);
             w.line(`o.d[l] = ${table}[vp_clamp(cur, 0, ${q.bound})];`);
           });
           w.line('out.write(o);');
@@ -267,7 +270,7 @@ export const residualMerge: KindEmitter<ResidualMergeProcess> = {
           w.line(`${ctx.ins[1].beat} m = main.read();`);
           w.line(`${ctx.outs[0].beat} o;`);
           w.block(`for (int l = 0; l < ${p.lanes}; l++)`, () => {
-            w.line(`${ofT} skip = ((vp_i64)x.d[l] * ${cInt(rm)} + ${cInt(2 ** (rs - 1))}) >> ${rs};`);
+            w.line(`${ofT} skip = ((vp_i64)x.d[l] * ${cInt(rm)}${plus(2 ** (rs - 1))}) >> ${rs};`);
             w.line('o.d[l] = (vp_i64)m.d[l] + (vp_i64)skip;');
           });
           w.line('out.write(o);');
