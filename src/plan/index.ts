@@ -3,3 +3,4 @@ export { sweep, paretoFront, evaluate, sizeOn, type Candidate, type SearchOption
 export { assembleDesign, assembleBlock, narrowReshaperInputs, paddedTokens, type KindConfigs } from './assemble.ts';
 export { knobsFor, configsOf, geometryOf, intervalFloor, HGPIPE_CHOICE, type Choice, type KnobName } from './space.ts';
 export { verifyDesign, type Verification } from './verify.ts';
+export { settleFifos, deepen, type SettleStep } from './settle.ts';

@@ -5,6 +5,7 @@ import { sizeFifos } from '../sim/index.ts';
 import { assembleDesign } from './assemble.ts';
 import { paretoFront, sizeOn, sweep, type Candidate } from './search.ts';
 import { geometryOf, intervalFloor, lnCpOptions, type Choice } from './space.ts';
+import { settleFifos, type SettleStep } from './settle.ts';
 import { verifyDesign, type Verification } from './verify.ts';
 
 export interface PlanRequest {
@@ -64,7 +65,7 @@ export interface PlanResult {
   shortfall: Shortfall | null;
   verification: Verification | null;
   /** FIFO depths from the simulator's peak-occupancy sizing (src/sim sizeFifos), when it ran. */
-  fifoSizing: { resized: number; savedBram18: number; savedBits: number; seconds: number } | null;
+  fifoSizing: { settle: SettleStep[]; resized: number; savedBram18: number; savedBits: number; seconds: number } | null;
   pareto: ParetoPoint[];
   candidatesEvaluated: number;
   design: Design | null;
@@ -123,6 +124,56 @@ function groupMoved(ms: ReturnType<typeof estimateDesign>['movedToUram']): PlanR
   return [...out.values()];
 }
 
+/** Candidates finalized (simulated, FIFO-sized) before giving up on fitting. */
+const MAX_ATTEMPTS = 4;
+
+interface Finalized {
+  chosen: Candidate;
+  design: Design;
+  verification: Verification | null;
+  fifoSizing: PlanResult['fifoSizing'];
+  resources: Resources;
+  moved: PlanResult['movedToUram'];
+  shortfall: Shortfall | null;
+}
+
+/** Build a candidate, settle and size its FIFOs by simulation, re-estimate it and verify it. */
+function finalize(model: ViTConfig, device: Device, chosen: Candidate, maxUtil: number, req: PlanRequest, unreachable: string | null): Finalized {
+  let shortfall = shortfallOf(chosen, device, maxUtil);
+  if (unreachable) shortfall = { resource: 'lut', needs: 0, has: 0, message: unreachable, shrink: shortfall?.shrink ?? [], memories: [] };
+  let design = assembleDesign(model, chosen.configs, `${model.name}-${device.name}-planned`);
+  let verification: Verification | null = null;
+  let fifoSizing: PlanResult['fifoSizing'] = null;
+  let resources = chosen.resources;
+  let moved: PlanResult['movedToUram'] = chosen.movedToUram.map((m) => ({ block: m.block, memory: m.process, what: m.what, depth: m.depth, width: m.width, count: m.count }));
+  if (req.verify === false || shortfall) return { chosen, design, verification, fifoSizing, resources, moved, shortfall };
+  // FIFO depths: HG-PIPE's (whole-image buffers scaled) deepened until each block keeps pace, then trimmed to peaks
+  const t0 = performance.now();
+  const settled = settleFifos(design, { onProgress: (m) => req.onProgress?.(0, 1, m) });
+  design = settled.design;
+  req.onProgress?.(0, 1, 'sizing FIFOs by simulation');
+  const sized = settled.steps.every((s) => s.settled !== null)
+    ? sizeFifos(design, { images: 3, searchBits: Infinity, onProgress: (m) => req.onProgress?.(0, 1, m) })
+    : null;
+  if (sized && sized.verification.every((v) => !v.deadlock && v.sizedInterval <= v.interval)) {
+    design = sized.sized;
+    fifoSizing = {
+      settle: settled.steps,
+      resized: sized.fifos.filter((x) => x.sized !== x.original).length,
+      savedBram18: sized.totals.savedBram18,
+      savedBits: sized.totals.savedBits,
+      seconds: (performance.now() - t0) / 1000,
+    };
+  }
+  const est = estimateDesign(design, device, { maxUtilization: maxUtil });
+  resources = est.total;
+  moved = groupMoved(est.movedToUram);
+  shortfall = shortfallOf({ ...chosen, resources }, device, maxUtil);
+  req.onProgress?.(0, 1, 'simulating');
+  verification = verifyDesign(design, { fullNetwork: req.fullNetwork, onProgress: (w) => req.onProgress?.(0, 1, w) });
+  return { chosen, design, verification, fifoSizing, resources, moved, shortfall };
+}
+
 /**
  * Plan a pipelined accelerator for `model` on `device`: sweep the balanced designs (every stage the cheapest one
  * that meets a common interval), pick the fastest that fits (or, with targetFps, the smallest reaching it),
@@ -135,54 +186,35 @@ export function plan(req: PlanRequest): PlanResult {
   const cands = sweep(model, device, { maxUtilization: maxUtil, onProgress: req.onProgress });
   const g = geometryOf(model);
   const fitting = cands.filter((c) => c.fits);
-  let chosen: Candidate | undefined;
   let objective: PlanResult['objective'] = 'max-throughput';
   let unreachable: string | null = null;
+  const bySize = (a: Candidate, b: Candidate) => sizeOn(a.resources, device.capacity) - sizeOn(b.resources, device.capacity);
+  // the candidates to try in order: the first whose simulated, FIFO-sized version still fits wins
+  let queue: Candidate[];
   if (req.targetFps !== undefined) {
     objective = 'target-fps';
     const need = Math.floor((clockMhz * 1e6) / req.targetFps);
     const reaching = cands.filter((c) => c.interval <= need);
-    const bySize = (a: Candidate, b: Candidate) => sizeOn(a.resources, device.capacity) - sizeOn(b.resources, device.capacity);
-    chosen = reaching.filter((c) => c.fits).sort(bySize)[0] ?? reaching.sort(bySize)[0];
-    if (!chosen) {
+    queue = reaching.filter((c) => c.fits).sort(bySize);
+    if (queue.length === 0) queue = reaching.sort(bySize).slice(0, 1);
+    if (queue.length === 0) {
       const fastest = cands[0];
       const floor = Math.min(...lnCpOptions(g).map((c) => intervalFloor(g, c)));
       unreachable = `${req.targetFps} images/s at ${clockMhz} MHz needs ≤ ${need} cycles per image; the fastest design vitpipe can build for ${model.name} runs ${fastest?.interval ?? floor} cycles (${fastest ? `${fastest.bottleneck.block} ${fastest.bottleneck.process}` : 'the K/V serialisers'})`;
-      chosen = fastest;
+      queue = fastest ? [fastest] : [];
     }
   } else {
     // fastest fitting; when nothing fits, the smallest design (so the shortfall is the least there is)
-    chosen = fitting[0] ?? [...cands].sort((a, b) => sizeOn(a.resources, device.capacity) - sizeOn(b.resources, device.capacity))[0];
+    queue = fitting.length ? fitting : [...cands].sort(bySize).slice(0, 1);
   }
-  if (!chosen) throw new Error(`no buildable design for ${model.name}`);
-  let shortfall = shortfallOf(chosen, device, maxUtil);
-  if (unreachable) shortfall = { resource: 'lut', needs: 0, has: 0, message: unreachable, shrink: shortfall?.shrink ?? [], memories: [] };
-  let design = assembleDesign(model, chosen.configs, `${model.name}-${device.name}-planned`);
-  let verification: Verification | null = null;
-  let fifoSizing: PlanResult['fifoSizing'] = null;
-  let resources = chosen.resources;
-  let moved: PlanResult['movedToUram'] = chosen.movedToUram.map((m) => ({ block: m.block, memory: m.process, what: m.what, depth: m.depth, width: m.width, count: m.count }));
-  if (req.verify !== false && !shortfall) {
-    // FIFO depths: HG-PIPE's (whole-image buffers scaled) as an upper bound, then the simulator's peak occupancy
-    const t0 = performance.now();
-    req.onProgress?.(0, 1, 'sizing FIFOs by simulation');
-    const sized = sizeFifos(design, { images: 3, searchBits: Infinity, onProgress: (m) => req.onProgress?.(0, 1, m) });
-    if (sized.verification.every((v) => !v.deadlock && v.sizedInterval <= v.interval)) {
-      design = sized.sized;
-      fifoSizing = {
-        resized: sized.fifos.filter((f) => f.sized !== f.original).length,
-        savedBram18: sized.totals.savedBram18,
-        savedBits: sized.totals.savedBits,
-        seconds: (performance.now() - t0) / 1000,
-      };
-      const est = estimateDesign(design, device, { maxUtilization: maxUtil });
-      resources = est.total;
-      moved = groupMoved(est.movedToUram);
-      shortfall = shortfallOf({ ...chosen, resources }, device, maxUtil);
-    }
-    req.onProgress?.(0, 1, 'simulating');
-    verification = verifyDesign(design, { fullNetwork: req.fullNetwork, onProgress: (w) => req.onProgress?.(0, 1, w) });
+  if (queue.length === 0) throw new Error(`no buildable design for ${model.name}`);
+  let f: Finalized | undefined;
+  for (const c of queue.slice(0, MAX_ATTEMPTS)) {
+    f = finalize(model, device, c, maxUtil, req, unreachable);
+    if (!f.shortfall || !c.fits) break;
+    req.onProgress?.(0, 1, `${c.interval} cycles no longer fits after FIFO sizing; trying the next design`);
   }
+  const { chosen, design, verification, fifoSizing, resources, moved, shortfall } = f!;
   const steady = verification?.steadyInterval ?? chosen.interval;
   const ips = (clockMhz * 1e6) / steady;
   const front = paretoFront(cands).map((c) => ({

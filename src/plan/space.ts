@@ -184,7 +184,14 @@ export function configsOf(g: Geometry, lnCp: number, c: Required<Choice>, model:
       rv: c.rv as MatmulPar,
       o: c.o as MatmulPar,
       softmaxCp: c.softmaxCp as number,
-      fifo: { ...HGPIPE_ATTN.fifo, qqHead: roundUp(qBeats * 1.28, 64), resi: roundUp(resiBeats * 1.31, 64) },
+      fifo: {
+        ...HGPIPE_ATTN.fifo,
+        qqHead: roundUp(qBeats * 1.28, 64),
+        resi: roundUp(resiBeats * 1.31, 64),
+        // the next image's K/V tiles wait here while the cache replays the current one: at least one image of tiles
+        kqReshape: Math.max(512, roundUp(tilesOf(c.qk as MatmulPar, g.headDim, g.tokens) * 1.15, 64)),
+        vqTranspose: Math.max(512, roundUp(tilesOf(c.rv as MatmulPar, g.tokens, g.headDim) * 1.15, 64)),
+      },
       inBits: q.residualBits,
       outBits: q.residualBits,
     },
@@ -202,6 +209,8 @@ export function configsOf(g: Geometry, lnCp: number, c: Required<Choice>, model:
     linkDepth: 128,
   };
 }
+
+const tilesOf = (m: MatmulPar, ci: number, co: number) => (ci / m.cip) * (co / m.cop);
 
 /** HG-PIPE's own choice, as a planner choice (for comparisons and the reference configuration). */
 export const HGPIPE_CHOICE: Required<Choice> = {
