@@ -16,6 +16,19 @@ const engine = arg('engine', 'fast') as 'fast' | 'reference';
 // last in→last out, first in→last out.
 const RTL: Record<number, number[]> = { 0: [55883, 47811, 768773, 760701, 816584], 9: [57624, 47811, 771109, 761296, 818920] };
 
+// Machine calibration: a trivial typed-array loop (about 1 ns per iteration on an idle modern core), so that a
+// reader can tell a slow or shared machine from a slow simulator.
+const cal = (() => {
+  const a = new Int32Array(1024);
+  let s = 0;
+  const t = performance.now();
+  for (let i = 0; i < 5e7; i++) {
+    a[i & 1023] += i;
+    s += a[(i * 7) & 1023];
+  }
+  return { ns: ((performance.now() - t) * 1e6) / 5e7, s };
+})();
+
 const design = hgpipeDeitTiny();
 const t0 = performance.now();
 const r = simulateNetwork(design, { images, engine });
@@ -32,4 +45,5 @@ console.log(`steady interval ${f(r.steadyInterval)} cycles; output intervals ${r
 console.log(`drained with ${f(r.extraInputBeats)} further input beats`);
 console.log(`simulated ${f(r.simulatedCycles)} cycles, ${f(r.steps)} process steps, in ${wall.toFixed(2)} s wall`);
 console.log(`→ ${f(Math.round(r.simulatedCycles / wall))} simulated cycles per second; ${(590 / wall).toFixed(1)}× the authors' 590 s RTL run`);
+console.log(`machine calibration: trivial loop ${cal.ns.toFixed(2)} ns/iteration (≈1 on an idle modern core); load average ${(await import('node:os')).loadavg()[0].toFixed(1)}`);
 console.log(`peak memory (maxRSS) ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { loadDesign } from '../../src/ir/index.ts';
+import { loadDesign, saveDesign } from '../../src/ir/index.ts';
 import { renderTimelineSvg } from '../../src/report/timeline-svg.ts';
 import { type DesignSimResult, simulateDesign } from '../../src/sim/index.ts';
 import { printJson, positiveInt } from '../print.ts';
@@ -15,6 +15,7 @@ interface SimulateOptions {
   engine: 'fast' | 'reference';
   blocks: boolean;
   network: boolean;
+  saveDesign?: string;
 }
 
 export function register(program: Command): void {
@@ -28,9 +29,11 @@ export function register(program: Command): void {
     .option('--engine <fast|reference>', 'event-skipping engine or the per-cycle reference stepper', 'fast')
     .option('--no-blocks', 'skip the per-block isolated runs')
     .option('--no-network', 'skip the whole-network run')
+    .option('--save-design <file.json>', 'also write the (validated) design as a design file')
     .option('--json', 'print one JSON document')
     .action((opts: SimulateOptions) => {
       const design = loadDesign(opts.design);
+      if (opts.saveDesign) saveDesign(design, opts.saveDesign);
       const progress = startProgress('simulate', design.blocks.length + 1, !opts.json);
       let result: DesignSimResult;
       try {
