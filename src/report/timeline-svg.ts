@@ -21,7 +21,7 @@ export function renderTimelineSvg(r: ChainResult, clockMhz: number): string {
   const totalCycles = tl.bins * tl.binCycles;
   const x = (cycle: number) => left + (cycle / totalCycles) * width;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${left + width + 20}" height="${height}" font-family="sans-serif" font-size="11">`);
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${left + width + 60}" height="${height}" font-family="sans-serif" font-size="11">`);
   parts.push(`<text x="${left}" y="16" font-size="13">busy / stalled-on-input / stalled-on-output share of each block's processes (${r.images} images, ${r.simulatedCycles.toLocaleString('en-US')} cycles)</text>`);
   tl.blocks.forEach((b, k) => {
     const y0 = top + k * (laneH + gap);
