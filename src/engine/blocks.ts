@@ -14,6 +14,15 @@ import { mergeHeads, splitHeads, transpose } from './layout.ts';
 /** Receives every intermediate tensor under its refs file name (without `.txt`), for conformance checks and dumps. */
 export type TraceSink = (name: string, data: Int32Array) => void;
 
+/**
+ * Token-pruned runs only (src/prune): the block's current token count (default cfg.tokens) and a sink for the
+ * attention block's integer softmax output and QKᵀ scores, both [H][T][T]. Absent ⇒ the unpruned code path, unchanged.
+ */
+export interface BlockShape {
+  tokens?: number;
+  onProbs?: (probs: Int32Array, tokens: number, scores: Int32Array) => void;
+}
+
 function linear(x: Int32Array, rows: number, m: StaticMatmul, arith: Arith, field: string, op: string): Int32Array {
   const y = matmulPacked(x, rows, m.weights, m.bias);
   arith.fitAll(y, field, op);
@@ -46,8 +55,8 @@ export function runPatchEmbed(cfg: ViTConfig, w: PatchEmbedWeights, x: Int32Arra
 }
 
 /** Attention block (SPEC §1.8). Input and output [tokens][width], wide residual integers. */
-export function runAttention(cfg: ViTConfig, n: number, w: AttentionWeights, x: Int32Array, arith: Arith, trace?: TraceSink): Int32Array {
-  const T = cfg.tokens;
+export function runAttention(cfg: ViTConfig, n: number, w: AttentionWeights, x: Int32Array, arith: Arith, trace?: TraceSink, shape?: BlockShape): Int32Array {
+  const T = shape?.tokens ?? cfg.tokens;
   const C = cfg.width;
   const H = cfg.heads;
   const { headDim: D } = shapeOf(cfg);
@@ -91,6 +100,7 @@ export function runAttention(cfg: ViTConfig, n: number, w: AttentionWeights, x: 
   trace?.(`${p}_softmaxq_input`, scores);
   probs.set(softmaxQuant(scores, H * T, T, w.softmax, arith));
   trace?.(`${p}_softmaxq_output`, probs);
+  shape?.onProbs?.(probs, T, scores);
   trace?.(`${p}_gen_a_matmul_input`, probs);
   for (let h = 0; h < H; h++) {
     const vWeights = new PackedWeights(vT.subarray(h * D * T, (h + 1) * D * T), D, T, { transient: true });
@@ -111,8 +121,8 @@ export function runAttention(cfg: ViTConfig, n: number, w: AttentionWeights, x: 
 }
 
 /** MLP block (SPEC §1.9). Input and output [tokens][width]. */
-export function runMlp(cfg: ViTConfig, n: number, w: MlpWeights, x: Int32Array, arith: Arith, trace?: TraceSink): Int32Array {
-  const T = cfg.tokens;
+export function runMlp(cfg: ViTConfig, n: number, w: MlpWeights, x: Int32Array, arith: Arith, trace?: TraceSink, shape?: BlockShape): Int32Array {
+  const T = shape?.tokens ?? cfg.tokens;
   const C = cfg.width;
   const p = `mlp_${n}`;
   trace?.(`${p}_input`, x);

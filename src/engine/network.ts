@@ -11,7 +11,14 @@ export interface InferOptions {
   trace?: TraceSink;
   /** Stop recording wrap events after this many (the count is still exact). */
   maxWrapEvents?: number;
+  /**
+   * Token pruning (src/prune): called after attention block n (its residual add included) with the block's output,
+   * its token count, its softmax output and its QKᵀ scores; returns the rows the MLP and later blocks run on. Absent ⇒ unpruned.
+   */
+  tokenPruner?: TokenPruner;
 }
+
+export type TokenPruner = (block: number, x: Int32Array, tokens: number, probs: Int32Array, scores: Int32Array) => { x: Int32Array; tokens: number };
 
 export interface InferResult {
   logits: Int32Array;
@@ -48,9 +55,23 @@ export function infer(weights: ModelWeights, patches: Int32Array, opts: InferOpt
   }
   const trace = opts.trace;
   let x = runPatchEmbed(cfg, weights.patchEmbed, patches, arithFor('PATCH_EMBED'), trace);
-  for (let n = 0; n < cfg.depth; n++) {
-    x = runAttention(cfg, n, weights.attention[n], x, arithFor(`ATTN${n}`), trace);
-    x = runMlp(cfg, n, weights.mlp[n], x, arithFor(`MLP${n}`), trace);
+  const pruner = opts.tokenPruner;
+  if (!pruner) {
+    for (let n = 0; n < cfg.depth; n++) {
+      x = runAttention(cfg, n, weights.attention[n], x, arithFor(`ATTN${n}`), trace);
+      x = runMlp(cfg, n, weights.mlp[n], x, arithFor(`MLP${n}`), trace);
+    }
+  } else {
+    // Variable token counts: every block gets the current count; the pruner sees each attention block's softmax.
+    let tokens = cfg.tokens;
+    let probs: Int32Array = new Int32Array(0);
+    let scores: Int32Array = new Int32Array(0);
+    const onProbs = (p: Int32Array, _t: number, s: Int32Array) => ([probs, scores] = [p, s]);
+    for (let n = 0; n < cfg.depth; n++) {
+      x = runAttention(cfg, n, weights.attention[n], x, arithFor(`ATTN${n}`), trace, { tokens, onProbs });
+      ({ x, tokens } = pruner(n, x, tokens, probs, scores));
+      x = runMlp(cfg, n, weights.mlp[n], x, arithFor(`MLP${n}`), trace, { tokens });
+    }
   }
   const logits = runHead(cfg, weights.head, x, arithFor('HEAD'), trace);
   trace?.('network_output', logits);

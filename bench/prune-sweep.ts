@@ -1,0 +1,58 @@
+/**
+ * Issue 6 sweep: top-1 / top-5 of every pruning setting over ../shared/imagenet-sample (1000 photos) and the
+ * simulated images/s of the planned design for each setting on a device.
+ * Usage: npm run bench:prune -- [--limit N] [--threads N] [--device vck190] [--accuracy-only] [--reuse]
+ * Writes bench/results/prune-predictions.jsonl (per photo, as they finish), prune-accuracy.json, and with the
+ * pipeline side prune-sweep.json and prune-sweep.svg. `--reuse` takes the accuracy from prune-accuracy.json.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import cliProgress from 'cli-progress';
+import { listImages } from '../src/image/index.ts';
+import { accuracyRows, defaultGrid, runPrunedBatch, type AccuracyRow } from '../src/prune/index.ts';
+import { argValue, IMAGENET_SAMPLE, peakMemoryMiB, REFS_DIR, requireShared } from './common.ts';
+
+requireShared('bench:prune');
+const limit = Number(argValue('--limit') ?? Infinity);
+const threads = argValue('--threads') ? Number(argValue('--threads')) : undefined;
+const files = listImages(IMAGENET_SAMPLE).slice(0, limit);
+const settings = defaultGrid();
+const outDir = join('bench', 'results');
+mkdirSync(outDir, { recursive: true });
+const accFile = join(outDir, 'prune-accuracy.json');
+
+let accuracy: AccuracyRow[];
+if (process.argv.includes('--reuse') && existsSync(accFile)) {
+  accuracy = (JSON.parse(readFileSync(accFile, 'utf8')) as { accuracy: AccuracyRow[] }).accuracy;
+  console.log(`accuracy reused from ${accFile}`);
+} else {
+  const jsonl = join(outDir, 'prune-predictions.jsonl');
+  writeFileSync(jsonl, JSON.stringify({ settings: settings.map((s) => s.name) }) + '\n');
+  const bar = new cliProgress.SingleBar(
+    { stream: process.stderr, format: 'prune accuracy [{bar}] {value}/{total} | eta {eta_formatted}', noTTYOutput: true, notTTYSchedule: 30_000 },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(files.length, 0);
+  const t0 = performance.now();
+  const results = await runPrunedBatch(
+    files.map((file) => ({ kind: 'image' as const, file })),
+    { weightsDir: REFS_DIR, settings },
+    {
+      threads,
+      onProgress: (done, _n, r) => {
+        appendFileSync(jsonl, JSON.stringify({ file: r.file, top5: r.predictions.map((p) => p.top5) }) + '\n');
+        bar.update(done);
+      },
+    },
+  );
+  bar.stop();
+  const seconds = (performance.now() - t0) / 1000;
+  accuracy = accuracyRows(settings, results);
+  writeFileSync(accFile, JSON.stringify({ images: files.length, seconds, settings, accuracy }, null, 2) + '\n');
+  console.log(`${files.length} photos × ${settings.length} settings in ${seconds.toFixed(0)} s; peak memory ${peakMemoryMiB().toFixed(0)} MiB`);
+}
+for (const a of accuracy) {
+  const f = (p: AccuracyRow['top1']) => `${p.percent.toFixed(1)} % [${p.ci95[0].toFixed(1)}, ${p.ci95[1].toFixed(1)}]`;
+  console.log(`${a.setting.padEnd(26)} top-1 ${f(a.top1)}  top-5 ${f(a.top5)}  same top-1 as unpruned ${a.agreesWithFirst.percent.toFixed(1)} %`);
+}
+if (process.argv.includes('--accuracy-only')) process.exit(0);

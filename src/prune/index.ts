@@ -1,0 +1,5 @@
+export * from './config.ts';
+export * from './tokens.ts';
+export * from './weights.ts';
+export * from './run.ts';
+export * from './accuracy.ts';

@@ -1,0 +1,143 @@
+/**
+ * Running the integer engine under pruning settings: one photo through every setting in one go (decoded once),
+ * in this thread or over a worker pool (one task per photo; weights and pruned weights are cached per thread).
+ */
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import { VitpipeError, type Diagnostic } from '../diag/index.ts';
+import { cachedWeights, infer, loadInput, runAttention, runHead, runMlp, runPatchEmbed, topK, type InputSpec } from '../engine/index.ts';
+import { idealArith } from '../ops/index.ts';
+import { MODEL_ZOO, type ViTConfig } from '../model/index.ts';
+import type { ModelWeights } from '../refs/index.ts';
+import type { PruneSetting } from './config.ts';
+import { makeTokenPruner } from './tokens.ts';
+import { pruneModelWeights } from './weights.ts';
+
+export interface PruneRunRequest {
+  weightsDir: string;
+  settings: PruneSetting[];
+  model?: ViTConfig;
+}
+
+export interface PrunedPrediction {
+  /** Five best classes, best first (ties to the lower class). */
+  top5: number[];
+}
+
+export interface PruneRunResult {
+  file: string;
+  /** One entry per setting, in request order. */
+  predictions: PrunedPrediction[];
+}
+
+const prunedCache = new Map<string, ModelWeights>();
+
+/** The model's weights with a setting's weight pruning applied (cached per weights directory and pruning). */
+export function weightsFor(dir: string, model: ViTConfig, s: PruneSetting): ModelWeights {
+  const base = cachedWeights(dir, model);
+  if (!s.weights) return base;
+  const key = `${dir}\0${model.name}\0${s.weights.density}\0${s.weights.block}`;
+  let w = prunedCache.get(key);
+  if (!w) prunedCache.set(key, (w = pruneModelWeights(base, s.weights)));
+  return w;
+}
+
+/** Logits of one patch matrix under one setting (ideal arithmetic, as the refs). */
+export function inferPruned(weights: ModelWeights, patches: Int32Array, s: PruneSetting): Int32Array {
+  const cfg = weights.config;
+  const tokenPruner = s.tokens && s.tokens.stages.length > 0 ? makeTokenPruner(s.tokens, cfg.heads, cfg.width) : undefined;
+  return infer(weights, patches, { tokenPruner }).logits;
+}
+
+/**
+ * Logits of several settings that share the same weights, computing the common unpruned trunk once: every layer
+ * before the first selection stage of any setting, plus that stage's attention block. Equal, integer for integer,
+ * to `inferPruned` per setting (the same operators on the same operands; tested).
+ */
+export function inferSharedTrunk(weights: ModelWeights, patches: Int32Array, settings: PruneSetting[]): Int32Array[] {
+  const cfg = weights.config;
+  const first = (s: PruneSetting) => Math.min(cfg.depth, ...(s.tokens?.stages.map((st) => st.block) ?? []));
+  const split = Math.min(...settings.map(first));
+  if (split >= cfg.depth) return settings.map(() => infer(weights, patches).logits);
+  let x = runPatchEmbed(cfg, weights.patchEmbed, patches, idealArith('PATCH_EMBED'));
+  for (let n = 0; n < split; n++) {
+    x = runAttention(cfg, n, weights.attention[n], x, idealArith(`ATTN${n}`));
+    x = runMlp(cfg, n, weights.mlp[n], x, idealArith(`MLP${n}`));
+  }
+  let probs: Int32Array = new Int32Array(0);
+  let qk: Int32Array = new Int32Array(0);
+  const trunk = runAttention(cfg, split, weights.attention[split], x, idealArith(`ATTN${split}`), undefined, {
+    tokens: cfg.tokens,
+    onProbs: (p, _t, s) => ([probs, qk] = [p, s]),
+  });
+  return settings.map((s) => {
+    const pruner = s.tokens && s.tokens.stages.length > 0 ? makeTokenPruner(s.tokens, cfg.heads, cfg.width) : undefined;
+    let { x: y, tokens } = pruner ? pruner(split, trunk, cfg.tokens, probs, qk) : { x: trunk, tokens: cfg.tokens };
+    let p: Int32Array = probs;
+    let q: Int32Array = qk;
+    for (let n = split; n < cfg.depth; n++) {
+      if (n > split) {
+        y = runAttention(cfg, n, weights.attention[n], y, idealArith(`ATTN${n}`), undefined, { tokens, onProbs: (a, _t, b) => ([p, q] = [a, b]) });
+        if (pruner) ({ x: y, tokens } = pruner(n, y, tokens, p, q));
+      }
+      y = runMlp(cfg, n, weights.mlp[n], y, idealArith(`MLP${n}`), undefined, { tokens });
+    }
+    return runHead(cfg, weights.head, y, idealArith('HEAD'));
+  });
+}
+
+export async function runPrunedOne(input: InputSpec, req: PruneRunRequest): Promise<PruneRunResult> {
+  const model = req.model ?? MODEL_ZOO['hgpipe-deit-tiny'];
+  const patches = await loadInput(input, model);
+  // settings with the same weights share their unpruned trunk
+  const groups = new Map<string, number[]>();
+  req.settings.forEach((s, k) => {
+    const key = s.weights ? `${s.weights.density}/${s.weights.block}` : 'dense';
+    groups.set(key, [...(groups.get(key) ?? []), k]);
+  });
+  const predictions: PrunedPrediction[] = new Array(req.settings.length);
+  for (const ks of groups.values()) {
+    const settings = ks.map((k) => req.settings[k]);
+    const logits = inferSharedTrunk(weightsFor(req.weightsDir, model, settings[0]), patches, settings);
+    ks.forEach((k, j) => (predictions[k] = { top5: topK(logits[j], 5).map((t) => t.class) }));
+  }
+  return { file: input.file, predictions };
+}
+
+export interface PruneBatchOptions {
+  threads?: number;
+  onProgress?: (done: number, total: number, last: PruneRunResult) => void;
+}
+
+/** Every input under every setting, results in input order; the first failure stops the batch. */
+export async function runPrunedBatch(inputs: InputSpec[], req: PruneRunRequest, opts: PruneBatchOptions = {}): Promise<PruneRunResult[]> {
+  const threads = Math.max(1, Math.min(opts.threads ?? availableParallelism(), inputs.length));
+  const results: PruneRunResult[] = new Array(inputs.length);
+  let done = 0;
+  if (threads === 1) {
+    for (let i = 0; i < inputs.length; i++) {
+      results[i] = await runPrunedOne(inputs[i], req);
+      opts.onProgress?.(++done, inputs.length, results[i]);
+    }
+    return results;
+  }
+  const pool = new Piscina({
+    filename: new URL('./worker-entry.mjs', import.meta.url).href,
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: 1000,
+  });
+  try {
+    await Promise.all(
+      inputs.map(async (input, i) => {
+        const r = (await pool.run({ input, req })) as PruneRunResult | { error: Diagnostic };
+        if ('error' in r) throw new VitpipeError(r.error);
+        results[i] = r;
+        opts.onProgress?.(++done, inputs.length, r);
+      }),
+    );
+  } finally {
+    await pool.destroy();
+  }
+  return results;
+}
