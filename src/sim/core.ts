@@ -116,6 +116,9 @@ export class Scheduler {
   private next: number[] = [];
   private postCur: number[] = [];
   private isLoop!: Uint8Array;
+  private blockedRun!: Uint8Array;
+  /** Blocked steps a process stays awake for before it sleeps (0: sleep at once; results do not depend on it). */
+  patience = 0;
   /** Cycles by category per process: [busy, stalledIn, stalledOut, idle]. */
   stats!: Float64Array;
   private sleepSince!: Float64Array;
@@ -136,6 +139,7 @@ export class Scheduler {
     this.stats = new Float64Array(n * 4);
     this.sleepSince = new Float64Array(n);
     this.sleepCat = new Uint8Array(n);
+    this.blockedRun = new Uint8Array(n);
     this.isLoop = Uint8Array.from(procs.map((p) => (p.constructor.name === 'LoopProc' ? 1 : 0)));
     this.cur = procs.filter((p) => !p.post && this.isLoop[p.id]).map((p) => p.id);
     this.next = procs.filter((p) => !p.post && !this.isLoop[p.id]).map((p) => p.id);
@@ -289,11 +293,14 @@ export class Scheduler {
       const cat = r & 3;
       if (tl) this.addCat(p, cat, c, c + 1);
       else stats[p * 4 + cat]++;
-      if (!fast || !(r & SLEEP)) {
+      if (!fast || !(r & SLEEP) || (this.patience > 0 && this.blockedRun[p]++ < this.patience)) {
+        // Short stalls: stay awake for a few cycles rather than pay a sleep and a wake (results are identical).
+        if (!(r & SLEEP)) this.blockedRun[p] = 0;
         list[w++] = p;
         awake[p] = 1;
         this.wakeAt[p] = Infinity;
       } else {
+        this.blockedRun[p] = 0;
         this.sleepSince[p] = c + 1;
         this.sleepCat[p] = cat;
       }
