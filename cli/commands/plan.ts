@@ -129,14 +129,15 @@ function writePareto(file: string, r: PlanResult, reference: ReturnType<typeof h
 function formatText(doc: Record<string, unknown> & { resources: PlanResult['resources'] }, r: PlanResult): string {
   const cap = r.device.capacity;
   const lines: string[] = [];
-  lines.push(`${r.model} on ${r.device.name} at ${r.clockMhz} MHz (${r.objective === 'target-fps' ? `smallest design for ${r.targetFps} images/s` : 'fastest design that fits'})`);
+  const what = !r.fits ? 'no design fits; the closest one found' : r.objective === 'target-fps' ? `smallest design for ${r.targetFps} images/s` : 'fastest design that fits';
+  lines.push(`${r.model} on ${r.device.name} at ${r.clockMhz} MHz (${what})`);
   if (!r.fits) lines.push(`DOES NOT FIT: ${r.shortfall?.message}`);
-  const sim = r.verification ? 'simulated' : 'analytic, not simulated';
-  lines.push(`  steady interval   ${r.steadyInterval} cycles (${sim}; analytic ${r.analyticInterval}, bottleneck ${r.bottleneck.block} ${r.bottleneck.process})`);
+  const sim = r.verification ? `simulated; analytic ${r.analyticInterval}` : r.fits ? 'analytic, not simulated' : 'analytic; not simulated since it does not fit';
+  lines.push(`  steady interval   ${r.steadyInterval} cycles (${sim}; bottleneck ${r.bottleneck.block} ${r.bottleneck.process})`);
   lines.push(`  throughput        ${Math.round(r.imagesPerSecond).toLocaleString('en-US')} images/s, ${round1(r.imagesPerSecondPerKLut)} images/s per 1,000 LUTs`);
   if (r.firstImageLatency) lines.push(`  first image       ${r.firstImageLatency} cycles (${round1(r.firstImageLatency / r.clockMhz / 1000)} ms; ${r.verification?.latencyMethod})`);
   const ref = doc.reference as ReturnType<typeof hgpipeReference> | null;
-  if (ref) lines.push(`  HG-PIPE config    ${ref.steadyInterval} cycles, ${Math.round(ref.imagesPerSecond).toLocaleString('en-US')} images/s, ${ref.lut.toLocaleString('en-US')} LUT est. (${ref.imagesPerSecondPerKLut} per kLUT); this plan: ${round1(((r.imagesPerSecond / ref.imagesPerSecond) - 1) * 100)} % more throughput`);
+  if (ref && r.fits) lines.push(`  HG-PIPE config    ${ref.steadyInterval} cycles, ${Math.round(ref.imagesPerSecond).toLocaleString('en-US')} images/s, ${ref.lut.toLocaleString('en-US')} LUT est. (${ref.imagesPerSecondPerKLut} per kLUT); this plan: ${round1(((r.imagesPerSecond / ref.imagesPerSecond) - 1) * 100)} % more throughput`);
   lines.push(`  stream width      ${r.channelsPerBeat} channel(s) × 2 tokens per beat; ${r.tokensRun} token slots per image`);
   const c = r.choice as Record<string, unknown>;
   lines.push(`  parallelism       ${Object.entries(c).map(([k, v]) => `${k} ${typeof v === 'number' ? v : `${(v as { cip: number }).cip}×${(v as { cop: number }).cop}`}`).join(', ')}`);

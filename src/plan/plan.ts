@@ -124,6 +124,20 @@ function groupMoved(ms: ReturnType<typeof estimateDesign>['movedToUram']): PlanR
   return [...out.values()];
 }
 
+/** On-chip weight storage: when the weights alone exceed BRAM (+ URAM on Versal, where URAM ROMs can be initialised). */
+function withWeightNote(s: Shortfall, model: ViTConfig, device: Device): Shortfall {
+  const w = model.width;
+  const hidden = Math.round(model.width * model.mlpRatio);
+  const q = model.quant;
+  const patch = model.inChannels * model.patchSize * model.patchSize;
+  const bits = model.depth * (4 * w * w + 2 * w * hidden) * q.weightBits + patch * w * q.embedBits + w * model.numClasses * q.headBits;
+  const onChip = device.capacity.bram * 36 * 1024 + (device.family === 'versal' ? device.capacity.uram * 288 * 1024 : 0);
+  if (bits <= onChip) return s;
+  const mb = (b: number) => `${(b / 1e6).toFixed(1)} Mbit`;
+  const where = device.family === 'versal' ? 'BRAM + URAM' : 'BRAM';
+  return { ...s, message: `${s.message}. The weights alone are ${mb(bits)} at ${q.weightBits} bits; the device's ${where} hold ${mb(onChip)}, so no parallelism fits them on chip` };
+}
+
 /** Candidates finalized (simulated, FIFO-sized) before giving up on fitting. */
 const MAX_ATTEMPTS = 4;
 
@@ -204,8 +218,9 @@ export function plan(req: PlanRequest): PlanResult {
       queue = fastest ? [fastest] : [];
     }
   } else {
-    // fastest fitting; when nothing fits, the smallest design (so the shortfall is the least there is)
-    queue = fitting.length ? fitting : [...cands].sort(bySize).slice(0, 1);
+    // fastest fitting; when nothing fits, the design closest to fitting (smallest worst overflow)
+    const overflow = (c: Candidate) => Math.max(...RESOURCE_KEYS.map((k) => (device.capacity[k] > 0 ? c.resources[k] / device.capacity[k] : c.resources[k] > 0 ? Infinity : 0)));
+    queue = fitting.length ? fitting : [...cands].sort((a, b) => overflow(a) - overflow(b) || bySize(a, b)).slice(0, 1);
   }
   if (queue.length === 0) throw new Error(`no buildable design for ${model.name}`);
   let f: Finalized | undefined;
@@ -214,7 +229,8 @@ export function plan(req: PlanRequest): PlanResult {
     if (!f.shortfall || !c.fits) break;
     req.onProgress?.(0, 1, `${c.interval} cycles no longer fits after FIFO sizing; trying the next design`);
   }
-  const { chosen, design, verification, fifoSizing, resources, moved, shortfall } = f!;
+  const { chosen, design, verification, fifoSizing, resources, moved } = f!;
+  const shortfall = f!.shortfall && f!.shortfall.resource === 'bram' ? withWeightNote(f!.shortfall, model, device) : f!.shortfall;
   const steady = verification?.steadyInterval ?? chosen.interval;
   const ips = (clockMhz * 1e6) / steady;
   const front = paretoFront(cands).map((c) => ({
