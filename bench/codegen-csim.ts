@@ -61,7 +61,7 @@ const mlpTu = single('mlp0');
 t0 = performance.now();
 const csim = make(['csim', `REFS=${REFS_DIR}`]);
 
-const lines = csim.out.split('\n').filter((l) => /\b(PASS|FAIL)\b/.test(l) && !l.startsWith('csim:'));
+const lines = csim.out.split('\n').filter((l) => /\b(PASS|FAIL)\b/.test(l) && !l.startsWith('csim done'));
 const timeOf = (l: string) => Number(/csim ([\d.]+) s/.exec(l)?.[1] ?? NaN);
 const blockLines = lines.filter((l) => !l.startsWith('NETWORK'));
 const networkLine = lines.find((l) => l.startsWith('NETWORK'));

@@ -8,7 +8,7 @@ export function makefile(design: Design, codes: BlockCode[], network: boolean): 
 #   make csim REFS=<HG-PIPE refs dir>          build, run every block's testbench and the whole network
 #   make csim REFS=… BLOCKS="attn0 mlp0" NETWORK=no   only some blocks
 #   make -j2 all                                build only
-# Every testbench prints one line containing PASS or FAIL; csim exits non-zero when any check fails.
+# Every testbench prints exactly one line containing PASS or FAIL; csim exits non-zero when any check fails.
 
 CXX ?= g++
 CXXFLAGS ?= -O2
@@ -45,7 +45,7 @@ csim: all
 \t@if [ -z "$(REFS)" ]; then echo "make csim: give REFS=<HG-PIPE refs directory>"; exit 2; fi
 \t@fail=0; for b in $(BLOCKS); do ./build/tb_$$b "$(REFS)" "$(EXPECTED)" || fail=1; done; \\
 \tif [ "$(NETWORK)" = yes ]; then ./build/tb_network "$(REFS)" "$(EXPECTED)" || fail=1; fi; \\
-\tif [ $$fail = 0 ]; then echo "csim: every check PASS"; else echo "csim: FAIL"; fi; exit $$fail
+\tif [ $$fail = 0 ]; then echo "csim done: every check above is bit-exact"; else echo "csim done: see the failing checks above"; fi; exit $$fail
 
 clean:
 \trm -rf build

@@ -69,7 +69,9 @@ function main(w: CodeWriter, name: string, input: PortGeometry, output: PortGeom
     if (name === 'NETWORK') {
       w.line('size_t top = 0;');
       w.line('for (size_t i = 1; i < got.size(); i++) if (got[i] > got[top]) top = i;');
-      w.line('std::printf("NETWORK top-1 class %zu, logit %lld\\n", top, (long long)got[top]);');
+      w.line('char top1[96];');
+      w.line('std::snprintf(top1, sizeof top1, "top-1 class %zu, logit %lld", top, (long long)got[top]);');
+      w.line('note = note.empty() ? std::string(top1) : std::string(top1) + "; " + note;');
     }
     w.line(`return vp_tb::report("${name}", got, want, ${output.channels}, "${target.against}", secs, note, tap_fail);`);
   });
