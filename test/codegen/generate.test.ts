@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { CodeWriter, EMITTERS, NameScope, cInt, generateProject, writeProject } from '../../src/codegen/index.ts';
 import {
-  HGPIPE_ATTN, HGPIPE_MLP, PROCESS_KINDS, buildDesign, designToJson, hgpipeDeitTiny, hgpipeDesignConfig, parseDesign,
+  HGPIPE_ATTN, HGPIPE_HEAD, HGPIPE_MLP, HGPIPE_PATCH_EMBED, PROCESS_KINDS, designToJson, hgpipeDeitTiny, parseDesign,
 } from '../../src/ir/index.ts';
+import { assembleDesign } from '../../src/plan/index.ts';
 import { MODEL_ZOO } from '../../src/model/index.ts';
 import { loadHardwareTypes, loadWeights, type ModelWeights } from '../../src/refs/index.ts';
 import { REFS_DIR, SKIP_NO_REFS, TYPES_FILE } from '../shared.ts';
@@ -62,22 +63,30 @@ describe('generated project structure', { skip: SKIP_NO_REFS }, () => {
 });
 
 describe('C simulation of a re-parallelised design (g++)', { skip: SKIP_NO_GXX }, () => {
-  // Parallelism different from HG-PIPE's in every matmul of ATTN and MLP; it must not change a single value.
-  const cfg = hgpipeDesignConfig();
-  const attn = { ...HGPIPE_ATTN, qkv: { cip: 12, cop: 8 }, qk: { cip: 8, cop: 14 }, rv: { cip: 4, cop: 16 }, o: { cip: 6, cop: 24 } };
-  const mlp = { ...HGPIPE_MLP, fc1: { cip: 24, cop: 16 }, geluCp: 4, fc2: { cip: 32, cop: 8 } };
+  // As the planner builds designs (assembleDesign): 2 channels per beat everywhere (with the planner's narrowing
+  // adapters in front of the K/V reshapers) and every ATTN and MLP matmul tiled differently from HG-PIPE. None of
+  // this may change a single value.
+  const kinds = {
+    patchEmbed: { ...HGPIPE_PATCH_EMBED, outCp: 2 },
+    attn: { ...HGPIPE_ATTN, lnCp: 2, softmaxCp: 2, qkv: { cip: 12, cop: 8 }, qk: { cip: 8, cop: 14 }, rv: { cip: 4, cop: 16 }, o: { cip: 6, cop: 24 } },
+    mlp: { ...HGPIPE_MLP, lnCp: 2, fc1: { cip: 24, cop: 16 }, geluCp: 4, fc2: { cip: 32, cop: 8 } },
+    head: { ...HGPIPE_HEAD, tp: 4 },
+    linkDepth: 64,
+  };
   const dir = mkdtempSync(join(tmpdir(), 'vitpipe-codegen-'));
   tmp.push(dir);
   const run = (args: string[]) => spawnSync('make', ['-C', dir, ...args], { encoding: 'utf8' });
 
   test('ATTN2 (the block with the hardware k-quant wrap) and MLP0 are bit-exact vs the refs', () => {
-    const built = buildDesign(MODEL_ZOO['hgpipe-deit-tiny'], { ...cfg, name: 'reparallel', attn: cfg.attn.map(() => attn), mlp: cfg.mlp.map(() => mlp) });
+    const built = assembleDesign(MODEL_ZOO['hgpipe-deit-tiny'], kinds, 'reparallel');
     const design = parseDesign(JSON.parse(designToJson(built)), 'reparallel.json'); // the design-file path, as from `vitpipe plan`
     const weights = loadWeights(REFS_DIR, MODEL_ZOO['hgpipe-deit-tiny']);
     const p = generateProject({ design, weightsDir: REFS_DIR, types: loadHardwareTypes(TYPES_FILE), blocks: ['ATTN2', 'MLP0'], weights });
     writeProject(p, dir);
-    // The MACs carry the new tiling: QKᵀ 2 tokens × 14 keys, fc1 2 tokens × 16 hidden channels per beat.
+    // The MACs carry the new tiling (QKᵀ 2 tokens × 14 keys, fc1 2 tokens × 16 hidden channels per beat) and the
+    // block ports two channels per beat.
     assert.match(readFileSync(join(dir, 'src/attn2.cpp'), 'utf8'), /attn_r_t acc\[2\]\[14\];/);
+    assert.match(readFileSync(join(dir, 'src/attn2.h'), 'utf8'), /typedef vp_vec<attn_if_t, 4> in_beat;/);
     assert.match(readFileSync(join(dir, 'src/mlp0.cpp'), 'utf8'), /mlp_m1_t acc\[2\]\[16\];/);
     const r = run(['-j2', 'csim', `REFS=${REFS_DIR}`]);
     assert.equal(r.status, 0, r.stdout + r.stderr);
