@@ -4,7 +4,7 @@ import type { Device } from './devices.ts';
 import { fifoCost, type MemoryStyle } from './primitives.ts';
 import { rebindToUram, type PlacedMemory } from './binding.ts';
 import { processCost, streamCost, type CostContext, type MemoryUse } from './process-cost.ts';
-import { add, res, rounded, scale, type Resources } from './resources.ts';
+import { add, res, rounded, type Resources } from './resources.ts';
 
 export interface EstimateOptions {
   /** Storage of dynamic K/V caches (HG-PIPE: LUTRAM). */
@@ -107,7 +107,6 @@ export function roundedEstimate(e: DesignEstimate): DesignEstimate {
   };
 }
 
-export { scale };
 
 /** `--design` for the estimator: a built-in design name or a design file (see src/ir). */
 export function loadDesignOrModel(nameOrFile: string): Design {

@@ -65,24 +65,24 @@ type CostFn<K extends ProcessKind> = (p: Extract<Process, { kind: K }>, ctx: Cos
 
 /** One cost function per IR process kind; the mapped type makes a missing kind a type error. */
 export const PROCESS_COST: { [K in ProcessKind]: CostFn<K> } = {
-  'stream-copy': (p) => (add(controlCost(processCycles(p)), res({ lut: 2 * p.outputs.length, ff: p.lanes * p.bits }))),
+  'stream-copy': (p) => add(controlCost(processCycles(p)), res({ lut: 2 * p.outputs.length, ff: p.lanes * p.bits })),
 
-  'cls-select': (p) => (add(controlCost(processCycles(p)), res({ lut: p.bits, ff: p.bits }))),
+  'cls-select': (p) => add(controlCost(processCycles(p)), res({ lut: p.bits, ff: p.bits })),
 
   adapter: (p) => {
     const wide = p.tp * Math.max(p.cip, p.cop) * p.bits;
     const ways = Math.max(p.cip, p.cop) / Math.min(p.cip, p.cop);
-    return (add(controlCost(processCycles(p)), adapterCost(wide, p.cip > p.cop ? ways : 1, p.tp * p.cop * p.bits)));
+    return add(controlCost(processCycles(p)), adapterCost(wide, p.cip > p.cop ? ways : 1, p.tp * p.cop * p.bits));
   },
 
   'window-cache': (p, ctx) => {
     const { tp, ci, cip } = p.shape;
     const buffer = mem(ctx, 'buffer', { depth: ci / cip, width: tp * cip * p.bits });
-    return (add(controlCost(processCycles(p)), buffer, datapathCost(tp * cip * p.bits * 0.25)));
+    return add(controlCost(processCycles(p)), buffer, datapathCost(tp * cip * p.bits * 0.25));
   },
 
   mac: (p, ctx) => {
-    const { tp, tt, ci, co, cip, cop } = p.shape;
+    const { tp, tt, co, cip, cop } = p.shape;
     const useDsp = macUsesDsp(p);
     const { mult, reduce } = macArrayCost({
       products: tp * cop * cip,
@@ -103,7 +103,6 @@ export const PROCESS_COST: { [K in ProcessKind]: CostFn<K> } = {
     if (p.style === 'free-running') parts.push(memoryCost({ depth: p.frpBuffer, width: tp * cop * p.accBits, style: 'lutram' }));
     // the accumulator output register that adapter_o reads
     parts.push(res({ ff: tp * cop * p.accBits }));
-    void ci;
     return add(mult, ...parts);
   },
 
@@ -111,7 +110,7 @@ export const PROCESS_COST: { [K in ProcessKind]: CostFn<K> } = {
     const { ci, co, cip, cop } = p.shape;
     const tiles = (ci / cip) * (co / cop);
     const store = memoryCost({ depth: tiles, width: cop * cip * p.bits, style: ctx.weightCacheStyle });
-    return (add(controlCost(processCycles(p), 5), store, res({ ff: cop * cip * p.bits })));
+    return add(controlCost(processCycles(p), 5), store, res({ ff: cop * cip * p.bits }));
   },
 
   layernorm: (p, ctx) => {
@@ -127,15 +126,13 @@ export const PROCESS_COST: { [K in ProcessKind]: CostFn<K> } = {
     const rowBuffer = mem(ctx, 'buffer', { depth: p.channels / p.cp, width: lanes * p.inBits });
     const params = mem(ctx, 'table', { depth: p.channels / p.cp, width: p.cp * (12 + affineBits), rom: true });
     const dsp = p.tp * 1 + lanes * 3; // mean = sum·(1/C); diff²; diff·rsqrt·γ (two products)
-    return (
-      add(
-        controlCost(processCycles(p)),
-        datapathCost(p.tp * perToken + lanes * perLane),
-        lookupTableCost(128, 12, p.tp),
-        rowBuffer,
-        params,
-        res({ dsp }),
-      )
+    return add(
+      controlCost(processCycles(p)),
+      datapathCost(p.tp * perToken + lanes * perLane),
+      lookupTableCost(128, 12, p.tp),
+      rowBuffer,
+      params,
+      res({ dsp }),
     );
   },
 
@@ -147,37 +144,35 @@ export const PROCESS_COST: { [K in ProcessKind]: CostFn<K> } = {
     // per token: the exp-sum tree and accumulator, two reciprocal cursors and the segment select
     const perToken = p.cp * accBits + 2 * (accBits + 7) + 8 + 23;
     const rowBuffer = mem(ctx, 'buffer', { depth: p.keys / p.cp, width: lanes * p.inBits });
-    return (
-      add(
-        controlCost(processCycles(p)),
-        datapathCost(p.tp * perToken + lanes * perLane),
-        lookupTableCost(32, 16, lanes),
-        lookupTableCost(64, 8, 2 * p.tp),
-        rowBuffer,
-        res({ dsp: lanes }), // exp · reciprocal
-      )
+    return add(
+      controlCost(processCycles(p)),
+      datapathCost(p.tp * perToken + lanes * perLane),
+      lookupTableCost(32, 16, lanes),
+      lookupTableCost(64, 8, 2 * p.tp),
+      rowBuffer,
+      res({ dsp: lanes }), // exp · reciprocal
     );
   },
 
   requant: (p) =>
-    (add(controlCost(processCycles(p)), datapathCost(p.lanes * (p.inBits + 8)), lookupTableCost(p.tableEntries, p.outBits, p.lanes))),
+    add(controlCost(processCycles(p)), datapathCost(p.lanes * (p.inBits + 8)), lookupTableCost(p.tableEntries, p.outBits, p.lanes)),
 
-  'head-split': (p) => (add(controlCost(processCycles(p)), res({ lut: p.heads * 2, ff: p.lanes * p.bits }))),
+  'head-split': (p) => add(controlCost(processCycles(p)), res({ lut: p.heads * 2, ff: p.lanes * p.bits })),
 
   'head-merge': (p) =>
-    (add(controlCost(processCycles(p)), res({ lut: p.lanes * p.bits * Math.ceil((p.heads - 1) / 3), ff: p.lanes * p.bits }))),
+    add(controlCost(processCycles(p)), res({ lut: p.lanes * p.bits * Math.ceil((p.heads - 1) / 3), ff: p.lanes * p.bits })),
 
   'residual-merge': (p) =>
     // skip · RM + rounding, >> RS, + main: one DSP per lane for the rescale, carry chains for the rest
-    (add(controlCost(processCycles(p)), datapathCost(p.lanes * (2 * p.bits + 8)), res({ dsp: p.lanes }))),
+    add(controlCost(processCycles(p)), datapathCost(p.lanes * (2 * p.bits + 8)), res({ dsp: p.lanes })),
 
-  'reshape-unpack': (p) => (add(controlCost(processCycles(p)), res({ lut: p.bits * p.tp, ff: p.tp * p.bits }))),
+  'reshape-unpack': (p) => add(controlCost(processCycles(p)), res({ lut: p.bits * p.tp, ff: p.tp * p.bits })),
 
   'reshape-reorder': (p) => {
     const group = lcmOf(p.tip, p.top);
     const banks = p.top * p.cop;
     const bank = memoryCost({ depth: Math.ceil((group * p.headDim) / banks), width: p.bits, style: 'lutram' });
-    return (add(controlCost(processCycles(p), 5), res({ lut: bank.lut * banks, ff: banks * p.bits * 2 + banks })));
+    return add(controlCost(processCycles(p), 5), res({ lut: bank.lut * banks, ff: banks * p.bits * 2 + banks }));
   },
 };
 

@@ -1,6 +1,6 @@
 import type { ViTConfig } from '../model/index.ts';
 import { processCycles, validateBlock, type Block, type BlockKind, type MatmulPar } from '../ir/index.ts';
-import { estimateBlock, fifoCost, rebindToUram, type Device, type PlacedMemory, type Resources, RESOURCE_KEYS, add, scale, res } from '../cost/index.ts';
+import { estimateBlock, fifoCost, rebindToUram, type Device, type PlacedMemory, type Resources, RESOURCE_KEYS, add, scale } from '../cost/index.ts';
 import { assembleBlock, type KindConfigs } from './assemble.ts';
 import {
   compatible, configsOf, geometryOf, HGPIPE_CHOICE, intervalFloor, knobsFor, lnCpOptions,
@@ -179,8 +179,11 @@ export function paretoFront(cands: Candidate[]): Candidate[] {
   const sorted = [...cands].sort((a, b) => a.interval - b.interval || a.resources.lut - b.resources.lut);
   const front: Candidate[] = [];
   let bestLut = Infinity;
-  for (const c of sorted) if (c.resources.lut < bestLut) [bestLut] = [c.resources.lut, front.push(c)];
+  for (const c of sorted) {
+    if (c.resources.lut >= bestLut) continue;
+    bestLut = c.resources.lut;
+    front.push(c);
+  }
   return front;
 }
 
-export { res };
