@@ -50,7 +50,7 @@ function formatText(r: FifoSizeResult, network: { images: number; steadyInterval
   lines.push(`  ${'kind'.padEnd(12)}${'stream'.padEnd(22)}${'width'.padStart(7)}${'original'.padStart(10)}${'peak'.padStart(8)}${'sized'.padStart(8)}  method   ×blocks`);
   for (const x of r.fifos)
     if (x.original > 2 || x.sized !== x.original)
-      lines.push(`  ${x.kind.padEnd(12)}${x.stream.padEnd(22)}${String(x.lanes * x.bits).padStart(7)}${f(x.original).padStart(10)}${f(x.peak).padStart(8)}${f(x.sized).padStart(8)}  ${x.method.padEnd(9)}${x.blocks}`);
+      lines.push(`  ${x.kind.padEnd(12)}${x.stream.padEnd(22)}${String(x.lanes * x.bits).padStart(7)}${f(x.original).padStart(10)}${f(x.peak).padStart(8)}${f(x.sized).padStart(8)}  ${x.method.padEnd(10)}${x.blocks}`);
   lines.push(`  (${r.fifos.filter((x) => x.original <= 2 && x.sized === x.original).length} depth-2 FIFOs per block kind unchanged)`);
   const t = r.totals;
   lines.push(
