@@ -119,4 +119,27 @@ describe('C simulation of a re-parallelised design (g++)', { skip: SKIP_NO_GXX }
     assert.notEqual(r.status, 0);
     assert.match(r.stdout, /^MLP0 +FAIL: 1 of 37632 values differ from refs mlp_0_output\.txt; first at \[0\]\[5\]/m);
   });
+
+  test('with widths narrowed until tens of thousands of values wrap, the C++ still equals the engine in hardware mode', () => {
+    // Narrower LayerNorm, softmax and matmul types than HG-PIPE's: outputs then differ from the refs, so the
+    // testbenches compare with the engine's hardware-mode outputs and probe every internal stream that the wraps change.
+    const types = loadHardwareTypes(TYPES_FILE);
+    const s = (bits: number) => ({ signed: true, bits });
+    const u = (bits: number) => ({ signed: false, bits });
+    const narrowed = {
+      ...types,
+      ATTN1: { ...types.ATTN1, __ln_mu_t: s(6), __ln_var_t: u(22), __softmax_acc_t: u(18), __softmax_affine_t: u(20), __attn_a_t: s(8) },
+      MLP0: { ...types.MLP0, __mlp_m1_t: s(9), __mlp_of_t: s(12) },
+    };
+    const wdir = mkdtempSync(join(tmpdir(), 'vitpipe-codegen-wrap-'));
+    tmp.push(wdir);
+    const weights = loadWeights(REFS_DIR, MODEL_ZOO['hgpipe-deit-tiny']);
+    const p = generateProject({ design: hgpipeDeitTiny(), weightsDir: REFS_DIR, types: narrowed, blocks: ['ATTN1', 'MLP0'], weights });
+    assert.deepEqual(p.blocks.map((b) => b.compare.source), ['engine', 'engine']);
+    writeProject(p, wdir);
+    const r = spawnSync('make', ['-C', wdir, '-j2', 'csim', `REFS=${REFS_DIR}`], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^ATTN1 +PASS: 37632\/37632 values bit-exact vs engine hardware mode \(expected\/attn_1_output\.txt; the refs differ in \d+ values\).*__softmax_affine_t.*internal stream lnq_sm bit-exact vs engine hardware mode/m);
+    assert.match(r.stdout, /^MLP0 +PASS: 37632\/37632 values bit-exact vs engine hardware mode.*internal stream m1_sm bit-exact vs engine hardware mode .* differs from refs mlp_0_matmul1_output\.txt in 283 values/m);
+  });
 });
