@@ -62,6 +62,8 @@ export function validateBlock(b: Block): void {
         map.set(sn, p.name);
       });
     }
+    if (p.kind === 'mac' && p.style === 'free-running' && streams.get(p.inputs[0])?.impl !== 'shift-register')
+      fail('BAD_DESIGN', `a free-running MAC reserves its input by occupancy, which is modelled for a shift-register FIFO only`, w('inputs[0]'));
     const problems = processChecks(p);
     if (problems.length > 0) fail('BAD_DESIGN', problems[0][1], w(problems[0][0]));
   }
