@@ -5,7 +5,7 @@ import type { Design } from '../ir/index.ts';
 import { MODEL_ZOO } from '../model/index.ts';
 import { blockTypes, formatRefs, loadWeights, type HardwareTypes, type ModelWeights } from '../refs/index.ts';
 import { emitBlock, type BlockCode } from './block.ts';
-import { blockTcl, makefile } from './build-files.ts';
+import { blockTcl, makefile, topTcl } from './build-files.ts';
 import { expectBlock, expectNetwork, type Expectation } from './expected.ts';
 import { blockTestbench, compareTarget, networkTestbench, type CompareTarget } from './testbench.ts';
 import { emitTop } from './top.ts';
@@ -105,6 +105,7 @@ export function generateProject(opts: GenerateOptions): GeneratedProject {
       { path: 'src/top.h', content: top.header },
       { path: 'src/top.cpp', content: top.source },
       { path: 'tb/tb_network.cpp', content: networkTestbench(codes[0], codes[codes.length - 1], network) },
+      { path: 'tcl/top.tcl', content: topTcl(design, codes) },
     );
   }
   files.push({ path: 'Makefile', content: makefile(design, codes, whole) });
