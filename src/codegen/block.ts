@@ -1,5 +1,5 @@
 import { fail } from '../diag/index.ts';
-import { type Block, type Process, processCycles } from '../ir/index.ts';
+import { type Block, type Process, processCycles, processTiming } from '../ir/index.ts';
 import type { BlockTypes } from '../ops/index.ts';
 import type { ModelWeights } from '../refs/index.ts';
 import { bindProcess, blockInputField } from './bind.ts';
@@ -71,6 +71,15 @@ export function blockPorts(b: Block): { input: PortGeometry; output: PortGeometr
       };
     }
   }
+}
+
+/** The IR's analytic cycle count of a process and the loop structure it assumes. */
+function cyclesNote(p: Process): string {
+  const t = processTiming(p);
+  const how = t.style === 'loop' ? 'one pipelined loop at II = 1, exit iteration included'
+    : t.style === 'unpack-ii2' ? 'a loop at II = 2'
+    : 'pipelined sub-loops one after another, plus FSM states';
+  return `${processCycles(p)} cycles per image when never stalled (${how})`;
 }
 
 /** Processes in an order where every stream's producer precedes its consumers (HLS dataflow wants this too). */
@@ -147,14 +156,14 @@ export function emitBlock(b: Block, weights: ModelWeights, types: BlockTypes, de
       bodies.set(key, fn);
       const w = new CodeWriter();
       w.line(`// ${p.name} (${p.kind}, ${p.origin}): ${code.summary}.`);
-      w.line(`// ${processCycles(p)} cycles per image at II = 1 (exit iteration included).`);
+      w.line(`// ${cyclesNote(p)}.`);
       w.line(`static void ${fn}(${params.join(', ')}) {`);
       w.pragma('INLINE off');
       w.raw(bw.toString().trimEnd());
       w.line('}');
       fnText.push(w.toString());
     } else {
-      fnText.push(`// ${p.name} (${p.kind}, ${p.origin}): same code as ${fn}; ${processCycles(p)} cycles per image.\n`);
+      fnText.push(`// ${p.name} (${p.kind}, ${p.origin}): same code as ${fn}; ${cyclesNote(p)}.\n`);
     }
     calls.push({ fn, p });
   }

@@ -44,10 +44,10 @@ export const beatType = (elem: string, lanes: number): string => `vp_vec<${elem}
 export const passThrough = <P extends Process>(p: P, _b: Binding, inFields: string[]): string[] => p.outputs.map(() => inFields[0]);
 
 /** A pipelined loop nest: `for` headers from outer to inner, with the PIPELINE pragma in the innermost body. */
-export function loopNest(w: CodeWriter, loops: Array<[string, number | string]>, body: () => void, label?: string): void {
+export function loopNest(w: CodeWriter, loops: Array<[string, number | string]>, body: () => void, label?: string, ii = 1): void {
   const open = (k: number): void => {
     if (k === loops.length) {
-      w.pragma('PIPELINE II=1');
+      w.pragma(`PIPELINE II=${ii}`);
       body();
       return;
     }

@@ -169,12 +169,13 @@ export const reshapeUnpack: KindEmitter<ReshapeUnpackProcess> = {
     outNames: ['out'],
     body(w) {
       w.line(`${ctx.ins[0].beat} b;`);
+      // II = 2, as in HG-PIPE's reshaper (the IR's timing program models it so).
       loopNest(w, [['tt', p.tokens / p.tp], ['d', p.headDim], ['p', p.tp]], () => {
         w.line('if (p == 0) b = in.read();');
         w.line(`${ctx.outs[0].beat} o;`);
         w.line('o.d[0] = b.d[p];');
         w.line('out.write(o);');
-      });
+      }, undefined, 2);
     },
   }),
 };
