@@ -1,0 +1,446 @@
+/**
+ * Planning a pipelined design for a pruned model. Token pruning makes the blocks after each selection stage run
+ * fewer tokens and block-sparse weights make the static MAC arrays skip all-zero weight tiles, so those stages
+ * meet an interval with less parallelism; the freed area can go to the unpruned stages. This planner re-balances
+ * per token group (blocks that run the same token count share one configuration), with the same knobs, option
+ * pricing and compatibility rules as src/plan (whose search assumes one configuration for all layers), plus the
+ * network input width (the patch embedding's input adapter is otherwise a fixed floor).
+ */
+import { processCycles, validateBlock, type Block, type BlockKind, type MatmulPar, type Process } from '../ir/index.ts';
+import { add, estimateBlock, fifoCost, rebindToUram, res, RESOURCE_KEYS, scale, type Device, type PlacedMemory, type Resources } from '../cost/index.ts';
+import { assembleBlock, configsOf, geometryOf, HGPIPE_CHOICE, intervalFloor, sizeOn, type Choice, type KindConfigs, type KnobName } from '../plan/index.ts';
+import { compatible, divisors, lnCpOptions, ratioOk, type Geometry, type KnobValue } from '../plan/space.ts';
+import { lcm } from '../ir/kinds/index.ts';
+import type { ViTConfig } from '../model/index.ts';
+import type { ModelWeights } from '../refs/index.ts';
+import { tokenSchedule, type PruneSetting } from './config.ts';
+import { selectorModel, type SelectorModel } from './selector.ts';
+import { tileOccupancy } from './weights.ts';
+
+const TP = 2;
+const pad = (t: number) => Math.ceil(t / TP) * TP;
+const KINDS: BlockKind[] = ['patch-embed', 'attn', 'mlp', 'head'];
+const PE_IN_CP = [2, 4, 8, 16];
+const KNOB_ORDER: KnobName[] = ['softmaxCp', 'geluCp', 'qkv', 'o', 'qk', 'rv', 'fc1', 'fc2', 'pe', 'fc'];
+/** Static 3-bit matmuls: knob → process-name prefixes in the IR blocks and the weight matrices behind them. */
+const SPARSE_KNOBS: Partial<Record<KnobName, { prefixes: string[]; kind: 'attn' | 'mlp'; mats: Array<'q' | 'k' | 'v' | 'o' | 'fc1' | 'fc2'> }>> = {
+  qkv: { prefixes: ['q', 'k', 'v'], kind: 'attn', mats: ['q', 'k', 'v'] },
+  o: { prefixes: ['o'], kind: 'attn', mats: ['o'] },
+  fc1: { prefixes: ['m1'], kind: 'mlp', mats: ['fc1'] },
+  fc2: { prefixes: ['m2'], kind: 'mlp', mats: ['fc2'] },
+};
+
+/** Blocks that run the same (padded) token count; they share one configuration. */
+export interface TokenGroup {
+  tokens: number;
+  attnLayers: number[];
+  mlpLayers: number[];
+  hasPatchEmbed: boolean;
+  hasHead: boolean;
+}
+
+export function tokenGroups(model: ViTConfig, s: PruneSetting): TokenGroup[] {
+  const sched = tokenSchedule(model.tokens, model.depth, s.tokens);
+  const groups = new Map<number, TokenGroup>();
+  const g = (t: number) => {
+    const k = pad(t);
+    if (!groups.has(k)) groups.set(k, { tokens: k, attnLayers: [], mlpLayers: [], hasPatchEmbed: false, hasHead: false });
+    return groups.get(k)!;
+  };
+  g(model.tokens).hasPatchEmbed = true;
+  sched.attn.forEach((t, n) => g(t).attnLayers.push(n));
+  sched.mlp.forEach((t, n) => g(t).mlpLayers.push(n));
+  g(sched.mlp[model.depth - 1]).hasHead = true;
+  return [...groups.values()];
+}
+
+interface PricedOption {
+  value: KnobValue;
+  /** Cycles per image of the stage (sparse-adjusted when the weights are block-sparse). */
+  cycles: number;
+  cost: number;
+}
+
+interface GroupSpace {
+  group: TokenGroup;
+  model: ViTConfig;
+  g: Geometry;
+  lnCp: number;
+  knobs: Map<KnobName, PricedOption[]>;
+  /** Sparse MAC iterations per token pair and stored tiles, per sparse knob and option (key: cip×cop). */
+  sparse: Map<string, { iters: number; stored: number }>;
+}
+
+function referenceChoice(g: Geometry, lnCp: number): Required<Choice> {
+  const fit = (m: MatmulPar, ci: number, co: number): MatmulPar => ({ cip: ci % m.cip === 0 ? m.cip : 1, cop: co % m.cop === 0 ? m.cop : 1 });
+  const c = HGPIPE_CHOICE as Record<KnobName, MatmulPar>;
+  return {
+    ...HGPIPE_CHOICE, softmaxCp: 1, geluCp: lnCp,
+    qkv: fit(c.qkv, g.width, g.width), o: fit(c.o, g.width, g.width), qk: fit(c.qk, g.headDim, g.tokens), rv: fit(c.rv, g.tokens, g.headDim),
+    fc1: fit(c.fc1, g.width, g.hidden), fc2: fit(c.fc2, g.hidden, g.width), pe: fit(c.pe, g.patchElements, g.width), fc: fit(c.fc, g.width, g.classes),
+  };
+}
+
+const pick = (cfg: KindConfigs, kind: BlockKind): Partial<KindConfigs> =>
+  kind === 'attn' ? { attn: cfg.attn } : kind === 'mlp' ? { mlp: cfg.mlp } : kind === 'patch-embed' ? { patchEmbed: cfg.patchEmbed } : { head: cfg.head };
+
+const priceCache = new Map<string, Map<KnobName, PricedOption[]>>();
+const KNOB_KIND: Record<KnobName, BlockKind> = {
+  softmaxCp: 'attn', qkv: 'attn', o: 'attn', qk: 'attn', rv: 'attn', geluCp: 'mlp', fc1: 'mlp', fc2: 'mlp', pe: 'patch-embed', fc: 'head',
+};
+/** Options slower than this are never useful here (the unpruned designs run 25–60 k cycles per image). */
+const SLOWEST_USEFUL = 150_000;
+
+/**
+ * Every option of every knob between 0.4 × the geometry's interval floor and SLOWEST_USEFUL cycles (src/plan keeps
+ * fewer and can lose the only options compatible with a small pruned geometry), priced by one block build each.
+ */
+function allOptions(g: Geometry, lnCp: number): Map<KnobName, Array<{ value: KnobValue; cycles: number }>> {
+  const lo = 0.4 * intervalFloor(g, lnCp);
+  const mm = (rows: number, ci: number, co: number) => {
+    const all = divisors(ci).flatMap((cip) => divisors(co).map((cop) => ({ value: { cip, cop } as KnobValue, cycles: rows * (co / cop) * (ci / cip) + 1 })));
+    const useful = all.filter((o) => o.cycles >= lo && o.cycles <= SLOWEST_USEFUL);
+    return useful.length ? useful : [all.reduce((a, b) => (b.cycles < a.cycles ? b : a))];
+  };
+  const cp = (n: number, cyc: (c: number) => number) => divisors(n).map((c) => ({ value: c as KnobValue, cycles: cyc(c) }));
+  const { tt, tokens, width, headDim, hidden } = g;
+  return new Map<KnobName, Array<{ value: KnobValue; cycles: number }>>([
+    ['softmaxCp', cp(tokens, (c) => tt * 3 * (tokens / c) + 1).filter((o) => o.value === lnCp)],
+    ['geluCp', cp(hidden, (c) => (tt * hidden) / c + 1).filter((o) => (o.value as number) <= 8)],
+    ['qkv', mm(tt, width, width)],
+    ['o', mm(tt, width, width)],
+    ['qk', mm(tt, headDim, tokens)],
+    ['rv', mm(tt, tokens, headDim)],
+    ['fc1', mm(tt, width, hidden)],
+    ['fc2', mm(tt, hidden, width)],
+    ['pe', mm(tt, g.patchElements, width)],
+    ['fc', mm(1, width, g.classes)],
+  ]);
+}
+
+function pricedKnobs(model: ViTConfig, g: Geometry, lnCp: number, device: Device): Map<KnobName, PricedOption[]> {
+  const key = `${model.name}|${g.tokens}|${lnCp}|${device.name}`;
+  let out = priceCache.get(key);
+  if (out) return out;
+  out = new Map();
+  const refChoice = referenceChoice(g, lnCp);
+  const ref = configsOf(g, lnCp, refChoice, model);
+  for (const [name, options] of allOptions(g, lnCp)) {
+    const kind = KNOB_KIND[name];
+    out.set(name, options.map((o) => {
+      let cost = Infinity;
+      try {
+        const cfg = configsOf(g, lnCp, { ...refChoice, [name]: o.value } as Required<Choice>, model);
+        cost = sizeOn(estimateBlock(assembleBlock(model, { ...ref, ...pick(cfg, kind) }, kind), device).resources, device.capacity);
+      } catch {
+        // an option the builders reject is never chosen
+      }
+      return { ...o, cost };
+    }).filter((o) => Number.isFinite(o.cost)));
+  }
+  priceCache.set(key, out);
+  return out;
+}
+
+function groupSpace(model: ViTConfig, group: TokenGroup, lnCp: number, device: Device, weights?: ModelWeights): GroupSpace {
+  const m = { ...model, tokens: group.tokens };
+  const g = geometryOf(m);
+  const dense = pricedKnobs(m, g, lnCp, device);
+  const sparse = new Map<string, { iters: number; stored: number }>();
+  const knobs = new Map<KnobName, PricedOption[]>();
+  for (const [name, options] of dense) {
+    const sk = SPARSE_KNOBS[name];
+    const layers = sk?.kind === 'attn' ? group.attnLayers : group.mlpLayers;
+    if (!sk || !weights || layers.length === 0) {
+      knobs.set(name, options);
+      continue;
+    }
+    knobs.set(name, options.map((o) => {
+      const { cip, cop } = o.value as MatmulPar;
+      let iters = 0;
+      let stored = 0;
+      for (const n of layers)
+        for (const mat of sk.mats) {
+          const sm = sk.kind === 'attn' ? weights.attention[n][mat as 'q'] : weights.mlp[n][mat as 'fc1'];
+          const occ = tileOccupancy(sm.weights.w, sm.weights.co, sm.weights.ci, cop, cip);
+          iters = Math.max(iters, occ.iterations);
+          stored = Math.max(stored, occ.storedTiles);
+        }
+      const ci = name === 'fc2' ? g.hidden : g.width;
+      sparse.set(`${name}|${cip}x${cop}`, { iters, stored });
+      // the window still consumes every input beat: at least ci/cip iterations per token pair
+      return { ...o, cycles: g.tt * Math.max(ci / cip, iters) + 1 };
+    }));
+  }
+  return { group, model: m, g, lnCp, knobs, sparse };
+}
+
+/** Cheapest compatible options meeting `target` for the stages this group holds (others: cheapest compatible). */
+function chooseFor(sp: GroupSpace, target: number): Required<Choice> | undefined {
+  const has = (k: KnobName) => {
+    if (['softmaxCp', 'qkv', 'o', 'qk', 'rv'].includes(k)) return sp.group.attnLayers.length > 0;
+    if (['geluCp', 'fc1', 'fc2'].includes(k)) return sp.group.mlpLayers.length > 0;
+    return k === 'pe' ? sp.group.hasPatchEmbed : sp.group.hasHead;
+  };
+  const ok = (name: KnobName, chosen: Choice) =>
+    sp.knobs.get(name)!
+      .filter((o) => (!has(name) || o.cycles <= target) && compatible(sp.g, sp.lnCp, name, o.value, chosen))
+      .sort((a, b) => a.cost - b.cost);
+  const chosen: Choice = {};
+  for (const [lead, deps] of [['softmaxCp', ['qk', 'rv']], ['geluCp', ['fc1', 'fc2']]] as const) {
+    const found = ok(lead, chosen).find((o) => deps.every((d) => ok(d, { ...chosen, [lead]: o.value }).length > 0));
+    if (!found && process.env.PRUNE_DEBUG) console.error('no option for', lead, 'tokens', sp.group.tokens, 'lnCp', sp.lnCp, 'target', target);
+    if (!found) return undefined;
+    chosen[lead] = found.value;
+  }
+  for (const name of KNOB_ORDER) {
+    if (chosen[name] !== undefined) continue;
+    const best = ok(name, chosen)[0];
+    if (!best && process.env.PRUNE_DEBUG) console.error('no option for', name, 'tokens', sp.group.tokens, 'lnCp', sp.lnCp, 'target', target, JSON.stringify(chosen));
+    if (!best) return undefined;
+    chosen[name] = best.value;
+  }
+  return chosen as Required<Choice>;
+}
+
+export interface GroupDesign {
+  tokens: number;
+  /** Channels per beat of the residual stream in this group (the selectors convert between groups). */
+  lnCp: number;
+  blocks: string[];
+  choice: Required<Choice>;
+  configs: KindConfigs;
+  /** Built blocks of this group, one per kind it holds (layers of a kind are identical in structure). */
+  built: Array<{ kind: BlockKind; count: number; block: Block }>;
+}
+
+export interface SparseMac {
+  group: number;
+  knob: KnobName;
+  cip: number;
+  cop: number;
+  denseIterations: number;
+  sparseIterations: number;
+  storedTiles: number;
+  denseTiles: number;
+}
+
+export interface PrunedDesign {
+  peInCp: number;
+  groups: GroupDesign[];
+  selectors: SelectorModel[];
+  sparseMacs: SparseMac[];
+  /** Analytic interval: the slowest process (sparse MACs and selectors included), cycles per image. */
+  interval: number;
+  bottleneck: { block: string; process: string };
+  resources: Resources;
+  fits: boolean;
+  movedToUram: PlacedMemory[];
+}
+
+const clog2 = (n: number) => (n <= 1 ? 0 : Math.ceil(Math.log2(n)));
+
+/** Process cycles with block-sparse static MACs (and their windows) skipping all-zero tiles. */
+function cyclesOf(p: Process, sp: GroupSpace, choice: Required<Choice>): number {
+  if (p.kind === 'window-cache' || (p.kind === 'mac' && p.weights === 'static')) {
+    for (const [knob, sk] of Object.entries(SPARSE_KNOBS)) {
+      if (!sk.prefixes.some((x) => p.name === `${x}.mac` || p.name === `${x}.cache_window`)) continue;
+      const { cip, cop } = choice[knob as KnobName] as MatmulPar;
+      const s = sp.sparse.get(`${knob}|${cip}x${cop}`);
+      if (s) return p.shape.tt * Math.max(p.shape.ci / p.shape.cip, s.iters) + 1;
+    }
+  }
+  return processCycles(p);
+}
+
+/**
+ * The K/V reshaper's serialiser (II = 2) feeds its reorder FSM, which alternates a READ phase and a WRITE phase
+ * per group of lcm(tip, top) tokens; with HG-PIPE's 2-deep FIFO between them the serialiser stalls through every
+ * WRITE phase (≈ 3·T·headDim cycles instead of 2·T·headDim), which the simulator shows once the attention block is
+ * fast enough for it to matter. One group of buffering decouples them (simulated: 38,124 → 28,225 cycles).
+ */
+function deepenReshaperFifos(b: Block): Block {
+  if (b.kind !== 'attn') return b;
+  const reorder = new Map<string, Extract<Process, { kind: 'reshape-reorder' }>>();
+  for (const p of b.processes) if (p.kind === 'reshape-reorder') reorder.set(p.inputs[0], p);
+  return {
+    ...b,
+    streams: b.streams.map((st) => {
+      const r = reorder.get(st.name);
+      return r ? { ...st, depth: Math.max(st.depth, lcm(r.tip, r.top) * r.headDim), impl: 'memory' as const } : st;
+    }),
+  };
+}
+
+/** Block-sparse MAC weight ROMs store only the non-zero tiles, each with its column index and a row-end flag. */
+function withSparseRoms(b: Block, sp: GroupSpace, choice: Required<Choice>): Block {
+  if (sp.sparse.size === 0) return b;
+  const processes = b.processes.map((p) => {
+    if (p.kind !== 'mac' || p.weights !== 'static') return p;
+    for (const [knob, sk] of Object.entries(SPARSE_KNOBS)) {
+      if (!sk.prefixes.some((x) => p.name === `${x}.mac`)) continue;
+      const { cip, cop } = choice[knob as KnobName] as MatmulPar;
+      const s = sp.sparse.get(`${knob}|${cip}x${cop}`);
+      if (s) return { ...p, weightMemory: { words: Math.max(1, s.stored), wordBits: p.weightMemory.wordBits + clog2(p.shape.ci / p.shape.cip) + 1 } };
+    }
+    return p;
+  });
+  return { ...b, processes };
+}
+
+interface GroupBuild {
+  sp: GroupSpace;
+  design: GroupDesign;
+  raw: Resources;
+  memories: PlacedMemory[];
+  interval: number;
+  bottleneck: { block: string; process: string };
+  sparseMacs: SparseMac[];
+  peInCp: number;
+}
+
+/** One token group at one stream width built for an interval target. */
+function buildGroup(sp: GroupSpace, target: number, device: Device): GroupBuild | undefined {
+  const choice = chooseFor(sp, target);
+  if (!choice) return undefined;
+  const configs = configsOf(sp.g, sp.lnCp, choice, sp.model);
+  const pe = choice.pe as MatmulPar;
+  const inCps = PE_IN_CP.filter((c) => ratioOk(c, pe.cip));
+  const peInCp = inCps.find((c) => (sp.g.tt * sp.g.patchElements) / c + 1 <= target) ?? inCps[inCps.length - 1] ?? 2;
+  configs.patchEmbed = { ...configs.patchEmbed, inCp: peInCp };
+  const counts: Record<BlockKind, number> = { 'patch-embed': +sp.group.hasPatchEmbed, attn: sp.group.attnLayers.length, mlp: sp.group.mlpLayers.length, head: +sp.group.hasHead };
+  const built: GroupDesign['built'] = [];
+  const memories: PlacedMemory[] = [];
+  const sparseMacs: SparseMac[] = [];
+  let raw = res({});
+  let interval = 0;
+  let bottleneck = { block: '', process: '' };
+  try {
+    for (const kind of KINDS) {
+      if (counts[kind] === 0) continue;
+      const block = deepenReshaperFifos(withSparseRoms(assembleBlock(sp.model, configs, kind), sp, choice));
+      validateBlock(block);
+      built.push({ kind, count: counts[kind], block });
+      const e = estimateBlock(block, device);
+      raw = add(raw, scale(e.resources, counts[kind]));
+      for (const m of e.memories) memories.push({ ...m, block: `${kind}@${sp.group.tokens}`, count: counts[kind] });
+      for (const p of block.processes) {
+        const c = cyclesOf(p, sp, choice);
+        if (c > interval) [interval, bottleneck] = [c, { block: `${kind} @ ${sp.group.tokens} tokens`, process: p.name }];
+      }
+    }
+  } catch {
+    return undefined; // a geometry the IR builders reject
+  }
+  for (const [knob, sk] of Object.entries(SPARSE_KNOBS)) {
+    const { cip, cop } = choice[knob as KnobName] as MatmulPar;
+    const sparse = sp.sparse.get(`${knob}|${cip}x${cop}`);
+    if (!sparse || (sk.kind === 'attn' ? sp.group.attnLayers : sp.group.mlpLayers).length === 0) continue;
+    const [ci, co] = knob === 'fc1' ? [sp.g.width, sp.g.hidden] : knob === 'fc2' ? [sp.g.hidden, sp.g.width] : [sp.g.width, sp.g.width];
+    const denseTiles = (ci / cip) * (co / cop);
+    sparseMacs.push({ group: sp.group.tokens, knob: knob as KnobName, cip, cop, denseIterations: denseTiles, sparseIterations: Math.max(ci / cip, sparse.iters), storedTiles: sparse.stored, denseTiles });
+  }
+  const blocks = [
+    ...(sp.group.hasPatchEmbed ? ['PATCH_EMBED'] : []),
+    ...sp.group.attnLayers.map((n) => `ATTN${n}`),
+    ...sp.group.mlpLayers.map((n) => `MLP${n}`),
+    ...(sp.group.hasHead ? ['HEAD'] : []),
+  ];
+  return { sp, design: { tokens: sp.group.tokens, lnCp: sp.lnCp, blocks, choice, configs, built }, raw, memories, interval, bottleneck, sparseMacs, peInCp };
+}
+
+/** Every group at its cheapest stream width meeting the target, the selectors between them, links; fitted. */
+function buildAt(model: ViTConfig, spaces: GroupSpace[][], target: number, device: Device, maxUtil: number, s: PruneSetting): PrunedDesign | undefined {
+  const uram = device.capacity.uram > 0;
+  const builds: GroupBuild[] = [];
+  for (const perLnCp of spaces) {
+    const cands = perLnCp.map((sp) => buildGroup(sp, target, device)).filter((b) => b !== undefined);
+    if (cands.length === 0) return undefined;
+    const meeting = cands.filter((b) => b.interval <= target);
+    const pool = meeting.length ? meeting : [cands.reduce((a, b) => (b.interval < a.interval ? b : a))];
+    builds.push(pool.reduce((a, b) => (sizeOn(b.raw, device.capacity) < sizeOn(a.raw, device.capacity) ? b : a)));
+  }
+  const groupOf = (tokens: number) => builds.find((b) => b.sp.group.tokens === pad(tokens))!;
+  let raw = add(...builds.map((b) => b.raw));
+  const memories = builds.flatMap((b) => b.memories);
+  let interval = 0;
+  let bottleneck = { block: '', process: '' };
+  for (const b of builds) if (b.interval > interval) [interval, bottleneck] = [b.interval, b.bottleneck];
+  // links between blocks: the residual stream at each group's width
+  const link = (lnCp: number) => fifoCost(128, TP * lnCp * model.quant.residualBits, uram);
+  for (const b of builds) raw = add(raw, scale(link(b.sp.lnCp), b.design.blocks.length - (b.sp.group.hasHead ? 1 : 0)));
+  const sched = tokenSchedule(model.tokens, model.depth, s.tokens);
+  const selectors: SelectorModel[] = [];
+  for (const st of s.tokens?.stages ?? []) {
+    if (sched.attn[st.block] === sched.mlp[st.block]) continue;
+    const sel = selectorModel({
+      after: `ATTN${st.block}`, tokensIn: pad(sched.attn[st.block]), tokensOut: pad(sched.mlp[st.block]), width: model.width, heads: model.heads,
+      actBits: model.quant.activationBits, residualBits: model.quant.residualBits, tp: TP,
+      lnCpIn: groupOf(sched.attn[st.block]).sp.lnCp, lnCpOut: groupOf(sched.mlp[st.block]).sp.lnCp, fuse: s.tokens!.fuse, uramAvailable: uram,
+    });
+    selectors.push(sel);
+    raw = add(raw, sel.resources);
+    if (sel.cycles > interval) [interval, bottleneck] = [sel.cycles, { block: `selector after ${sel.after}`, process: 'token-select' }];
+  }
+  const { moved, resources } = rebindToUram(raw, memories, device, maxUtil);
+  const fits = RESOURCE_KEYS.every((k) => resources[k] <= device.capacity[k] * maxUtil + 1e-9);
+  const first = builds.find((b) => b.sp.group.hasPatchEmbed)!;
+  return {
+    peInCp: first.peInCp,
+    groups: builds.map((b) => b.design),
+    selectors,
+    sparseMacs: builds.flatMap((b) => b.sparseMacs),
+    interval,
+    bottleneck,
+    resources,
+    fits,
+    movedToUram: moved,
+  };
+}
+
+export interface PrunedPlanRequest {
+  model: ViTConfig;
+  device: Device;
+  setting: PruneSetting;
+  /** The setting's (pruned) weights; needed for block-sparse MAC tile counts. */
+  weights?: ModelWeights;
+  maxUtilization?: number;
+}
+
+function spacesOf(req: PrunedPlanRequest): GroupSpace[][] {
+  const lnCps = lnCpOptions(geometryOf(req.model));
+  return tokenGroups(req.model, req.setting).map((g) =>
+    lnCps.map((lnCp) => groupSpace(req.model, g, lnCp, req.device, req.setting.weights ? req.weights : undefined)));
+}
+
+/** The fastest design that fits (or, when nothing fits, the slowest-target one), per the analytic model. */
+export function planPruned(req: PrunedPlanRequest): PrunedDesign {
+  const { model, device, setting } = req;
+  const maxUtil = req.maxUtilization ?? 0.9;
+  const spaces = spacesOf(req);
+  // the network cannot beat the unpruned group's floor at its widest stream
+  const floor = Math.max(...spaces.map((per) => Math.min(...per.map((sp) => intervalFloor(sp.g, sp.lnCp)))));
+  const targets = new Set<number>([floor]);
+  for (const per of spaces) for (const sp of per) for (const opts of sp.knobs.values()) for (const o of opts) if (o.cycles >= floor) targets.add(o.cycles);
+  const sorted = [...targets].sort((a, b) => a - b);
+  let lo = 0;
+  let hi = sorted.length - 1;
+  let found = buildAt(model, spaces, sorted[hi], device, maxUtil, setting);
+  if (!found) throw new Error(`no buildable design for ${model.name} under ${setting.name}`);
+  if (!found.fits) return found;
+  // the smallest target whose design fits (fitting is monotone in the target up to pricing noise)
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const d = buildAt(model, spaces, sorted[mid], device, maxUtil, setting);
+    // a group that cannot meet the target is built at its fastest: count that as a miss
+    if (d?.fits && d.interval <= sorted[mid] * 1.05) hi = mid;
+    else lo = mid + 1;
+    if (d?.fits && d.interval < found.interval) found = d;
+  }
+  return found;
+}
+
+/** The design the planner builds for one interval target (undefined if it cannot build one). */
+export function designAt(req: PrunedPlanRequest, target: number): PrunedDesign | undefined {
+  return buildAt(req.model, spacesOf(req), target, req.device, req.maxUtilization ?? 0.9, req.setting);
+}
