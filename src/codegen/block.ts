@@ -131,7 +131,8 @@ export function emitBlock(b: Block, weights: ModelWeights, types: BlockTypes, de
   }
   const portType = (s: string): PortType => {
     const st = streams.get(s) ?? fail('BAD_DESIGN', `unknown stream ${s}`, `block ${b.name}`);
-    const elem = ty(fieldOf.get(s)!);
+    const field = fieldOf.get(s) ?? fail('BAD_DESIGN', `stream ${s} has no producer`, `block ${b.name}, stream ${s}`);
+    const elem = ty(field);
     return { elem, lanes: st.lanes, beat: beatType(elem, st.lanes) };
   };
 
