@@ -41,13 +41,13 @@ export const mac: KindEmitter<MacProcess> = {
     }
     if (b.role === 'static-mac') {
       accT = ty(b.accField);
-      biasExpr = `(vp_i64)${ctx.consts.add(`${local(b.refs)}_bias`, b.bias, `${b.refs}_bias.txt [${co}]`)}[cot * ${cop} + o]`;
+      biasExpr = `${ctx.consts.add(`${local(b.refs)}_bias`, b.bias, `${b.refs}_bias.txt [${co}]`)}[cot * ${cop} + o]`;
       what = `y = x·Wᵀ + bias (${b.refs}), accumulated in ${accT}`;
     } else if (b.role === 'patch-mac') {
       accT = 'ml_t';
       const bias = ctx.consts.add('patch_embed_matmul_bias', b.bias2d, `patch_embed_matmul_bias.txt [${tt * tp}][${co}]: conv bias + position embedding per token`, co);
       ctx.consts.add('patch_embed_cls', b.cls, `patch_embed_cls.txt [${co}]: CLS token + its position embedding`);
-      biasExpr = `(vp_i64)${bias}[tt * ${tp} + p][cot * ${cop} + o]`;
+      biasExpr = `${bias}[tt * ${tp} + p][cot * ${cop} + o]`;
       what = `patch embedding: x·Wᵀ + 2-D bias in ml_t, token 0 replaced by the CLS vector, then (acc + 2^${b.shift - 1}) >> ${b.shift} into of_t`;
     } else {
       const d = expect(b, 'dynamic-mac', p);
@@ -69,11 +69,12 @@ export const mac: KindEmitter<MacProcess> = {
         loopNest(w, [['tt', tt], ['cot', cot], ['cit', cit]], () => {
           w.line(`${ctx.ins[0].beat} x = in.read();`);
           if (dynamic) w.line(`${ctx.ins[1].beat} wt = weight.read();`);
-          const weight = dynamic ? `(vp_i64)wt.d[o * ${cip} + i]` : `(vp_i64)${wName}[cot * ${cit} + cit][o * ${cip} + i]`;
+          const weight = dynamic ? `wt.d[o * ${cip} + i]` : `${wName}[cot * ${cit} + cit][o * ${cip} + i]`;
           w.block(`for (int p = 0; p < ${tp}; p++)`, () => {
             w.block(`for (int o = 0; o < ${cop}; o++)`, () => {
-              w.line(`vp_i64 sum = cit == 0 ? ${biasExpr} : (vp_i64)acc[p][o];`);
-              w.line(`for (int i = 0; i < ${cip}; i++) sum += (vp_i64)x.d[p * ${cip} + i] * ${weight};`);
+              // Accumulated in the output type, as HG-PIPE does: a wrap at every step equals one wrap of the exact sum.
+              w.line(`${accT} sum = cit == 0 ? ${accT}(${biasExpr}) : acc[p][o];`);
+              w.line(`for (int i = 0; i < ${cip}; i++) sum += x.d[p * ${cip} + i] * ${weight};`);
               w.line('acc[p][o] = sum;');
             });
           });
