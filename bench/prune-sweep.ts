@@ -9,7 +9,10 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { listImages } from '../src/image/index.ts';
-import { accuracyRows, defaultGrid, runPrunedBatch, type AccuracyRow } from '../src/prune/index.ts';
+import { loadDevice } from '../src/cost/index.ts';
+import { MODEL_ZOO } from '../src/model/index.ts';
+import { accuracyRows, defaultGrid, formatSweepTable, pipelinePoint, runPrunedBatch, sweepTable, weightsFor, type AccuracyRow } from '../src/prune/index.ts';
+import { pruneSweepSvg } from '../src/report/prune-svg.ts';
 import { argValue, IMAGENET_SAMPLE, peakMemoryMiB, REFS_DIR, requireShared } from './common.ts';
 
 requireShared('bench:prune');
@@ -56,3 +59,27 @@ for (const a of accuracy) {
   console.log(`${a.setting.padEnd(26)} top-1 ${f(a.top1)}  top-5 ${f(a.top5)}  same top-1 as unpruned ${a.agreesWithFirst.percent.toFixed(1)} %`);
 }
 if (process.argv.includes('--accuracy-only')) process.exit(0);
+
+// pipeline side: the planned design of each setting on the device, simulated block by block
+const model = MODEL_ZOO['hgpipe-deit-tiny'];
+const device = loadDevice(argValue('--device') ?? 'vck190');
+const t1 = performance.now();
+const points = settings.map((s) => {
+  const p = pipelinePoint({ model, device, setting: s, weights: s.weights ? weightsFor(REFS_DIR, model, s) : undefined });
+  console.error(`  ${s.name}: ${p.analyticInterval} cycles analytic, ${p.simulatedInterval ?? '-'} simulated (${((performance.now() - t1) / 1000).toFixed(0)} s)`);
+  return p;
+});
+const table = sweepTable(accuracy, points);
+const doc = {
+  ...table,
+  settings,
+  designs: points.map((p) => ({
+    setting: p.setting, tokens: p.tokens, peInCp: p.design.peInCp,
+    groups: p.design.groups.map((g) => ({ tokens: g.tokens, lnCp: g.lnCp, blocks: g.blocks, choice: g.choice })),
+    selectors: p.design.selectors, sparseMacs: p.design.sparseMacs, simulatedBlocks: p.simulatedBlocks,
+  })),
+};
+writeFileSync(join(outDir, 'prune-sweep.json'), JSON.stringify(doc, null, 2) + '\n');
+writeFileSync(join(outDir, 'prune-sweep.svg'), pruneSweepSvg(table));
+console.log(formatSweepTable(table));
+console.log(`pipeline side in ${((performance.now() - t1) / 1000).toFixed(0)} s; peak memory ${peakMemoryMiB().toFixed(0)} MiB; wrote ${join(outDir, 'prune-sweep.json')} and prune-sweep.svg`);

@@ -6,6 +6,7 @@ import { register as plan } from './plan.ts';
 import { register as fifoSize } from './fifo-size.ts';
 import { register as simulate } from './simulate.ts';
 import { register as generate } from './generate.ts';
+import { register as pruneSweep } from './prune-sweep.ts';
 
 /** Every command module exports `register(program)`; add new commands to this list. */
-export const COMMANDS: Array<(program: Command) => void> = [infer, audit, estimate, plan, simulate, fifoSize, generate];
+export const COMMANDS: Array<(program: Command) => void> = [infer, audit, estimate, plan, simulate, fifoSize, generate, pruneSweep];

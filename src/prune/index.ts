@@ -6,3 +6,4 @@ export * from './accuracy.ts';
 export * from './selector.ts';
 export * from './plan-pruned.ts';
 export * from './pipeline.ts';
+export * from './table.ts';

@@ -189,14 +189,12 @@ function chooseFor(sp: GroupSpace, target: number): Required<Choice> | undefined
   const chosen: Choice = {};
   for (const [lead, deps] of [['softmaxCp', ['qk', 'rv']], ['geluCp', ['fc1', 'fc2']]] as const) {
     const found = ok(lead, chosen).find((o) => deps.every((d) => ok(d, { ...chosen, [lead]: o.value }).length > 0));
-    if (!found && process.env.PRUNE_DEBUG) console.error('no option for', lead, 'tokens', sp.group.tokens, 'lnCp', sp.lnCp, 'target', target);
     if (!found) return undefined;
     chosen[lead] = found.value;
   }
   for (const name of KNOB_ORDER) {
     if (chosen[name] !== undefined) continue;
     const best = ok(name, chosen)[0];
-    if (!best && process.env.PRUNE_DEBUG) console.error('no option for', name, 'tokens', sp.group.tokens, 'lnCp', sp.lnCp, 'target', target, JSON.stringify(chosen));
     if (!best) return undefined;
     chosen[name] = best.value;
   }

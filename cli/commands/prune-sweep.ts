@@ -1,0 +1,108 @@
+import type { Command } from 'commander';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { loadDevice } from '../../src/cost/index.ts';
+import { fail } from '../../src/diag/index.ts';
+import { cachedWeights } from '../../src/engine/index.ts';
+import { listImages } from '../../src/image/index.ts';
+import { MODEL_ZOO } from '../../src/model/index.ts';
+import {
+  accuracyRows, defaultGrid, formatSweepTable, pipelinePoint, proportion, runPrunedBatch, sweepTable, weightsFor,
+  type AccuracyRow, type PipelinePoint, type PruneSetting,
+} from '../../src/prune/index.ts';
+import { pruneSweepSvg } from '../../src/report/prune-svg.ts';
+import { printJson, positiveInt } from '../print.ts';
+import { startProgress } from '../progress.ts';
+
+interface PruneSweepOptions {
+  weights: string;
+  image: string[];
+  device: string;
+  limit?: number;
+  threads?: number;
+  clockMhz?: number;
+  json?: boolean;
+  out?: string;
+  svg?: string;
+  reuse?: string;
+  simulate: boolean;
+}
+
+/** Accuracy rows from an earlier --out table or bench:prune's prune-accuracy.json, when they cover these settings. */
+function reusedAccuracy(file: string, settings: PruneSetting[], images: number): AccuracyRow[] {
+  let doc: { rows?: Array<{ setting: string; top1: AccuracyRow['top1']; top5: AccuracyRow['top5']; agreesWithUnpruned: AccuracyRow['top1'] }>; accuracy?: AccuracyRow[] };
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    fail('BAD_ARGUMENT', `cannot read ${file}: ${(e as Error).message}`, '--reuse');
+  }
+  const rows: AccuracyRow[] = doc.accuracy ?? (doc.rows ?? []).map((r) => ({ setting: r.setting, top1: r.top1, top5: r.top5, agreesWithFirst: r.agreesWithUnpruned }));
+  return settings.map((s) => {
+    const r = rows.find((x) => x.setting === s.name);
+    if (!r) fail('BAD_ARGUMENT', `${file} has no accuracy for setting '${s.name}'`, '--reuse', 'run without --reuse');
+    if (r.top1.n !== images) fail('BAD_ARGUMENT', `${file} measured ${r.top1.n} photos, this run has ${images}`, '--reuse', 'match --limit or run without --reuse');
+    return { ...r, top1: proportion(r.top1.hits, r.top1.n), top5: proportion(r.top5.hits, r.top5.n), agreesWithFirst: proportion(r.agreesWithFirst.hits, r.agreesWithFirst.n) };
+  });
+}
+
+export function register(program: Command): void {
+  program
+    .command('prune-sweep')
+    .description('token pruning and weight-block pruning: top-1/top-5 over labelled photos and the planned design\'s images/s per setting')
+    .requiredOption('--weights <dir>', 'HG-PIPE refs directory (weights, tables, scalars)')
+    .requiredOption('--image <paths...>', 'labelled ImageNet photos (file names start with the WordNet id) or folders of them')
+    .requiredOption('--device <name|device.json>', 'device from the catalogue or a device file')
+    .option('--limit <n>', 'only the first n photos', positiveInt('--limit'))
+    .option('--threads <n>', 'worker threads (default: all cores)', positiveInt('--threads'))
+    .option('--clock-mhz <f>', 'clock for images/s (default: the device\'s typical clock)', (v) => Number(v))
+    .option('--out <table.json>', 'write the table as JSON')
+    .option('--svg <out.svg>', 'write top-1 against images/s as SVG')
+    .option('--reuse <table.json>', 'take the accuracy from an earlier --out table (or bench:prune\'s prune-accuracy.json)')
+    .option('--no-simulate', 'analytic throughput only (skip the cycle-level simulation of each design)')
+    .option('--json', 'print one JSON document')
+    .action(async (opts: PruneSweepOptions) => {
+      const model = MODEL_ZOO['hgpipe-deit-tiny'];
+      const device = loadDevice(opts.device);
+      const files = listImages(opts.image).slice(0, opts.limit ?? Infinity);
+      const settings = defaultGrid();
+      cachedWeights(opts.weights, model); // fail early, naming the directory, on a bad refs folder
+      let accuracy: AccuracyRow[];
+      if (opts.reuse) accuracy = reusedAccuracy(opts.reuse, settings, files.length);
+      else {
+        const progress = startProgress(`accuracy (${settings.length} settings)`, files.length, !opts.json);
+        try {
+          const results = await runPrunedBatch(
+            files.map((file) => ({ kind: 'image' as const, file })),
+            { weightsDir: opts.weights, settings, model },
+            { threads: opts.threads, onProgress: (done) => progress.update(done) },
+          );
+          accuracy = accuracyRows(settings, results);
+        } finally {
+          progress.stop();
+        }
+      }
+      const points: PipelinePoint[] = [];
+      const progress = startProgress('pipeline', settings.length, !opts.json);
+      try {
+        for (const s of settings) {
+          points.push(pipelinePoint({
+            model, device, clockMhz: opts.clockMhz, setting: s, simulate: opts.simulate,
+            weights: s.weights ? weightsFor(opts.weights, model, s) : undefined,
+            onProgress: (what) => progress.update(points.length, what),
+          }));
+          progress.update(points.length, s.name);
+        }
+      } finally {
+        progress.stop();
+      }
+      const table = sweepTable(accuracy, points);
+      const doc = { ...table, settings, designs: points.map((p) => ({ setting: p.setting, tokens: p.tokens, groups: p.design.groups.map((g) => ({ tokens: g.tokens, lnCp: g.lnCp, blocks: g.blocks, choice: g.choice })), peInCp: p.design.peInCp, selectors: p.design.selectors, sparseMacs: p.design.sparseMacs, simulatedBlocks: p.simulatedBlocks })) };
+      if (opts.out) writeFileSync(opts.out, JSON.stringify(doc, null, 2) + '\n');
+      if (opts.svg) writeFileSync(opts.svg, pruneSweepSvg(table));
+      if (opts.json) printJson(doc);
+      else {
+        process.stdout.write(formatSweepTable(table) + '\n');
+        if (opts.out) process.stdout.write(`table: ${opts.out}\n`);
+        if (opts.svg) process.stdout.write(`plot: ${opts.svg}\n`);
+      }
+    });
+}
