@@ -3,7 +3,8 @@
  * simulated images/s of the planned design for each setting on a device.
  * Usage: npm run bench:prune -- [--limit N] [--threads N] [--device vck190] [--accuracy-only] [--reuse]
  * Writes bench/results/prune-predictions.jsonl (per photo, as they finish), prune-accuracy.json, and with the
- * pipeline side prune-sweep.json and prune-sweep.svg. `--reuse` takes the accuracy from prune-accuracy.json.
+ * pipeline side prune-sweep.json and prune-sweep.svg. `--reuse` takes the accuracy from prune-accuracy.json and
+ * measures only settings it lacks.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import cliProgress from 'cli-progress';
 import { listImages } from '../src/image/index.ts';
 import { loadDevice } from '../src/cost/index.ts';
 import { MODEL_ZOO } from '../src/model/index.ts';
-import { accuracyRows, defaultGrid, formatSweepTable, pipelinePoint, runPrunedBatch, sweepTable, weightsFor, type AccuracyRow } from '../src/prune/index.ts';
+import { accuracyRows, formatSweepTable, pipelinePoint, runPrunedBatch, sweepGrid, sweepTable, weightsFor, type AccuracyRow, type PruneSetting } from '../src/prune/index.ts';
 import { pruneSweepSvg } from '../src/report/prune-svg.ts';
 import { argValue, IMAGENET_SAMPLE, peakMemoryMiB, REFS_DIR, requireShared } from './common.ts';
 
@@ -19,18 +20,14 @@ requireShared('bench:prune');
 const limit = Number(argValue('--limit') ?? Infinity);
 const threads = argValue('--threads') ? Number(argValue('--threads')) : undefined;
 const files = listImages(IMAGENET_SAMPLE).slice(0, limit);
-const settings = defaultGrid();
+const settings = sweepGrid();
 const outDir = join('bench', 'results');
 mkdirSync(outDir, { recursive: true });
 const accFile = join(outDir, 'prune-accuracy.json');
 
-let accuracy: AccuracyRow[];
-if (process.argv.includes('--reuse') && existsSync(accFile)) {
-  accuracy = (JSON.parse(readFileSync(accFile, 'utf8')) as { accuracy: AccuracyRow[] }).accuracy;
-  console.log(`accuracy reused from ${accFile}`);
-} else {
-  const jsonl = join(outDir, 'prune-predictions.jsonl');
-  writeFileSync(jsonl, JSON.stringify({ settings: settings.map((s) => s.name) }) + '\n');
+/** Run settings over the photos, logging per-photo predictions to a JSONL file as they finish. */
+async function measure(list: PruneSetting[], jsonl: string, reference?: Map<string, number>): Promise<AccuracyRow[]> {
+  writeFileSync(jsonl, JSON.stringify({ settings: list.map((s) => s.name) }) + '\n');
   const bar = new cliProgress.SingleBar(
     { stream: process.stderr, format: 'prune accuracy [{bar}] {value}/{total} | eta {eta_formatted}', noTTYOutput: true, notTTYSchedule: 30_000 },
     cliProgress.Presets.shades_classic,
@@ -39,7 +36,7 @@ if (process.argv.includes('--reuse') && existsSync(accFile)) {
   const t0 = performance.now();
   const results = await runPrunedBatch(
     files.map((file) => ({ kind: 'image' as const, file })),
-    { weightsDir: REFS_DIR, settings },
+    { weightsDir: REFS_DIR, settings: list },
     {
       threads,
       onProgress: (done, _n, r) => {
@@ -49,10 +46,30 @@ if (process.argv.includes('--reuse') && existsSync(accFile)) {
     },
   );
   bar.stop();
-  const seconds = (performance.now() - t0) / 1000;
-  accuracy = accuracyRows(settings, results);
-  writeFileSync(accFile, JSON.stringify({ images: files.length, seconds, settings, accuracy }, null, 2) + '\n');
-  console.log(`${files.length} photos × ${settings.length} settings in ${seconds.toFixed(0)} s; peak memory ${peakMemoryMiB().toFixed(0)} MiB`);
+  console.log(`${files.length} photos × ${list.length} settings in ${((performance.now() - t0) / 1000).toFixed(0)} s; peak memory ${peakMemoryMiB().toFixed(0)} MiB`);
+  return accuracyRows(list, results, reference);
+}
+
+let accuracy: AccuracyRow[];
+const mainJsonl = join(outDir, 'prune-predictions.jsonl');
+if (process.argv.includes('--reuse') && existsSync(accFile)) {
+  // reuse what was measured; measure only the settings that are missing (agreement against the stored unpruned run)
+  const stored = (JSON.parse(readFileSync(accFile, 'utf8')) as { accuracy: AccuracyRow[] }).accuracy;
+  const missing = settings.filter((s) => !stored.some((r) => r.setting === s.name));
+  let extra: AccuracyRow[] = [];
+  if (missing.length) {
+    const lines = readFileSync(mainJsonl, 'utf8').trim().split('\n');
+    const names = (JSON.parse(lines[0]) as { settings: string[] }).settings;
+    const k = names.indexOf('none');
+    const reference = new Map(lines.slice(1).map((l) => JSON.parse(l) as { file: string; top5: number[][] }).map((r) => [r.file, r.top5[k][0]]));
+    extra = await measure(missing, join(outDir, 'prune-predictions-extra.jsonl'), reference);
+  }
+  accuracy = settings.map((s) => [...stored, ...extra].find((r) => r.setting === s.name)!);
+  writeFileSync(accFile, JSON.stringify({ images: files.length, settings, accuracy }, null, 2) + '\n');
+  console.log(`accuracy reused from ${accFile}${missing.length ? ` (measured now: ${missing.map((s) => s.name).join(', ')})` : ''}`);
+} else {
+  accuracy = await measure(settings, mainJsonl);
+  writeFileSync(accFile, JSON.stringify({ images: files.length, settings, accuracy }, null, 2) + '\n');
 }
 for (const a of accuracy) {
   const f = (p: AccuracyRow['top1']) => `${p.percent.toFixed(1)} % [${p.ci95[0].toFixed(1)}, ${p.ci95[1].toFixed(1)}]`;

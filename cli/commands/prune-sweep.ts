@@ -6,7 +6,7 @@ import { cachedWeights } from '../../src/engine/index.ts';
 import { listImages } from '../../src/image/index.ts';
 import { MODEL_ZOO } from '../../src/model/index.ts';
 import {
-  accuracyRows, defaultGrid, formatSweepTable, pipelinePoint, proportion, runPrunedBatch, sweepTable, weightsFor,
+  accuracyRows, formatSweepTable, sweepGrid, pipelinePoint, proportion, runPrunedBatch, sweepTable, weightsFor,
   type AccuracyRow, type PipelinePoint, type PruneSetting,
 } from '../../src/prune/index.ts';
 import { pruneSweepSvg } from '../../src/report/prune-svg.ts';
@@ -63,7 +63,7 @@ export function register(program: Command): void {
       const model = MODEL_ZOO['hgpipe-deit-tiny'];
       const device = loadDevice(opts.device);
       const files = listImages(opts.image).slice(0, opts.limit ?? Infinity);
-      const settings = defaultGrid();
+      const settings = sweepGrid();
       cachedWeights(opts.weights, model); // fail early, naming the directory, on a bad refs folder
       let accuracy: AccuracyRow[];
       if (opts.reuse) accuracy = reusedAccuracy(opts.reuse, settings, files.length);

@@ -35,8 +35,11 @@ export function proportion(hits: number, n: number): Proportion {
   return { hits, n, percent: n ? (100 * hits) / n : 0, ci95: wilson95(hits, n) };
 }
 
-/** Aggregate per-photo predictions (labels from the ImageNet file names) into one row per setting. */
-export function accuracyRows(settings: PruneSetting[], results: PruneRunResult[]): AccuracyRow[] {
+/**
+ * Aggregate per-photo predictions (labels from the ImageNet file names) into one row per setting; agreement is with
+ * the first setting's top-1, or with `reference` (top-1 class per photo, by file) when given.
+ */
+export function accuracyRows(settings: PruneSetting[], results: PruneRunResult[], reference?: Map<string, number>): AccuracyRow[] {
   const labels = results.map((r) => classOfFile(r.file) ?? fail('BAD_ARGUMENT', 'file name does not start with an ImageNet WordNet id', r.file));
   return settings.map((s, k) => {
     let t1 = 0;
@@ -46,7 +49,7 @@ export function accuracyRows(settings: PruneSetting[], results: PruneRunResult[]
       const p = r.predictions[k].top5;
       t1 += +(p[0] === labels[i]);
       t5 += +p.includes(labels[i]);
-      agree += +(p[0] === r.predictions[0].top5[0]);
+      agree += +(p[0] === (reference ? reference.get(r.file) : r.predictions[0].top5[0]));
     });
     const n = results.length;
     return { setting: s.name, top1: proportion(t1, n), top5: proportion(t5, n), agreesWithFirst: proportion(agree, n) };

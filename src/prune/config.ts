@@ -100,3 +100,18 @@ export function defaultGrid(blocks = [3, 6, 9], blockSide = 16): PruneSetting[] 
     { name: 'keep 0.9 + density 0.9', tokens: tok(0.9), weights: wts(0.9) },
   ];
 }
+
+/**
+ * Beyond the issue's grid: selection from layer 1 on (layers 1, 4, 7) at keep 0.5, the earliest pruning for which
+ * the planner finds ≥ 1.5× the unpruned throughput on a VCK190 (layers 3, 6, 9 leave 196 tokens in four attention
+ * blocks, whose K/V serialisers cap the pipeline near 1.38×).
+ */
+export function earlyGrid(): PruneSetting[] {
+  return [{ name: 'keep 0.5 at 1,4,7 (logit ties)', tokens: { stages: stagesAt([1, 4, 7], 0.5), fuse: true, ties: 'logit' } }];
+}
+
+/** What `vitpipe prune-sweep` and bench:prune evaluate. */
+export function sweepGrid(): PruneSetting[] {
+  return [...defaultGrid(), ...earlyGrid()];
+}
+
