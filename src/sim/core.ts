@@ -1,10 +1,21 @@
 /**
- * Simulator core: FIFO state in flat typed arrays and the scheduler that steps only awake processes.
- *
- * FIFO timing (DATAFLOW §0.5): a beat written in cycle t can be read from t + lat (1 shift-register, 2 memory);
- * full flags are registered, so a pop in cycle t frees space only from t + 1. Both rules depend only on what
- * happened before the current cycle, so the order in which processes are stepped within a cycle does not matter.
+ * Simulator core: the scheduler that steps only awake processes, with the stall-all pipelines' state in one flat
+ * pipe store (see pipe.ts) and the FIFOs' in one strided array (see fifos.ts), so that the per-step hot path is
+ * monomorphic and allocation-free.
  */
+import * as FL from './fifos.ts';
+import type { Fifos } from './fifos.ts';
+import * as PL from './pipe.ts';
+import { type CompiledLoop, loadLoop, pipeRecordSize, ringMask } from './pipe.ts';
+import type { StartCtl } from './start.ts';
+
+export { Fifos, type FifoInfo } from './fifos.ts';
+
+// Imported bindings compile to getter calls under tsx, which would cost more than a whole step on the hot path:
+// copy the record layouts of fifos.ts and pipe.ts into module constants once.
+const { heapPop, heapPush } = FL;
+const { WR, RD, LRD, LWR, DEPTH, LAT, BASE, CAP, PEAK, CWF, PWF } = FL;
+const { P_K, P_N, P_D, P_HEAD, P_OCC, P_RMASK, P_NACC, P_MASK, P_BCAT, P_LCAND, P_LC, P_PID, P_RING, P_ACC, BUBBLE, EXIT } = PL;
 
 /** Step results: low 2 bits the cycle's category, bit 2 set when the process sleeps until woken. */
 export const BUSY = 0;
@@ -21,81 +32,14 @@ export interface SimProc {
   readonly block: number;
   /** Post-phase processes (region controllers) run after all others in a cycle. */
   readonly post: boolean;
+  /** Stall-all loop processes are stepped by the scheduler itself (`stepLoop`) from their pipe record. */
+  readonly isLoop?: boolean;
+  /** Loop processes: their pipe record and start control. */
+  readonly pipeBase?: number;
+  start?: StartCtl;
   step(c: number): number;
   /** Why the process is blocked right now: FIFOs it waits on (for the deadlock report). */
   waits(): Array<{ fifo: number; on: 'empty' | 'full' | 'region' }>;
-}
-
-export interface FifoInfo {
-  name: string;
-  block: number;
-  /** Data stream, start-token FIFO or inter-block link. */
-  role: 'data' | 'start' | 'link' | 'port';
-  producer: number;
-  consumer: number;
-}
-
-export class Fifos {
-  count = 0;
-  depth: Int32Array;
-  lat: Int32Array;
-  wr: Int32Array;
-  rd: Int32Array;
-  lastRd: Int32Array;
-  lastWr: Int32Array;
-  peak: Int32Array;
-  base: Int32Array;
-  /** Ring capacity − 1 (a power of two ≥ depth), so slot = base + (index & cap). */
-  cap: Int32Array;
-  ring: Int32Array;
-  consWait: number[][];
-  prodWait: number[][];
-  /** 1 when consWait / prodWait is non-empty (cheap test on the hot path). */
-  cw: Uint8Array;
-  pw: Uint8Array;
-  info: FifoInfo[];
-
-  constructor(specs: Array<{ depth: number; lat: number; info: FifoInfo }>) {
-    const n = specs.length;
-    this.count = n;
-    this.depth = new Int32Array(n);
-    this.lat = new Int32Array(n);
-    this.wr = new Int32Array(n);
-    this.rd = new Int32Array(n);
-    this.lastRd = new Int32Array(n).fill(-1e9);
-    this.lastWr = new Int32Array(n).fill(-1e9);
-    this.peak = new Int32Array(n);
-    this.base = new Int32Array(n);
-    this.cap = new Int32Array(n);
-    let total = 0;
-    specs.forEach((s, i) => {
-      this.depth[i] = s.depth;
-      this.lat[i] = s.lat;
-      this.base[i] = total;
-      let size = 1;
-      while (size < s.depth) size <<= 1;
-      this.cap[i] = size - 1;
-      total += size;
-    });
-    this.ring = new Int32Array(total);
-    this.consWait = specs.map(() => []);
-    this.prodWait = specs.map(() => []);
-    this.cw = new Uint8Array(n);
-    this.pw = new Uint8Array(n);
-    this.info = specs.map((s) => s.info);
-  }
-
-  canRead(f: number, c: number): boolean {
-    const r = this.rd[f];
-    return this.wr[f] > r && this.ring[this.base[f] + (r & this.cap[f])] <= c - this.lat[f];
-  }
-  canWrite(f: number, c: number): boolean {
-    return this.wr[f] - this.rd[f] + (this.lastRd[f] === c ? 1 : 0) < this.depth[f];
-  }
-  /** Registered occupancy at cycle c: beats written before c minus beats read before c. */
-  occupancy(f: number, c: number): number {
-    return this.wr[f] - (this.lastWr[f] === c ? 1 : 0) - this.rd[f] + (this.lastRd[f] === c ? 1 : 0);
-  }
 }
 
 /**
@@ -107,6 +51,16 @@ export class Scheduler {
   now = 0;
   procs: SimProc[] = [];
   readonly fifos: Fifos;
+  /** Pipe store (records of stall-all pipelines) and the access masks of their loops. */
+  ps: Int32Array = new Int32Array(0);
+  masks: Uint8Array = new Uint8Array(0);
+  private psB: number[] = [];
+  private maskB: Uint8Array[] = [];
+  private maskOff = new Map<Uint8Array, number>();
+  private maskLen = 0;
+  /** Per process: its pipe record (loop processes) and start control. */
+  private pipeOf: Int32Array = new Int32Array(0);
+  private startOf: StartCtl[] = [];
   private awake!: Uint8Array;
   private wakeAt!: Float64Array;
   private heapT: number[] = [];
@@ -131,16 +85,43 @@ export class Scheduler {
     this.fifos = fifos;
   }
 
+  /** Reserve a pipe record for process `pid` that will run `loops` (the first one loaded); returns its base. */
+  allocPipe(pid: number, loops: CompiledLoop[]): number {
+    for (const l of loops)
+      if (!this.maskOff.has(l.mask)) {
+        this.maskOff.set(l.mask, this.maskLen);
+        this.maskB.push(l.mask);
+        this.maskLen += l.mask.length;
+      }
+    const b = this.psB.length;
+    const size = pipeRecordSize(loops);
+    for (let j = 0; j < size; j++) this.psB.push(0);
+    const maxA = Math.max(...loops.map((l) => l.stage.length));
+    this.psB[b + P_PID] = pid;
+    this.psB[b + P_RING] = b + P_ACC + 3 * maxA;
+    loadLoop(this.psB, b, loops[0], this.maskOff.get(loops[0].mask)!, ringMask(Math.max(...loops.map((l) => l.depth))));
+    return b;
+  }
+  /** Load another loop into a pipe record (FSM sub-loops); the pipeline starts empty. */
+  setLoop(b: number, loop: CompiledLoop): void {
+    loadLoop(this.ps, b, loop, this.maskOff.get(loop.mask)!, this.ps[b + P_RMASK]);
+  }
   init(procs: SimProc[]): void {
     this.procs = procs;
     const n = procs.length;
+    this.ps = Int32Array.from(this.psB);
+    this.psB = [];
+    this.masks = new Uint8Array(this.maskLen);
+    for (const m of this.maskB) this.masks.set(m, this.maskOff.get(m)!);
+    this.pipeOf = Int32Array.from(procs, (p) => (p.isLoop ? p.pipeBase! : -1));
+    this.startOf = procs.map((p) => p.start!);
     this.awake = new Uint8Array(n).fill(1);
     this.wakeAt = new Float64Array(n).fill(Infinity);
     this.stats = new Float64Array(n * 4);
     this.sleepSince = new Float64Array(n);
     this.sleepCat = new Uint8Array(n);
     this.blockedRun = new Uint8Array(n);
-    this.isLoop = Uint8Array.from(procs.map((p) => (p.constructor.name === 'LoopProc' ? 1 : 0)));
+    this.isLoop = Uint8Array.from(procs.map((p) => (p.isLoop ? 1 : 0)));
     this.cur = procs.filter((p) => !p.post && this.isLoop[p.id]).map((p) => p.id);
     this.next = procs.filter((p) => !p.post && !this.isLoop[p.id]).map((p) => p.id);
     this.postCur = procs.filter((p) => p.post).map((p) => p.id);
@@ -167,59 +148,162 @@ export class Scheduler {
 
   // FIFO operations that also wake waiters.
   read(f: number, c: number): void {
-    const F = this.fifos;
-    F.rd[f]++;
-    F.lastRd[f] = c;
-    if (F.pw[f]) {
-      const w = F.prodWait[f];
-      for (const p of w) this.wake(p, c + 1);
-      w.length = 0;
-      F.pw[f] = 0;
-    }
+    const s = this.fifos.s;
+    const o = f << 4;
+    s[o + RD]++;
+    s[o + LRD] = c;
+    if (s[o + PWF]) this.wakeProducers(f, c);
   }
   write(f: number, c: number): void {
-    const F = this.fifos;
-    const n = F.wr[f];
-    F.ring[F.base[f] + (n & F.cap[f])] = c;
-    F.wr[f] = n + 1;
-    F.lastWr[f] = c;
+    const s = this.fifos.s;
+    const o = f << 4;
+    const n = s[o + WR];
+    this.fifos.ring[s[o + BASE] + (n & s[o + CAP])] = c;
+    s[o + WR] = n + 1;
+    s[o + LWR] = c;
     // Peak as the full flag sees it (a beat read in this same cycle still counts): the least depth that would never
     // have blocked any of these writes.
-    const occ = n + 1 - F.rd[f] + (F.lastRd[f] === c ? 1 : 0);
-    if (occ > F.peak[f]) F.peak[f] = occ;
-    if (F.cw[f]) {
-      const w = F.consWait[f];
-      const t = c + F.lat[f];
-      for (const p of w) this.wake(p, t);
-      w.length = 0;
-      F.cw[f] = 0;
-    }
+    const occ = n + 1 - s[o + RD] + (s[o + LRD] === c ? 1 : 0);
+    if (occ > s[o + PEAK]) s[o + PEAK] = occ;
+    if (s[o + CWF]) this.wakeConsumers(f, c);
+  }
+  private wakeProducers(f: number, c: number): void {
+    const w = this.fifos.prodWait[f];
+    for (const p of w) this.wake(p, c + 1);
+    w.length = 0;
+    this.fifos.s[(f << 4) + PWF] = 0;
+  }
+  private wakeConsumers(f: number, c: number): void {
+    const w = this.fifos.consWait[f];
+    const t = c + this.fifos.s[(f << 4) + LAT];
+    for (const p of w) this.wake(p, t);
+    w.length = 0;
+    this.fifos.s[(f << 4) + CWF] = 0;
   }
   /** Register p to be woken when a beat of f becomes readable. */
   waitRead(p: number, f: number, c: number): void {
     const F = this.fifos;
-    const r = F.rd[f];
-    if (F.wr[f] > r) this.wake(p, Math.max(c + 1, F.ring[F.base[f] + (r & F.cap[f])] + F.lat[f]));
+    const s = F.s;
+    const o = f << 4;
+    const r = s[o + RD];
+    if (s[o + WR] > r) this.wake(p, Math.max(c + 1, F.ring[s[o + BASE] + (r & s[o + CAP])] + s[o + LAT]));
     else if (!F.consWait[f].includes(p)) {
       F.consWait[f].push(p);
-      F.cw[f] = 1;
+      s[o + CWF] = 1;
     }
   }
   /** Register p to be woken when f has room. */
   waitWrite(p: number, f: number, c: number): void {
     const F = this.fifos;
-    if (F.lastRd[f] === c) this.wake(p, c + 1);
+    if (F.s[(f << 4) + LRD] === c) this.wake(p, c + 1);
     else if (!F.prodWait[f].includes(p)) {
       F.prodWait[f].push(p);
-      F.pw[f] = 1;
+      F.s[(f << 4) + PWF] = 1;
     }
   }
   /** Register p to be woken on any write to f (used for occupancy conditions). */
   waitAnyWrite(p: number, f: number): void {
     if (!this.fifos.consWait[f].includes(p)) {
       this.fifos.consWait[f].push(p);
-      this.fifos.cw[f] = 1;
+      this.fifos.s[(f << 4) + CWF] = 1;
     }
+  }
+
+  /**
+   * Try to advance the stall-all pipeline of record b with `cand` entering stage 0. Returns true when it advanced
+   * (accesses done); false when frozen (P_BCAT set to the first blocking access's category, waits registered).
+   */
+  advance(b: number, cand: number, c: number): boolean {
+    const S = this.ps;
+    const M = this.masks;
+    const F = this.fifos.s;
+    const ring = S[b + P_RING];
+    const rm = S[b + P_RMASK];
+    const head = S[b + P_HEAD];
+    const mb = S[b + P_MASK];
+    const na = S[b + P_NACC];
+    let act = 0;
+    let blocked = false;
+    for (let a = 0, o = b + P_ACC; a < na; a++, o += 3) {
+      const s = S[o];
+      const i = s === 0 ? cand : S[ring + ((head - s + 1) & rm)];
+      if (i < 0 || (M[mb + i] & (1 << a)) === 0) continue;
+      const fo = S[o + 1];
+      if (S[o + 2] === 1) {
+        if (F[fo + WR] - F[fo + RD] + (F[fo + LRD] === c ? 1 : 0) >= F[fo + DEPTH]) {
+          if (!blocked) S[b + P_BCAT] = 2;
+          blocked = true;
+          this.waitWrite(S[b + P_PID], fo >> 4, c);
+        }
+      } else {
+        const r = F[fo + RD];
+        if (F[fo + WR] <= r || this.fifos.ring[F[fo + BASE] + (r & F[fo + CAP])] > c - F[fo + LAT]) {
+          if (!blocked) S[b + P_BCAT] = 1;
+          blocked = true;
+          this.waitRead(S[b + P_PID], fo >> 4, c);
+        }
+      }
+      act |= 1 << a;
+    }
+    if (blocked) return false;
+    for (let a = 0, o = b + P_ACC; act !== 0; a++, o += 3, act >>= 1) {
+      if ((act & 1) === 0) continue;
+      const fo = S[o + 1];
+      if (S[o + 2] === 1) {
+        const n = F[fo + WR];
+        this.fifos.ring[F[fo + BASE] + (n & F[fo + CAP])] = c;
+        F[fo + WR] = n + 1;
+        F[fo + LWR] = c;
+        const occ = n + 1 - F[fo + RD] + (F[fo + LRD] === c ? 1 : 0);
+        if (occ > F[fo + PEAK]) F[fo + PEAK] = occ;
+        if (F[fo + CWF]) this.wakeConsumers(fo >> 4, c);
+      } else {
+        F[fo + RD]++;
+        F[fo + LRD] = c;
+        if (F[fo + PWF]) this.wakeProducers(fo >> 4, c);
+      }
+    }
+    const D = S[b + P_D];
+    const oldSlot = ring + ((head - D + 1) & rm);
+    const old = S[oldSlot];
+    const entry = cand >= 0 ? cand : BUBBLE;
+    S[oldSlot] = BUBBLE;
+    const h = (head + 1) & rm;
+    S[ring + h] = entry;
+    S[b + P_HEAD] = h;
+    S[b + P_OCC] += (entry >= 0 ? 1 : 0) - (old >= 0 ? 1 : 0);
+    return true;
+  }
+
+  /** One cycle of a flattened stall-all loop process: N iterations plus an exit slot per invocation (DATAFLOW §0.1–0.3). */
+  stepLoop(p: number, c: number): number {
+    const S = this.ps;
+    const b = this.pipeOf[p];
+    const n = S[b + P_N];
+    const k = S[b + P_K];
+    const start = this.startOf[p];
+    let cand = BUBBLE;
+    if (k > 0) cand = k === n ? EXIT : k;
+    else if (start.canStart(c)) {
+      // The start tokens go out in the first cycle of the invocation, even if the pipeline is frozen then.
+      start.onIssue(c);
+      cand = n === 0 ? EXIT : 0;
+    }
+    S[b + P_LCAND] = cand;
+    S[b + P_LC] = c;
+    if (cand === BUBBLE && S[b + P_OCC] === 0) {
+      start.waitStart(c);
+      return IDLE | SLEEP;
+    }
+    if (!this.advance(b, cand, c)) {
+      if (k === 0 && !start.once) start.waitStart(c);
+      return S[b + P_BCAT] | SLEEP;
+    }
+    if (cand === EXIT) {
+      start.onExit(c);
+      S[b + P_K] = 0;
+    } else if (cand >= 0) S[b + P_K] = k + 1;
+    return BUSY;
   }
 
   private account(p: number, t: number): void {
@@ -260,9 +344,9 @@ export class Scheduler {
         (procs[p].post ? this.postCur : isLoop[p] ? this.cur : this.next).push(p);
       }
       // Loop processes and the others in separate lists keep the step call sites monomorphic.
-      this.stepList(this.cur, c);
-      this.stepList(this.next, c);
-      this.stepList(this.postCur, c);
+      this.stepList(this.cur, c, true);
+      this.stepList(this.next, c, false);
+      this.stepList(this.postCur, c, false);
       if (done()) {
         this.now = c + 1;
         return true;
@@ -278,7 +362,7 @@ export class Scheduler {
   }
 
   /** Step every process of `list` at cycle c and compact the list to those that stay awake. */
-  private stepList(list: number[], c: number): void {
+  private stepList(list: number[], c: number, loops: boolean): void {
     const procs = this.procs;
     const fast = this.fast;
     const stats = this.stats;
@@ -289,7 +373,7 @@ export class Scheduler {
       const p = list[j];
       // Not awake while stepping, so that wakes it registers for itself are kept.
       awake[p] = 0;
-      const r = procs[p].step(c);
+      const r = loops ? this.stepLoop(p, c) : procs[p].step(c);
       const cat = r & 3;
       if (tl) this.addCat(p, cat, c, c + 1);
       else stats[p * 4 + cat]++;
@@ -316,40 +400,5 @@ export class Scheduler {
 
   isAwake(p: number): boolean {
     return this.awake[p] === 1;
-  }
-}
-
-function heapPush(T: number[], P: number[], t: number, p: number): void {
-  let i = T.length;
-  T.push(t);
-  P.push(p);
-  while (i > 0) {
-    const par = (i - 1) >> 1;
-    if (T[par] <= t) break;
-    T[i] = T[par];
-    P[i] = P[par];
-    i = par;
-  }
-  T[i] = t;
-  P[i] = p;
-}
-
-function heapPop(T: number[], P: number[]): void {
-  const lt = T.pop()!;
-  const lp = P.pop()!;
-  const n = T.length;
-  if (n > 0) {
-    let i = 0;
-    while (true) {
-      let ch = 2 * i + 1;
-      if (ch >= n) break;
-      if (ch + 1 < n && T[ch + 1] < T[ch]) ch++;
-      if (T[ch] >= lt) break;
-      T[i] = T[ch];
-      P[i] = P[ch];
-      i = ch;
-    }
-    T[i] = lt;
-    P[i] = lp;
   }
 }

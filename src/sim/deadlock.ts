@@ -42,8 +42,8 @@ export function findDeadlock(e: Elaborated): DeadlockReport {
         fifo: info.name,
         on: w.on,
         waitsFor: sim.procs[other].name,
-        occupancy: F.wr[w.fifo] - F.rd[w.fifo],
-        depth: F.depth[w.fifo],
+        occupancy: F.level(w.fifo),
+        depth: F.depth(w.fifo),
       });
       next.push(other);
     }

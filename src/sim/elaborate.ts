@@ -128,10 +128,10 @@ export function elaborate(blocks: Block[], linkDepth: number, fast: boolean, inp
     for (const f of r.outs) setEnds(f, r.pid, -1);
   }
   for (const p of procs) {
-    const q = p as unknown as { inF?: number; outF?: number; pipe?: { loop: { fifo: Int32Array; isWrite: Uint8Array } }; loop?: { fifo: Int32Array; isWrite: Uint8Array }; body?: FsmStepC[] };
+    const q = p as unknown as { inF?: number; outF?: number; loop?: { fifo: Int32Array; isWrite: Uint8Array }; body?: FsmStepC[] };
     if (q.inF !== undefined) setEnds(q.inF, -1, p.id);
     if (q.outF !== undefined) setEnds(q.outF, p.id, -1);
-    const loops = [q.loop, q.pipe?.loop, ...(q.body ?? []).map((s) => (s.kind === 'loop' ? s.loop : undefined))];
+    const loops = [q.loop, ...(q.body ?? []).map((s) => (s.kind === 'loop' ? s.loop : undefined))];
     for (const L of loops) if (L) L.fifo.forEach((f, a) => (L.isWrite[a] ? setEnds(f, p.id, -1) : setEnds(f, -1, p.id)));
   }
   sim.init(procs);

@@ -1,5 +1,5 @@
 import type { Access, LoopProgram } from '../ir/index.ts';
-import { STALL_IN, STALL_OUT, type Scheduler } from './core.ts';
+import { type Fifos, FS } from './fifos.ts';
 
 export const BUBBLE = -1;
 export const EXIT = -2;
@@ -55,105 +55,81 @@ export function compileLoop(l: LoopProgram, ins: number[], outs: number[]): Comp
 }
 
 /**
- * A stall-all pipeline (DATAFLOW §0.3) as a ring of D stages holding iteration indices. Each cycle it tries to
- * advance to the configuration "everything one stage further, `cand` in stage 0"; if any access of that
+ * A stall-all pipeline (DATAFLOW §0.3) lives in a record of the scheduler's pipe store (an Int32Array shared by all
+ * pipelines, so that a step touches one or two cache lines): a ring of D stages holding iteration indices. Each cycle
+ * it tries to advance to the configuration "everything one stage further, `cand` in stage 0"; if any access of that
  * configuration would read an empty FIFO or write a full one, nothing happens (the whole pipeline freezes).
+ * Record fields (offsets from the record base):
  */
-export class StallPipe {
-  /** Ring of stage contents, size a power of two ≥ depth; stage j of the current configuration is pipe[(head − j) & m]. */
-  pipe: Int32Array;
-  m: number;
-  head = 0;
-  occupied = 0;
-  /** Set by tryAdvance when frozen: the first blocking access's category. */
-  blockedCat = 0;
-  private act = new Int32Array(8);
-  constructor(readonly sim: Scheduler, readonly pid: number, public loop: CompiledLoop) {
-    this.m = ringMask(loop.depth);
-    this.pipe = new Int32Array(this.m + 1).fill(BUBBLE);
-  }
+/** Loop processes' iteration counter (next iteration to issue). */
+export const P_K = 0;
+export const P_N = 1;
+export const P_D = 2;
+/** Ring index of stage 0; stage j of the current configuration is ring[(head − j) & rmask]. */
+export const P_HEAD = 3;
+/** Valid iterations in the pipeline. */
+export const P_OCC = 4;
+export const P_RMASK = 5;
+export const P_NACC = 6;
+/** Offset of the loop's access mask in the scheduler's mask store. */
+export const P_MASK = 7;
+/** The first blocking access's category when frozen. */
+export const P_BCAT = 8;
+/** Candidate and cycle of the last step (for the deadlock report). */
+export const P_LCAND = 9;
+export const P_LC = 10;
+export const P_PID = 11;
+/** Absolute offset of the stage ring. */
+export const P_RING = 12;
+/** Accesses from here, 3 ints each: stage, FIFO record offset (f · FS), is-write. */
+export const P_ACC = 16;
 
-  reset(loop: CompiledLoop): void {
-    this.loop = loop;
-    this.m = ringMask(loop.depth);
-    if (this.pipe.length !== this.m + 1) this.pipe = new Int32Array(this.m + 1);
-    this.pipe.fill(BUBBLE);
-    this.head = 0;
-    this.occupied = 0;
-  }
-
-  /** Iteration in stage s of the candidate configuration (s ≥ 1: stage s − 1 now). */
-  at(s: number, cand: number): number {
-    return s === 0 ? cand : this.pipe[(this.head - s + 1) & this.m];
-  }
-
-  /** Returns true when the pipeline advanced (accesses done); false when frozen (waits registered). */
-  tryAdvance(cand: number, c: number): boolean {
-    const L = this.loop;
-    const F = this.sim.fifos;
-    const stage = L.stage;
-    const mask = L.mask;
-    const pipe = this.pipe;
-    const m = this.m;
-    const head = this.head;
-    const na = stage.length;
-    const act = this.act;
-    let nact = 0;
-    let blocked = false;
-    for (let a = 0; a < na; a++) {
-      const s = stage[a];
-      const i = s === 0 ? cand : pipe[(head - s + 1) & m];
-      if (i < 0 || (mask[i] & (1 << a)) === 0) continue;
-      const f = L.fifo[a];
-      if (L.isWrite[a]) {
-        if (F.wr[f] - F.rd[f] + (F.lastRd[f] === c ? 1 : 0) >= F.depth[f]) {
-          if (!blocked) this.blockedCat = STALL_OUT;
-          blocked = true;
-          this.sim.waitWrite(this.pid, f, c);
-        }
-      } else {
-        const r = F.rd[f];
-        if (F.wr[f] <= r || F.ring[F.base[f] + (r & F.cap[f])] > c - F.lat[f]) {
-          if (!blocked) this.blockedCat = STALL_IN;
-          blocked = true;
-          this.sim.waitRead(this.pid, f, c);
-        }
-      }
-      act[nact++] = a;
-    }
-    if (blocked) return false;
-    for (let j = 0; j < nact; j++) {
-      const a = act[j];
-      if (L.isWrite[a]) this.sim.write(L.fifo[a], c);
-      else this.sim.read(L.fifo[a], c);
-    }
-    const h = (head + 1) & m;
-    const old = pipe[(head - this.loop.depth + 1) & m];
-    const entry = cand >= 0 ? cand : BUBBLE;
-    pipe[(head - this.loop.depth + 1) & m] = BUBBLE;
-    pipe[h] = entry;
-    this.head = h;
-    this.occupied += (entry >= 0 ? 1 : 0) - (old >= 0 ? 1 : 0);
-    return true;
-  }
-
-  /** Blocking accesses of the candidate configuration (for the deadlock report). */
-  blockers(cand: number, c: number): Array<{ fifo: number; on: 'empty' | 'full' }> {
-    const L = this.loop;
-    const F = this.sim.fifos;
-    const out: Array<{ fifo: number; on: 'empty' | 'full' }> = [];
-    for (let a = 0; a < L.stage.length; a++) {
-      const i = this.at(L.stage[a], cand);
-      if (i < 0 || (L.mask[i] & (1 << a)) === 0) continue;
-      if (L.isWrite[a] ? !F.canWrite(L.fifo[a], c) : !F.canRead(L.fifo[a], c))
-        out.push({ fifo: L.fifo[a], on: L.isWrite[a] ? 'full' : 'empty' });
-    }
-    return out;
-  }
-}
-
-function ringMask(depth: number): number {
+export function ringMask(depth: number): number {
   let r = 1;
   while (r < depth + 1) r <<= 1;
   return r - 1;
+}
+
+/** Record size for a pipeline that runs each of `loops` in turn. */
+export function pipeRecordSize(loops: CompiledLoop[]): number {
+  const maxA = Math.max(...loops.map((l) => l.stage.length));
+  return P_ACC + 3 * maxA + ringMask(Math.max(...loops.map((l) => l.depth))) + 1;
+}
+
+/** Load `loop` into the record at b (empty pipeline); `maskOff` is its mask's offset in the mask store. */
+export function loadLoop(S: Int32Array | number[], b: number, loop: CompiledLoop, maskOff: number, rmask: number): void {
+  const na = loop.stage.length;
+  S[b + P_N] = loop.n;
+  S[b + P_D] = loop.depth;
+  S[b + P_HEAD] = 0;
+  S[b + P_OCC] = 0;
+  S[b + P_RMASK] = rmask;
+  S[b + P_NACC] = na;
+  S[b + P_MASK] = maskOff;
+  for (let a = 0; a < na; a++) {
+    S[b + P_ACC + 3 * a] = loop.stage[a];
+    S[b + P_ACC + 3 * a + 1] = loop.fifo[a] * FS;
+    S[b + P_ACC + 3 * a + 2] = loop.isWrite[a];
+  }
+  const ring = S[b + P_RING];
+  for (let j = 0; j <= rmask; j++) S[ring + j] = BUBBLE;
+}
+
+/** Iteration in stage s of the candidate configuration (s ≥ 1: stage s − 1 now). */
+function stageAt(S: Int32Array, b: number, s: number, cand: number): number {
+  return s === 0 ? cand : S[S[b + P_RING] + ((S[b + P_HEAD] - s + 1) & S[b + P_RMASK])];
+}
+
+/** Blocking accesses of the candidate configuration (for the deadlock report). */
+export function pipeBlockers(S: Int32Array, M: Uint8Array, F: Fifos, b: number, cand: number, c: number): Array<{ fifo: number; on: 'empty' | 'full' }> {
+  const out: Array<{ fifo: number; on: 'empty' | 'full' }> = [];
+  for (let a = 0; a < S[b + P_NACC]; a++) {
+    const o = b + P_ACC + 3 * a;
+    const i = stageAt(S, b, S[o], cand);
+    if (i < 0 || (M[S[b + P_MASK] + i] & (1 << a)) === 0) continue;
+    const f = S[o + 1] / FS;
+    const w = S[o + 2] === 1;
+    if (w ? !F.canWrite(f, c) : !F.canRead(f, c)) out.push({ fifo: f, on: w ? 'full' : 'empty' });
+  }
+  return out;
 }

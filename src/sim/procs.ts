@@ -1,49 +1,35 @@
-import { BUSY, IDLE, SLEEP, STALL_IN, STALL_OUT, type Scheduler, type SimProc } from './core.ts';
-import { BUBBLE, type CompiledLoop, EXIT, StallPipe } from './pipe.ts';
+import * as core from './core.ts';
+import type { Scheduler, SimProc } from './core.ts';
+import * as pipe from './pipe.ts';
+import { type CompiledLoop, pipeBlockers } from './pipe.ts';
 import type { StartCtl } from './start.ts';
+
+// Module constants rather than imported bindings (those compile to getter calls under tsx).
+const { BUSY, IDLE, SLEEP, STALL_IN, STALL_OUT } = core;
+const { BUBBLE, EXIT, P_BCAT, P_LC, P_LCAND, P_OCC } = pipe;
 
 type Wait = { fifo: number; on: 'empty' | 'full' | 'region' };
 
 /** A flattened stall-all loop: N iterations plus an exit slot per invocation, immediate restart (DATAFLOW §0.1–0.3). */
 export class LoopProc implements SimProc {
   readonly post = false;
-  k = 0;
+  readonly isLoop = true;
   start!: StartCtl;
-  pipe: StallPipe;
-  private lastCand = BUBBLE;
-  private lastC = 0;
-  constructor(readonly sim: Scheduler, readonly id: number, readonly name: string, readonly block: number, loop: CompiledLoop) {
-    this.pipe = new StallPipe(sim, id, loop);
+  readonly pipeBase: number;
+  constructor(readonly sim: Scheduler, readonly id: number, readonly name: string, readonly block: number, readonly loop: CompiledLoop) {
+    this.pipeBase = sim.allocPipe(id, [loop]);
   }
 
+  /** The scheduler steps loop processes itself (Scheduler.stepLoop); this is for callers that hold the object. */
   step(c: number): number {
-    const n = this.pipe.loop.n;
-    let cand = BUBBLE;
-    if (this.k > 0) cand = this.k === n ? EXIT : this.k;
-    else if (this.start.canStart(c)) {
-      // The start tokens go out in the first cycle of the invocation, even if the pipeline is frozen then.
-      this.start.onIssue(c);
-      cand = n === 0 ? EXIT : 0;
-    }
-    this.lastCand = cand;
-    this.lastC = c;
-    if (cand === BUBBLE && this.pipe.occupied === 0) {
-      this.start.waitStart(c);
-      return IDLE | SLEEP;
-    }
-    if (!this.pipe.tryAdvance(cand, c)) {
-      if (this.k === 0 && !this.start.once) this.start.waitStart(c);
-      return this.pipe.blockedCat | SLEEP;
-    }
-    if (cand === EXIT) {
-      this.start.onExit(c);
-      this.k = 0;
-    } else if (cand >= 0) this.k++;
-    return BUSY;
+    return this.sim.stepLoop(this.id, c);
   }
   waits(): Wait[] {
-    if (this.lastCand === BUBBLE && this.pipe.occupied === 0) return this.start.waits(this.lastC);
-    return this.pipe.blockers(this.lastCand, this.lastC);
+    const S = this.sim.ps;
+    const b = this.pipeBase;
+    const cand = S[b + P_LCAND];
+    if (cand === BUBBLE && S[b + P_OCC] === 0) return this.start.waits(S[b + P_LC]);
+    return pipeBlockers(S, this.sim.masks, this.sim.fifos, b, cand, S[b + P_LC]);
   }
 }
 
@@ -150,7 +136,7 @@ export class FrpProc implements SimProc {
     }
     if (cat === STALL_IN) {
       this.sim.waitAnyWrite(this.id, this.inF);
-      if (F.lastWr[this.inF] === c) return STALL_IN;
+      if (F.lastWrite(this.inF) === c) return STALL_IN;
       return STALL_IN | SLEEP;
     }
     return cat;
@@ -252,15 +238,16 @@ export class FsmProc implements SimProc {
   private pos = -1; // −1: start state; 0..body·repeat−1: body steps; body·repeat: ready state
   private k = 0;
   private exitStage = -1;
-  private pipe: StallPipe;
+  /** Its pipe record (not stepped by the scheduler: isLoop is unset). */
+  readonly fsmPipe: number;
   private lastC = 0;
   private lastCand = BUBBLE;
   constructor(
     readonly sim: Scheduler, readonly id: number, readonly name: string, readonly block: number,
     readonly body: FsmStepC[], readonly repeat: number, readonly readyState: boolean,
   ) {
-    const first = body.find((s) => s.kind === 'loop') as { loop: CompiledLoop };
-    this.pipe = new StallPipe(sim, id, first.loop);
+    const loops = body.flatMap((s) => (s.kind === 'loop' ? [s.loop] : []));
+    this.fsmPipe = sim.allocPipe(id, loops);
   }
 
   private enter(pos: number): void {
@@ -269,7 +256,7 @@ export class FsmProc implements SimProc {
     if (pos >= 0 && pos < total) {
       const st = this.body[pos % this.body.length];
       if (st.kind === 'loop') {
-        this.pipe.reset(st.loop);
+        this.sim.setLoop(this.fsmPipe, st.loop);
         this.k = 0;
         this.exitStage = -1;
       }
@@ -301,7 +288,7 @@ export class FsmProc implements SimProc {
     const n = st.loop.n;
     const cand = this.k < n ? this.k : this.k === n ? EXIT : BUBBLE;
     this.lastCand = cand;
-    if (!this.pipe.tryAdvance(cand, c)) return this.pipe.blockedCat | SLEEP;
+    if (!this.sim.advance(this.fsmPipe, cand, c)) return this.sim.ps[this.fsmPipe + P_BCAT] | SLEEP;
     if (cand === EXIT) this.exitStage = 0;
     else if (this.exitStage >= 0) this.exitStage++;
     if (this.k <= n) this.k++;
@@ -315,6 +302,6 @@ export class FsmProc implements SimProc {
   }
   waits(): Wait[] {
     if (this.pos === -1) return this.start.waits(this.lastC);
-    return this.pipe.blockers(this.lastCand, this.lastC);
+    return pipeBlockers(this.sim.ps, this.sim.masks, this.sim.fifos, this.fsmPipe, this.lastCand, this.lastC);
   }
 }

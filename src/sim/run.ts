@@ -125,7 +125,7 @@ function summarise(e: Elaborated, blocks: Block[], images: number, completed: bo
   for (let f = 0; f < F.count; f++) {
     const s = e.fifoStream[f];
     if (!s) continue;
-    fifos.push({ name: F.info[f].name, block: names[s.block], stream: s.stream, depth: F.depth[f], peak: F.peak[f] });
+    fifos.push({ name: F.info[f].name, block: names[s.block], stream: s.stream, depth: F.depth(f), peak: F.peak(f) });
   }
   // The bottleneck: the processes with the largest analytic cycles per image (estimate = simulation, see tests).
   const cyclesOf = new Map<string, number>();

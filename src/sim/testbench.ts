@@ -1,4 +1,8 @@
-import { BUSY, IDLE, SLEEP, STALL_IN, STALL_OUT, type Scheduler, type SimProc } from './core.ts';
+import * as core from './core.ts';
+import type { Scheduler, SimProc } from './core.ts';
+
+// Module constants rather than imported bindings (those compile to getter calls under tsx).
+const { BUSY, IDLE, SLEEP, STALL_IN, STALL_OUT } = core;
 
 type Wait = { fifo: number; on: 'empty' | 'full' | 'region' };
 
