@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { fail } from '../diag/index.ts';
+import { fail, readJsonFile } from '../diag/index.ts';
 
 /**
  * Programmable-logic capacity of an FPGA board's device. Block RAM is counted in 36-Kb equivalents everywhere in
@@ -97,13 +96,7 @@ export function loadDevice(nameOrFile: string): Device {
   if (builtIn) return builtIn;
   if (!nameOrFile.endsWith('.json'))
     fail('UNKNOWN_NAME', `unknown device '${nameOrFile}'; expected one of ${deviceNames().join(', ')} or a .json file`, '--device');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(nameOrFile, 'utf8'));
-  } catch (e) {
-    fail('BAD_DEVICE', `cannot read device file: ${(e as Error).message}`, nameOrFile);
-  }
-  return parseDevice(raw, nameOrFile);
+  return parseDevice(readJsonFile(nameOrFile, 'BAD_DEVICE', 'device file'), nameOrFile);
 }
 
 export function parseDevice(raw: unknown, where = 'device'): Device {

@@ -40,3 +40,4 @@ export function fail(code: DiagnosticCode, message: string, where?: string, hint
 export function isVitpipeError(e: unknown): e is VitpipeError {
   return e instanceof VitpipeError;
 }
+export { readJsonFile } from './read-json.ts';

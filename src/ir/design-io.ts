@@ -1,5 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { fail } from '../diag/index.ts';
+import { writeFileSync } from 'node:fs';
+import { fail, readJsonFile } from '../diag/index.ts';
 import { hgpipeDeitTiny, BUILTIN_DESIGNS } from './build-design.ts';
 import { PROCESS_KINDS } from './kinds/index.ts';
 import { DesignSchema, ProcessSchema } from './schema.ts';
@@ -60,13 +60,7 @@ export function loadDesign(nameOrFile: string): Design {
   if (nameOrFile === 'hgpipe-deit-tiny') return hgpipeDeitTiny();
   if (!nameOrFile.endsWith('.json'))
     fail('UNKNOWN_NAME', `unknown design '${nameOrFile}'; expected one of ${BUILTIN_DESIGNS.join(', ')} or a .json file`, '--design');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(nameOrFile, 'utf8'));
-  } catch (e) {
-    fail('BAD_DESIGN', `cannot read design file: ${(e as Error).message}`, nameOrFile);
-  }
-  return parseDesign(raw, nameOrFile);
+  return parseDesign(readJsonFile(nameOrFile, 'BAD_DESIGN', 'design file'), nameOrFile);
 }
 
 export function designToJson(d: Design): string {

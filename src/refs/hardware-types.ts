@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { fail } from '../diag/index.ts';
+import { fail, readJsonFile } from '../diag/index.ts';
 import type { BlockTypes } from '../ops/index.ts';
 
 /**
@@ -22,13 +22,7 @@ export function defaultTypesFile(refsDir: string): string | undefined {
 }
 
 export function loadHardwareTypes(file: string): HardwareTypes {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    fail('BAD_ARGUMENT', `cannot read hardware types: ${(e as Error).message}`, file);
-  }
-  const parsed = HardwareTypesSchema.safeParse(raw);
+  const parsed = HardwareTypesSchema.safeParse(readJsonFile(file, 'BAD_ARGUMENT', 'hardware types'));
   if (!parsed.success) fail('BAD_ARGUMENT', z.prettifyError(parsed.error), file);
   return parsed.data.blocks;
 }
