@@ -15,7 +15,7 @@ export { Fifos, type FifoInfo } from './fifos.ts';
 // copy the record layouts of fifos.ts and pipe.ts into module constants once.
 const { heapPop, heapPush } = FL;
 const { WR, RD, LRD, LWR, DEPTH, LAT, BASE, CAP, PEAK, CWF, PWF } = FL;
-const { P_K, P_N, P_D, P_HEAD, P_OCC, P_RMASK, P_NACC, P_MASK, P_BCAT, P_LCAND, P_LC, P_PID, P_RING, P_ACC, BUBBLE, EXIT } = PL;
+const { P_K, P_N, P_D, P_HEAD, P_OCC, P_RMASK, P_NACC, P_MASK, P_BCAT, P_LCAND, P_LC, P_PID, P_RING, P_STEADY, P_ACC, BUBBLE, EXIT } = PL;
 
 /** Step results: low 2 bits the cycle's category, bit 2 set when the process sleeps until woken. */
 export const BUSY = 0;
@@ -88,23 +88,24 @@ export class Scheduler {
   /** Reserve a pipe record for process `pid` that will run `loops` (the first one loaded); returns its base. */
   allocPipe(pid: number, loops: CompiledLoop[]): number {
     for (const l of loops)
-      if (!this.maskOff.has(l.mask)) {
-        this.maskOff.set(l.mask, this.maskLen);
-        this.maskB.push(l.mask);
-        this.maskLen += l.mask.length;
-      }
+      for (const m of [l.mask, l.steady])
+        if (!this.maskOff.has(m)) {
+          this.maskOff.set(m, this.maskLen);
+          this.maskB.push(m);
+          this.maskLen += m.length;
+        }
     const b = this.psB.length;
     const size = pipeRecordSize(loops);
     for (let j = 0; j < size; j++) this.psB.push(0);
     const maxA = Math.max(...loops.map((l) => l.stage.length));
     this.psB[b + P_PID] = pid;
     this.psB[b + P_RING] = b + P_ACC + 3 * maxA;
-    loadLoop(this.psB, b, loops[0], this.maskOff.get(loops[0].mask)!, ringMask(Math.max(...loops.map((l) => l.depth))));
+    loadLoop(this.psB, b, loops[0], this.maskOff.get(loops[0].mask)!, this.maskOff.get(loops[0].steady)!, ringMask(Math.max(...loops.map((l) => l.depth))));
     return b;
   }
   /** Load another loop into a pipe record (FSM sub-loops); the pipeline starts empty. */
   setLoop(b: number, loop: CompiledLoop): void {
-    loadLoop(this.ps, b, loop, this.maskOff.get(loop.mask)!, this.ps[b + P_RMASK]);
+    loadLoop(this.ps, b, loop, this.maskOff.get(loop.mask)!, this.maskOff.get(loop.steady)!, this.ps[b + P_RMASK]);
   }
   init(procs: SimProc[]): void {
     this.procs = procs;
@@ -222,12 +223,18 @@ export class Scheduler {
     const head = S[b + P_HEAD];
     const mb = S[b + P_MASK];
     const na = S[b + P_NACC];
+    // Active accesses of the candidate configuration: from the steady table when stages hold cand, cand − 1, …
     let act = 0;
+    if (cand >= S[b + P_D] - 1) act = M[S[b + P_STEADY] + cand];
+    else
+      for (let a = 0, o = b + P_ACC; a < na; a++, o += 3) {
+        const s = S[o];
+        const i = s === 0 ? cand : S[ring + ((head - s + 1) & rm)];
+        if (i >= 0 && (M[mb + i] & (1 << a)) !== 0) act |= 1 << a;
+      }
     let blocked = false;
-    for (let a = 0, o = b + P_ACC; a < na; a++, o += 3) {
-      const s = S[o];
-      const i = s === 0 ? cand : S[ring + ((head - s + 1) & rm)];
-      if (i < 0 || (M[mb + i] & (1 << a)) === 0) continue;
+    for (let w = act, o = b + P_ACC; w !== 0; w >>= 1, o += 3) {
+      if ((w & 1) === 0) continue;
       const fo = S[o + 1];
       if (S[o + 2] === 1) {
         if (F[fo + WR] - F[fo + RD] + (F[fo + LRD] === c ? 1 : 0) >= F[fo + DEPTH]) {
@@ -243,10 +250,9 @@ export class Scheduler {
           this.waitRead(S[b + P_PID], fo >> 4, c);
         }
       }
-      act |= 1 << a;
     }
     if (blocked) return false;
-    for (let a = 0, o = b + P_ACC; act !== 0; a++, o += 3, act >>= 1) {
+    for (let o = b + P_ACC; act !== 0; o += 3, act >>= 1) {
       if ((act & 1) === 0) continue;
       const fo = S[o + 1];
       if (S[o + 2] === 1) {

@@ -17,6 +17,11 @@ export interface CompiledLoop {
   hi: Int32Array;
   /** Bit a of mask[i] is set when access a is active on iteration i. */
   mask: Uint8Array;
+  /**
+   * Bit a of steady[x] is set when access a is active with iteration x entering stage 0 and x − 1, x − 2, … in the
+   * stages behind it — always the case for x ≥ depth − 1 (no bubbles inside an invocation).
+   */
+  steady: Uint8Array;
 }
 
 const maskCache = new Map<string, Uint8Array>();
@@ -38,8 +43,27 @@ function accessMask(l: LoopProgram): Uint8Array {
   return m;
 }
 
+const steadyCache = new Map<string, Uint8Array>();
+function steadyMask(l: LoopProgram, mask: Uint8Array): Uint8Array {
+  const key = `${l.n}|${l.depth}|${l.accesses.map((a) => `${a.stage},${a.when.div},${a.when.mod},${a.when.lo},${a.when.hi}`).join(';')}`;
+  let t = steadyCache.get(key);
+  if (t) return t;
+  t = new Uint8Array(l.n + 1);
+  for (let x = Math.max(0, l.depth - 1); x < l.n; x++) {
+    let bits = 0;
+    l.accesses.forEach((a, k) => {
+      const i = x - a.stage;
+      if (mask[i] & (1 << k)) bits |= 1 << k;
+    });
+    t[x] = bits;
+  }
+  steadyCache.set(key, t);
+  return t;
+}
+
 export function compileLoop(l: LoopProgram, ins: number[], outs: number[]): CompiledLoop {
   const a: Access[] = l.accesses;
+  const mask = accessMask(l);
   return {
     n: l.n,
     depth: l.depth,
@@ -50,7 +74,8 @@ export function compileLoop(l: LoopProgram, ins: number[], outs: number[]): Comp
     mod: Int32Array.from(a.map((x) => x.when.mod)),
     lo: Int32Array.from(a.map((x) => x.when.lo)),
     hi: Int32Array.from(a.map((x) => x.when.hi)),
-    mask: accessMask(l),
+    mask,
+    steady: steadyMask(l, mask),
   };
 }
 
@@ -81,6 +106,8 @@ export const P_LC = 10;
 export const P_PID = 11;
 /** Absolute offset of the stage ring. */
 export const P_RING = 12;
+/** Offset of the loop's steady table in the mask store. */
+export const P_STEADY = 13;
 /** Accesses from here, 3 ints each: stage, FIFO record offset (f · FS), is-write. */
 export const P_ACC = 16;
 
@@ -97,7 +124,7 @@ export function pipeRecordSize(loops: CompiledLoop[]): number {
 }
 
 /** Load `loop` into the record at b (empty pipeline); `maskOff` is its mask's offset in the mask store. */
-export function loadLoop(S: Int32Array | number[], b: number, loop: CompiledLoop, maskOff: number, rmask: number): void {
+export function loadLoop(S: Int32Array | number[], b: number, loop: CompiledLoop, maskOff: number, steadyOff: number, rmask: number): void {
   const na = loop.stage.length;
   S[b + P_N] = loop.n;
   S[b + P_D] = loop.depth;
@@ -106,6 +133,7 @@ export function loadLoop(S: Int32Array | number[], b: number, loop: CompiledLoop
   S[b + P_RMASK] = rmask;
   S[b + P_NACC] = na;
   S[b + P_MASK] = maskOff;
+  S[b + P_STEADY] = steadyOff;
   for (let a = 0; a < na; a++) {
     S[b + P_ACC + 3 * a] = loop.stage[a];
     S[b + P_ACC + 3 * a + 1] = loop.fifo[a] * FS;
