@@ -17,13 +17,16 @@ const threads = Number(argValue('--threads') ?? availableParallelism());
 const files = listImages(IMAGENET_SAMPLE).slice(0, images);
 const cfg = MODEL_ZOO['hgpipe-deit-tiny'];
 
-async function imagesPerSecond(mode: ArithMode, nThreads: number, n: number): Promise<number> {
+/** Wall-clock images/s, and CPU seconds per image (all threads of this process: robust on a shared machine). */
+async function imagesPerSecond(mode: ArithMode, nThreads: number, n: number): Promise<{ perSecond: number; cpuPerImage: number }> {
   const inputs = files.slice(0, n).map((file) => ({ kind: 'image' as const, file }));
   const req = { weightsDir: REFS_DIR, modes: [mode], maxWrapEvents: 0 };
   await runBatch(inputs.slice(0, nThreads), req, { threads: nThreads }); // warm-up: workers load weights, JIT
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await runBatch(inputs, req, { threads: nThreads });
-  return n / ((performance.now() - t0) / 1000);
+  const cpu = process.cpuUsage(cpu0);
+  return { perSecond: n / ((performance.now() - t0) / 1000), cpuPerImage: (cpu.user + cpu.system) / 1e6 / n };
 }
 
 // Where the time goes: each operator of one image, run alone on the reference tensors (single thread).
@@ -64,7 +67,10 @@ console.log(`engine throughput, ${files.length} ImageNet photos (JPEG → logits
 for (const mode of ['ideal', 'hardware'] as const) {
   const pool = await imagesPerSecond(mode, threads, files.length);
   const single = await imagesPerSecond(mode, 1, Math.min(8, files.length));
-  console.log(`  ${mode.padEnd(8)} ${pool.toFixed(2)} images/s on ${threads} threads (${single.toFixed(2)} images/s on 1 thread, ×${(pool / single).toFixed(2)})`);
+  console.log(
+    `  ${mode.padEnd(8)} ${pool.perSecond.toFixed(2)} images/s on ${threads} threads (${single.perSecond.toFixed(2)} images/s on 1 thread, ×${(pool.perSecond / single.perSecond).toFixed(2)}); ` +
+      `CPU ${(1000 * pool.cpuPerImage).toFixed(0)} ms per image (${(threads / pool.cpuPerImage).toFixed(1)} images/s if ${threads} cores were free)`,
+  );
 }
 console.log('where the time goes (one image, one thread, ms; sub-rows are parts of the row above):');
 for (const [name, ms] of breakdown()) console.log(`  ${name.padEnd(32)} ${ms.toFixed(1).padStart(7)} ms`);
