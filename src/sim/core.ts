@@ -51,6 +51,7 @@ export class Scheduler {
   now = 0;
   procs: SimProc[] = [];
   readonly fifos: Fifos;
+  private readonly ring: Int32Array;
   /** Pipe store (records of stall-all pipelines) and the access masks of their loops. */
   ps: Int32Array = new Int32Array(0);
   masks: Uint8Array = new Uint8Array(0);
@@ -70,6 +71,7 @@ export class Scheduler {
   private next: number[] = [];
   private postCur: number[] = [];
   private isLoop!: Uint8Array;
+  private classOf!: Uint8Array;
   private blockedRun!: Uint8Array;
   /** Blocked steps a process stays awake for before it sleeps (0: sleep at once; results do not depend on it). */
   patience = 0;
@@ -83,6 +85,7 @@ export class Scheduler {
 
   constructor(fifos: Fifos, readonly fast: boolean) {
     this.fifos = fifos;
+    this.ring = fifos.ring;
   }
 
   /** Reserve a pipe record for process `pid` that will run `loops` (the first one loaded); returns its base. */
@@ -123,6 +126,11 @@ export class Scheduler {
     this.sleepCat = new Uint8Array(n);
     this.blockedRun = new Uint8Array(n);
     this.isLoop = Uint8Array.from(procs.map((p) => (p.isLoop ? 1 : 0)));
+    const classes: unknown[] = [];
+    this.classOf = Uint8Array.from(procs, (p) => {
+      if (!classes.includes(p.constructor)) classes.push(p.constructor);
+      return classes.indexOf(p.constructor);
+    });
     this.cur = procs.filter((p) => !p.post && this.isLoop[p.id]).map((p) => p.id);
     this.next = procs.filter((p) => !p.post && !this.isLoop[p.id]).map((p) => p.id);
     this.postCur = procs.filter((p) => p.post).map((p) => p.id);
@@ -159,7 +167,7 @@ export class Scheduler {
     const s = this.fifos.s;
     const o = f << 4;
     const n = s[o + WR];
-    this.fifos.ring[s[o + BASE] + (n & s[o + CAP])] = c;
+    this.ring[s[o + BASE] + (n & s[o + CAP])] = c;
     s[o + WR] = n + 1;
     s[o + LWR] = c;
     // Peak as the full flag sees it (a beat read in this same cycle still counts): the least depth that would never
@@ -224,8 +232,9 @@ export class Scheduler {
     const mb = S[b + P_MASK];
     const na = S[b + P_NACC];
     // Active accesses of the candidate configuration: from the steady table when stages hold cand, cand − 1, …
+    // (fast engine only: the reference stepper reads every stage, so that the tests compare the two).
     let act = 0;
-    if (cand >= S[b + P_D] - 1) act = M[S[b + P_STEADY] + cand];
+    if (cand >= S[b + P_D] - 1 && this.fast) act = M[S[b + P_STEADY] + cand];
     else
       for (let a = 0, o = b + P_ACC; a < na; a++, o += 3) {
         const s = S[o];
@@ -244,7 +253,7 @@ export class Scheduler {
         }
       } else {
         const r = F[fo + RD];
-        if (F[fo + WR] <= r || this.fifos.ring[F[fo + BASE] + (r & F[fo + CAP])] > c - F[fo + LAT]) {
+        if (F[fo + WR] <= r || this.ring[F[fo + BASE] + (r & F[fo + CAP])] > c - F[fo + LAT]) {
           if (!blocked) S[b + P_BCAT] = 1;
           blocked = true;
           this.waitRead(S[b + P_PID], fo >> 4, c);
@@ -257,7 +266,7 @@ export class Scheduler {
       const fo = S[o + 1];
       if (S[o + 2] === 1) {
         const n = F[fo + WR];
-        this.fifos.ring[F[fo + BASE] + (n & F[fo + CAP])] = c;
+        this.ring[F[fo + BASE] + (n & F[fo + CAP])] = c;
         F[fo + WR] = n + 1;
         F[fo + LWR] = c;
         const occ = n + 1 - F[fo + RD] + (F[fo + LRD] === c ? 1 : 0);
@@ -287,10 +296,21 @@ export class Scheduler {
     const b = this.pipeOf[p];
     const n = S[b + P_N];
     const k = S[b + P_K];
-    const start = this.startOf[p];
     let cand = BUBBLE;
-    if (k > 0) cand = k === n ? EXIT : k;
-    else if (start.canStart(c)) {
+    if (k > 0) {
+      // Mid-invocation (the common case): no start logic.
+      cand = k === n ? EXIT : k;
+      S[b + P_LCAND] = cand;
+      S[b + P_LC] = c;
+      if (!this.advance(b, cand, c)) return S[b + P_BCAT] | SLEEP;
+      if (cand === EXIT) {
+        this.startOf[p].onExit(c);
+        S[b + P_K] = 0;
+      } else S[b + P_K] = k + 1;
+      return BUSY;
+    }
+    const start = this.startOf[p];
+    if (start.canStart(c)) {
       // The start tokens go out in the first cycle of the invocation, even if the pipeline is frozen then.
       start.onIssue(c);
       cand = n === 0 ? EXIT : 0;
@@ -302,7 +322,7 @@ export class Scheduler {
       return IDLE | SLEEP;
     }
     if (!this.advance(b, cand, c)) {
-      if (k === 0 && !start.once) start.waitStart(c);
+      if (!start.once) start.waitStart(c);
       return S[b + P_BCAT] | SLEEP;
     }
     if (cand === EXIT) {
@@ -311,6 +331,7 @@ export class Scheduler {
     } else if (cand >= 0) S[b + P_K] = k + 1;
     return BUSY;
   }
+
 
   private account(p: number, t: number): void {
     const since = this.sleepSince[p];
@@ -379,7 +400,7 @@ export class Scheduler {
       const p = list[j];
       // Not awake while stepping, so that wakes it registers for itself are kept.
       awake[p] = 0;
-      const r = loops ? this.stepLoop(p, c) : procs[p].step(c);
+      const r = loops ? this.stepLoop(p, c) : this.stepOther(procs[p], c);
       const cat = r & 3;
       if (tl) this.addCat(p, cat, c, c + 1);
       else stats[p * 4 + cat]++;
@@ -397,6 +418,20 @@ export class Scheduler {
     }
     this.steps += list.length;
     list.length = w;
+  }
+
+  /** One call site per process class (up to 8), so that each stays monomorphic. */
+  private stepOther(q: SimProc, c: number): number {
+    switch (this.classOf[q.id]) {
+      case 0: return q.step(c);
+      case 1: return q.step(c);
+      case 2: return q.step(c);
+      case 3: return q.step(c);
+      case 4: return q.step(c);
+      case 5: return q.step(c);
+      case 6: return q.step(c);
+      default: return q.step(c);
+    }
   }
 
   /** Close the accounting of sleeping processes at the end of the run. */
