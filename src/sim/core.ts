@@ -15,7 +15,7 @@ export { Fifos, type FifoInfo } from './fifos.ts';
 // copy the record layouts of fifos.ts and pipe.ts into module constants once.
 const { heapPop, heapPush } = FL;
 const { WR, RD, LRD, LWR, DEPTH, LAT, BASE, CAP, PEAK, CWF, PWF } = FL;
-const { P_K, P_N, P_D, P_HEAD, P_OCC, P_RMASK, P_NACC, P_MASK, P_BCAT, P_LCAND, P_LC, P_PID, P_RING, P_STEADY, P_ACC, BUBBLE, EXIT } = PL;
+const { P_K, P_N, P_D, P_HEAD, P_OCC, P_RMASK, P_NACC, P_MASK, P_BCAT, P_LCAND, P_LC, P_PID, P_RING, P_STEADY, P_IDLE, P_ACC, BUBBLE, EXIT } = PL;
 
 /** Step results: low 2 bits the cycle's category, bit 2 set when the process sleeps until woken. */
 export const BUSY = 0;
@@ -23,6 +23,10 @@ export const STALL_IN = 1;
 export const STALL_OUT = 2;
 export const IDLE = 3;
 export const SLEEP = 4;
+/** Set (with SLEEP) when a loop process skipped ahead over iterations without FIFO accesses (`skipLen` of them). */
+export const SKIP = 8;
+/** Shortest skip worth a sleep and a timed wake. */
+const MIN_SKIP = 4;
 export const CATEGORY_NAMES = ['busy', 'stalledIn', 'stalledOut', 'idle'] as const;
 
 export interface SimProc {
@@ -72,6 +76,10 @@ export class Scheduler {
   private postCur: number[] = [];
   private isLoop!: Uint8Array;
   private classOf!: Uint8Array;
+  /** Per process: the cycle up to which it has skipped ahead (wakes before it are postponed to it). */
+  private skipUntil!: Float64Array;
+  private skipLen = 0;
+  private maxCyc = 1e9;
   private blockedRun!: Uint8Array;
   /** Blocked steps a process stays awake for before it sleeps (0: sleep at once; results do not depend on it). */
   patience = 0;
@@ -91,7 +99,7 @@ export class Scheduler {
   /** Reserve a pipe record for process `pid` that will run `loops` (the first one loaded); returns its base. */
   allocPipe(pid: number, loops: CompiledLoop[]): number {
     for (const l of loops)
-      for (const m of [l.mask, l.steady])
+      for (const m of [l.mask, l.steady, l.idle])
         if (!this.maskOff.has(m)) {
           this.maskOff.set(m, this.maskLen);
           this.maskB.push(m);
@@ -103,12 +111,12 @@ export class Scheduler {
     const maxA = Math.max(...loops.map((l) => l.stage.length));
     this.psB[b + P_PID] = pid;
     this.psB[b + P_RING] = b + P_ACC + 3 * maxA;
-    loadLoop(this.psB, b, loops[0], this.maskOff.get(loops[0].mask)!, this.maskOff.get(loops[0].steady)!, ringMask(Math.max(...loops.map((l) => l.depth))));
+    loadLoop(this.psB, b, loops[0], this.maskOff.get(loops[0].mask)!, this.maskOff.get(loops[0].steady)!, this.maskOff.get(loops[0].idle)!, ringMask(Math.max(...loops.map((l) => l.depth))));
     return b;
   }
   /** Load another loop into a pipe record (FSM sub-loops); the pipeline starts empty. */
   setLoop(b: number, loop: CompiledLoop): void {
-    loadLoop(this.ps, b, loop, this.maskOff.get(loop.mask)!, this.maskOff.get(loop.steady)!, this.ps[b + P_RMASK]);
+    loadLoop(this.ps, b, loop, this.maskOff.get(loop.mask)!, this.maskOff.get(loop.steady)!, this.maskOff.get(loop.idle)!, this.ps[b + P_RMASK]);
   }
   init(procs: SimProc[]): void {
     this.procs = procs;
@@ -125,6 +133,7 @@ export class Scheduler {
     this.sleepSince = new Float64Array(n);
     this.sleepCat = new Uint8Array(n);
     this.blockedRun = new Uint8Array(n);
+    this.skipUntil = new Float64Array(n).fill(-Infinity);
     this.isLoop = Uint8Array.from(procs.map((p) => (p.isLoop ? 1 : 0)));
     const classes: unknown[] = [];
     this.classOf = Uint8Array.from(procs, (p) => {
@@ -143,6 +152,7 @@ export class Scheduler {
   /** Wake process p at cycle t (≥ now; t = now only for post-phase processes from the main phase). */
   wake(p: number, t: number): void {
     if (!this.fast || this.awake[p]) return;
+    if (t < this.skipUntil[p]) t = this.skipUntil[p];
     if (t === this.now && this.procs[p].post) {
       this.awake[p] = 1;
       this.account(p, t);
@@ -306,7 +316,12 @@ export class Scheduler {
       if (cand === EXIT) {
         this.startOf[p].onExit(c);
         S[b + P_K] = 0;
-      } else S[b + P_K] = k + 1;
+        return BUSY;
+      }
+      S[b + P_K] = k + 1;
+      // Bulk step: iterations ahead that touch no FIFO (e.g. a LayerNorm's compute pass) cannot interact with
+      // anything, so the pipeline advances over all of them at once and sleeps until they are done.
+      if (this.fast && k + 1 >= S[b + P_D] - 1 && this.masks[S[b + P_IDLE] + k + 1] >= MIN_SKIP) return this.skipIdle(b, k + 1, c);
       return BUSY;
     }
     const start = this.startOf[p];
@@ -355,6 +370,7 @@ export class Scheduler {
   run(done: () => boolean, maxCycles = 1e9): boolean {
     const procs = this.procs;
     const isLoop = this.isLoop;
+    this.maxCyc = maxCycles;
     while (true) {
       const c = this.now;
       // Collect timed wakes for this cycle.
@@ -414,10 +430,43 @@ export class Scheduler {
         this.blockedRun[p] = 0;
         this.sleepSince[p] = c + 1;
         this.sleepCat[p] = cat;
+        if (r & SKIP) {
+          // Busy until it wakes (accounted then, or at the end of the run if that comes first).
+          const t = c + 1 + this.skipLen;
+          this.skipUntil[p] = t;
+          this.wakeAt[p] = Infinity;
+          this.wake(p, t);
+        }
       }
     }
     this.steps += list.length;
     list.length = w;
+  }
+
+  /** Advance the pipe record b over the idle iterations from `from` on (no accesses); returns BUSY | SKIP | SLEEP. */
+  private skipIdle(b: number, from: number, c: number): number {
+    const S = this.ps;
+    // Wake no later than maxCycles, so that a run stopped there sees every process as the per-cycle engine does.
+    const m = Math.min(this.masks[S[b + P_IDLE] + from], this.maxCyc - c - 1);
+    if (m < MIN_SKIP) return BUSY;
+    const ring = S[b + P_RING];
+    const rm = S[b + P_RMASK];
+    const D = S[b + P_D];
+    let head = S[b + P_HEAD];
+    let occ = S[b + P_OCC];
+    for (let j = 0; j < m; j++) {
+      const oldSlot = ring + ((head - D + 1) & rm);
+      if (S[oldSlot] >= 0) occ--;
+      S[oldSlot] = BUBBLE;
+      head = (head + 1) & rm;
+      S[ring + head] = from + j;
+      occ++;
+    }
+    S[b + P_HEAD] = head;
+    S[b + P_OCC] = occ;
+    S[b + P_K] = from + m;
+    this.skipLen = m;
+    return BUSY | SKIP | SLEEP;
   }
 
   /** One call site per process class (up to 8), so that each stays monomorphic. */

@@ -22,6 +22,8 @@ export interface CompiledLoop {
    * stages behind it — always the case for x ≥ depth − 1 (no bubbles inside an invocation).
    */
   steady: Uint8Array;
+  /** idle[x]: how many iterations from x on (x ≥ depth − 1, capped at 255) issue with no active access at all. */
+  idle: Uint8Array;
 }
 
 const maskCache = new Map<string, Uint8Array>();
@@ -61,9 +63,20 @@ function steadyMask(l: LoopProgram, mask: Uint8Array): Uint8Array {
   return t;
 }
 
+const idleCache = new Map<Uint8Array, Uint8Array>();
+function idleRuns(l: LoopProgram, steady: Uint8Array): Uint8Array {
+  let r = idleCache.get(steady);
+  if (r) return r;
+  r = new Uint8Array(l.n + 1);
+  for (let x = l.n - 1; x >= Math.max(0, l.depth - 1); x--) r[x] = steady[x] === 0 ? Math.min(255, r[x + 1] + 1) : 0;
+  idleCache.set(steady, r);
+  return r;
+}
+
 export function compileLoop(l: LoopProgram, ins: number[], outs: number[]): CompiledLoop {
   const a: Access[] = l.accesses;
   const mask = accessMask(l);
+  const steady = steadyMask(l, mask);
   return {
     n: l.n,
     depth: l.depth,
@@ -75,7 +88,8 @@ export function compileLoop(l: LoopProgram, ins: number[], outs: number[]): Comp
     lo: Int32Array.from(a.map((x) => x.when.lo)),
     hi: Int32Array.from(a.map((x) => x.when.hi)),
     mask,
-    steady: steadyMask(l, mask),
+    steady,
+    idle: idleRuns(l, steady),
   };
 }
 
@@ -108,6 +122,8 @@ export const P_PID = 11;
 export const P_RING = 12;
 /** Offset of the loop's steady table in the mask store. */
 export const P_STEADY = 13;
+/** Offset of the loop's idle-run table in the mask store. */
+export const P_IDLE = 14;
 /** Accesses from here, 3 ints each: stage, FIFO record offset (f · FS), is-write. */
 export const P_ACC = 16;
 
@@ -124,7 +140,7 @@ export function pipeRecordSize(loops: CompiledLoop[]): number {
 }
 
 /** Load `loop` into the record at b (empty pipeline); `maskOff` is its mask's offset in the mask store. */
-export function loadLoop(S: Int32Array | number[], b: number, loop: CompiledLoop, maskOff: number, steadyOff: number, rmask: number): void {
+export function loadLoop(S: Int32Array | number[], b: number, loop: CompiledLoop, maskOff: number, steadyOff: number, idleOff: number, rmask: number): void {
   const na = loop.stage.length;
   S[b + P_N] = loop.n;
   S[b + P_D] = loop.depth;
@@ -134,6 +150,7 @@ export function loadLoop(S: Int32Array | number[], b: number, loop: CompiledLoop
   S[b + P_NACC] = na;
   S[b + P_MASK] = maskOff;
   S[b + P_STEADY] = steadyOff;
+  S[b + P_IDLE] = idleOff;
   for (let a = 0; a < na; a++) {
     S[b + P_ACC + 3 * a] = loop.stage[a];
     S[b + P_ACC + 3 * a + 1] = loop.fifo[a] * FS;
