@@ -321,8 +321,7 @@ export class Scheduler {
       S[b + P_K] = k + 1;
       // Bulk step: iterations ahead that touch no FIFO (e.g. a LayerNorm's compute pass) cannot interact with
       // anything, so the pipeline advances over all of them at once and sleeps until they are done.
-      if (this.fast && k + 1 >= S[b + P_D] - 1 && this.masks[S[b + P_IDLE] + k + 1] >= MIN_SKIP) return this.skipIdle(b, k + 1, c);
-      return BUSY;
+      return this.skipIdle(b, k + 1, c) > 0 ? BUSY | SKIP | SLEEP : BUSY;
     }
     const start = this.startOf[p];
     if (start.canStart(c)) {
@@ -443,12 +442,18 @@ export class Scheduler {
     list.length = w;
   }
 
-  /** Advance the pipe record b over the idle iterations from `from` on (no accesses); returns BUSY | SKIP | SLEEP. */
-  private skipIdle(b: number, from: number, c: number): number {
+  /**
+   * Bulk step (fast engine): if iterations from `from` on (the next to issue, in the same invocation) touch no FIFO
+   * — e.g. a LayerNorm's compute pass — they cannot interact with anything, so the pipe record b advances over all
+   * of them at once. Returns how many (0: none skipped); the caller then returns BUSY | SKIP | SLEEP and sleeps
+   * until they are done.
+   */
+  skipIdle(b: number, from: number, c: number): number {
     const S = this.ps;
+    if (!this.fast || from < S[b + P_D] - 1) return 0;
     // Wake no later than maxCycles, so that a run stopped there sees every process as the per-cycle engine does.
     const m = Math.min(this.masks[S[b + P_IDLE] + from], this.maxCyc - c - 1);
-    if (m < MIN_SKIP) return BUSY;
+    if (m < MIN_SKIP) return 0;
     const ring = S[b + P_RING];
     const rm = S[b + P_RMASK];
     const D = S[b + P_D];
@@ -466,7 +471,7 @@ export class Scheduler {
     S[b + P_OCC] = occ;
     S[b + P_K] = from + m;
     this.skipLen = m;
-    return BUSY | SKIP | SLEEP;
+    return m;
   }
 
   /** One call site per process class (up to 8), so that each stays monomorphic. */

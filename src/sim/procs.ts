@@ -5,7 +5,7 @@ import { type CompiledLoop, pipeBlockers } from './pipe.ts';
 import type { StartCtl } from './start.ts';
 
 // Module constants rather than imported bindings (those compile to getter calls under tsx).
-const { BUSY, IDLE, SLEEP, STALL_IN, STALL_OUT } = core;
+const { BUSY, IDLE, SKIP, SLEEP, STALL_IN, STALL_OUT } = core;
 const { BUBBLE, EXIT, P_BCAT, P_LC, P_LCAND, P_OCC } = pipe;
 
 type Wait = { fifo: number; on: 'empty' | 'full' | 'region' };
@@ -297,6 +297,13 @@ export class FsmProc implements SimProc {
         this.start.onExit(c);
         this.enter(-1);
       } else this.enter(this.pos + 1);
+    } else if (cand >= 0) {
+      // Bulk step over the sub-loop's iterations that touch no FIFO (see Scheduler.skipIdle).
+      const m = this.sim.skipIdle(this.fsmPipe, this.k, c);
+      if (m > 0) {
+        this.k += m;
+        return BUSY | SKIP | SLEEP;
+      }
     }
     return BUSY;
   }
