@@ -70,15 +70,20 @@ export class Scheduler {
   private wakeAt!: Float64Array;
   private heapT: number[] = [];
   private heapP: number[] = [];
-  /** Awake loop processes, awake other processes, awake post-phase processes. */
-  private cur: number[] = [];
-  private next: number[] = [];
-  private postCur: number[] = [];
+  /** Awake processes: list 0 loop processes, 1 the others, 2 post-phase processes (each with its length). */
+  private lists: Int32Array[] = [];
+  private lens = new Int32Array(3);
+  /** Which list a process goes to when woken. */
+  private listOf!: Uint8Array;
   private isLoop!: Uint8Array;
   private classOf!: Uint8Array;
   /** Per process: the cycle up to which it has skipped ahead (wakes before it are postponed to it). */
   private skipUntil!: Float64Array;
   private skipLen = 0;
+  /** Lean accounting (see stepListLean): cycle each process last woke, its non-busy steps since. */
+  private lean = false;
+  private awakeFrom!: Float64Array;
+  private nonBusy!: Float64Array;
   private maxCyc = 1e9;
   private blockedRun!: Uint8Array;
   /** Blocked steps a process stays awake for before it sleeps (0: sleep at once; results do not depend on it). */
@@ -140,9 +145,12 @@ export class Scheduler {
       if (!classes.includes(p.constructor)) classes.push(p.constructor);
       return classes.indexOf(p.constructor);
     });
-    this.cur = procs.filter((p) => !p.post && this.isLoop[p.id]).map((p) => p.id);
-    this.next = procs.filter((p) => !p.post && !this.isLoop[p.id]).map((p) => p.id);
-    this.postCur = procs.filter((p) => p.post).map((p) => p.id);
+    this.awakeFrom = new Float64Array(n);
+    this.nonBusy = new Float64Array(n);
+    this.listOf = Uint8Array.from(procs, (p) => (p.post ? 2 : p.isLoop ? 0 : 1));
+    this.lists = [new Int32Array(n), new Int32Array(n), new Int32Array(n)];
+    this.lens.fill(0);
+    for (const p of procs) this.enlist(p.id);
   }
 
   enableTimeline(binCycles: number, bins: number): void {
@@ -156,7 +164,7 @@ export class Scheduler {
     if (t === this.now && this.procs[p].post) {
       this.awake[p] = 1;
       this.account(p, t);
-      this.postCur.push(p);
+      this.enlist(p);
       return;
     }
     if (t < this.wakeAt[p]) {
@@ -368,8 +376,10 @@ export class Scheduler {
   /** Run until `done()` is true after a cycle, or until nothing can change (returns false: deadlock). */
   run(done: () => boolean, maxCycles = 1e9): boolean {
     const procs = this.procs;
-    const isLoop = this.isLoop;
     this.maxCyc = maxCycles;
+    const lean = this.fast && this.timeline === null && this.patience === 0;
+    if (lean && !this.lean) for (let j = 0; j < 3; j++) for (let i = 0; i < this.lens[j]; i++) this.awakeFrom[this.lists[j][i]] = this.now;
+    this.lean = lean;
     while (true) {
       const c = this.now;
       // Collect timed wakes for this cycle.
@@ -383,17 +393,18 @@ export class Scheduler {
         this.wakeAt[p] = Infinity;
         this.awake[p] = 1;
         this.account(p, c);
-        (procs[p].post ? this.postCur : isLoop[p] ? this.cur : this.next).push(p);
+        this.enlist(p);
       }
       // Loop processes and the others in separate lists keep the step call sites monomorphic.
-      this.stepList(this.cur, c, true);
-      this.stepList(this.next, c, false);
-      this.stepList(this.postCur, c, false);
+      this.stepList(0, c);
+      this.stepList(1, c);
+      this.stepList(2, c);
       if (done()) {
         this.now = c + 1;
         return true;
       }
-      if (this.cur.length || this.next.length || this.postCur.length) this.now = c + 1;
+      const lens = this.lens;
+      if (lens[0] || lens[1] || lens[2]) this.now = c + 1;
       else if (hT.length) this.now = Math.max(c + 1, hT[0]);
       else {
         this.now = c + 1;
@@ -404,14 +415,73 @@ export class Scheduler {
   }
 
   /** Step every process of `list` at cycle c and compact the list to those that stay awake. */
-  private stepList(list: number[], c: number, loops: boolean): void {
+  private enlist(p: number): void {
+    this.awakeFrom[p] = this.now;
+    const li = this.listOf[p];
+    this.lists[li][this.lens[li]++] = p;
+  }
+
+  /**
+   * stepList for the common fast run (no timeline, no patience): busy steps are not counted one by one but per awake
+   * stretch (cycles awake minus the non-busy steps, closed when the process sleeps or the run ends).
+   */
+  private stepListLean(li: number, c: number): void {
+    const list = this.lists[li];
+    const loops = li === 0;
+    const lens = this.lens;
+    const procs = this.procs;
+    const stats = this.stats;
+    const awake = this.awake;
+    const nb = this.nonBusy;
+    let w = 0;
+    for (let j = 0; j < lens[li]; j++) {
+      const p = list[j];
+      awake[p] = 0;
+      const r = loops ? this.stepLoop(p, c) : this.stepOther(procs[p], c);
+      if (r === BUSY) {
+        list[w++] = p;
+        awake[p] = 1;
+        continue;
+      }
+      const cat = r & 3;
+      if (cat !== BUSY) {
+        stats[p * 4 + cat]++;
+        nb[p]++;
+      }
+      if (!(r & SLEEP)) {
+        list[w++] = p;
+        awake[p] = 1;
+        this.wakeAt[p] = Infinity;
+        continue;
+      }
+      stats[p * 4] += c + 1 - this.awakeFrom[p] - nb[p];
+      nb[p] = 0;
+      this.sleepSince[p] = c + 1;
+      this.sleepCat[p] = cat;
+      if (r & SKIP) {
+        const t = c + 1 + this.skipLen;
+        this.skipUntil[p] = t;
+        this.wakeAt[p] = Infinity;
+        this.wake(p, t);
+      }
+    }
+    this.steps += lens[li];
+    lens[li] = w;
+  }
+
+  private stepList(li: number, c: number): void {
+    if (this.lean) return this.stepListLean(li, c);
+    const list = this.lists[li];
+    const loops = li === 0;
+    const lens = this.lens;
     const procs = this.procs;
     const fast = this.fast;
     const stats = this.stats;
     const awake = this.awake;
     const tl = this.timeline !== null;
     let w = 0;
-    for (let j = 0; j < list.length; j++) {
+    // The length is re-read each time: a main-phase step can wake a post-phase process into list 2.
+    for (let j = 0; j < lens[li]; j++) {
       const p = list[j];
       // Not awake while stepping, so that wakes it registers for itself are kept.
       awake[p] = 0;
@@ -438,8 +508,8 @@ export class Scheduler {
         }
       }
     }
-    this.steps += list.length;
-    list.length = w;
+    this.steps += lens[li];
+    lens[li] = w;
   }
 
   /**
@@ -490,7 +560,13 @@ export class Scheduler {
 
   /** Close the accounting of sleeping processes at the end of the run. */
   finish(): void {
-    for (const p of this.procs) if (!this.awake[p.id]) this.account(p.id, this.now), (this.sleepSince[p.id] = this.now);
+    for (const p of this.procs)
+      if (!this.awake[p.id]) this.account(p.id, this.now), (this.sleepSince[p.id] = this.now);
+      else if (this.lean) {
+        this.stats[p.id * 4] += this.now - this.awakeFrom[p.id] - this.nonBusy[p.id];
+        this.nonBusy[p.id] = 0;
+        this.awakeFrom[p.id] = this.now;
+      }
   }
 
   isAwake(p: number): boolean {
