@@ -63,6 +63,8 @@ export function pruneSweepSvg(t: SweepTable, opts: { width?: number; height?: nu
     }
     return cy + 4;
   };
+  // markers are obstacles for the labels too
+  for (const r of t.rows) placed.push({ x0: x(r.imagesPerSecond) - 5, x1: x(r.imagesPerSecond) + 5, y: y(r.top1.percent) + 4 });
   t.rows.forEach((r, i) => {
     const cx = x(r.imagesPerSecond);
     const cy = y(r.top1.percent);
