@@ -14,8 +14,9 @@ export { Fifos, type FifoInfo } from './fifos.ts';
 // Imported bindings compile to getter calls under tsx, which would cost more than a whole step on the hot path:
 // copy the record layouts of fifos.ts and pipe.ts into module constants once.
 const { heapPop, heapPush } = FL;
+const { materialise } = PL;
 const { WR, RD, LRD, LWR, DEPTH, LAT, BASE, CAP, PEAK, CWF, PWF } = FL;
-const { P_K, P_N, P_D, P_HEAD, P_OCC, P_RMASK, P_NACC, P_MASK, P_BCAT, P_LCAND, P_LC, P_PID, P_RING, P_STEADY, P_IDLE, P_ACC, BUBBLE, EXIT } = PL;
+const { P_K, P_N, P_D, P_HEAD, P_OCC, P_RMASK, P_NACC, P_MASK, P_BCAT, P_LCAND, P_LC, P_PID, P_RING, P_STEADY, P_IDLE, P_SM, P_ACC, BUBBLE, EXIT } = PL;
 
 /** Step results: low 2 bits the cycle's category, bit 2 set when the process sleeps until woken. */
 export const BUSY = 0;
@@ -244,21 +245,26 @@ export class Scheduler {
     const S = this.ps;
     const M = this.masks;
     const F = this.fifos.s;
-    const ring = S[b + P_RING];
-    const rm = S[b + P_RMASK];
-    const head = S[b + P_HEAD];
-    const mb = S[b + P_MASK];
-    const na = S[b + P_NACC];
-    // Active accesses of the candidate configuration: from the steady table when stages hold cand, cand − 1, …
-    // (fast engine only: the reference stepper reads every stage, so that the tests compare the two).
+    const D = S[b + P_D];
+    // Steady path (fast engine, stages hold cand, cand − 1, …): active accesses from the steady table, and the stage
+    // ring is not written (P_SM records the last issue). The reference stepper always reads and writes every stage,
+    // so that the tests compare the two.
+    const steady = cand >= D - 1 && this.fast;
     let act = 0;
-    if (cand >= S[b + P_D] - 1 && this.fast) act = M[S[b + P_STEADY] + cand];
-    else
+    if (steady) act = M[S[b + P_STEADY] + cand];
+    else {
+      if (S[b + P_SM] !== 0) materialise(S, b);
+      const ring = S[b + P_RING];
+      const rm = S[b + P_RMASK];
+      const head = S[b + P_HEAD];
+      const mb = S[b + P_MASK];
+      const na = S[b + P_NACC];
       for (let a = 0, o = b + P_ACC; a < na; a++, o += 3) {
         const s = S[o];
         const i = s === 0 ? cand : S[ring + ((head - s + 1) & rm)];
         if (i >= 0 && (M[mb + i] & (1 << a)) !== 0) act |= 1 << a;
       }
+    }
     let blocked = false;
     for (let w = act, o = b + P_ACC; w !== 0; w >>= 1, o += 3) {
       if ((w & 1) === 0) continue;
@@ -296,7 +302,13 @@ export class Scheduler {
         if (F[fo + PWF]) this.wakeProducers(fo >> 4, c);
       }
     }
-    const D = S[b + P_D];
+    if (steady) {
+      S[b + P_SM] = cand + 1;
+      return true;
+    }
+    const ring = S[b + P_RING];
+    const rm = S[b + P_RMASK];
+    const head = S[b + P_HEAD];
     const oldSlot = ring + ((head - D + 1) & rm);
     const old = S[oldSlot];
     const entry = cand >= 0 ? cand : BUBBLE;
@@ -307,6 +319,7 @@ export class Scheduler {
     S[b + P_OCC] += (entry >= 0 ? 1 : 0) - (old >= 0 ? 1 : 0);
     return true;
   }
+
 
   /** One cycle of a flattened stall-all loop process: N iterations plus an exit slot per invocation (DATAFLOW §0.1–0.3). */
   stepLoop(p: number, c: number): number {
@@ -524,21 +537,8 @@ export class Scheduler {
     // Wake no later than maxCycles, so that a run stopped there sees every process as the per-cycle engine does.
     const m = Math.min(this.masks[S[b + P_IDLE] + from], this.maxCyc - c - 1);
     if (m < MIN_SKIP) return 0;
-    const ring = S[b + P_RING];
-    const rm = S[b + P_RMASK];
-    const D = S[b + P_D];
-    let head = S[b + P_HEAD];
-    let occ = S[b + P_OCC];
-    for (let j = 0; j < m; j++) {
-      const oldSlot = ring + ((head - D + 1) & rm);
-      if (S[oldSlot] >= 0) occ--;
-      S[oldSlot] = BUBBLE;
-      head = (head + 1) & rm;
-      S[ring + head] = from + j;
-      occ++;
-    }
-    S[b + P_HEAD] = head;
-    S[b + P_OCC] = occ;
+    // The pipeline then holds from + m − 1, from + m − 2, … (from ≥ D − 1): leave the ring stale (steady mode).
+    S[b + P_SM] = from + m;
     S[b + P_K] = from + m;
     this.skipLen = m;
     return m;

@@ -124,6 +124,11 @@ export const P_RING = 12;
 export const P_STEADY = 13;
 /** Offset of the loop's idle-run table in the mask store. */
 export const P_IDLE = 14;
+/**
+ * Steady mode (fast engine): 0 when the stage ring is up to date; x + 1 when the ring was left stale while the
+ * pipeline held x, x − 1, …, x − D + 1 (x the last iteration issued) — see `materialise`.
+ */
+export const P_SM = 15;
 /** Accesses from here, 3 ints each: stage, FIFO record offset (f · FS), is-write. */
 export const P_ACC = 16;
 
@@ -151,6 +156,7 @@ export function loadLoop(S: Int32Array | number[], b: number, loop: CompiledLoop
   S[b + P_MASK] = maskOff;
   S[b + P_STEADY] = steadyOff;
   S[b + P_IDLE] = idleOff;
+  S[b + P_SM] = 0;
   for (let a = 0; a < na; a++) {
     S[b + P_ACC + 3 * a] = loop.stage[a];
     S[b + P_ACC + 3 * a + 1] = loop.fifo[a] * FS;
@@ -158,6 +164,19 @@ export function loadLoop(S: Int32Array | number[], b: number, loop: CompiledLoop
   }
   const ring = S[b + P_RING];
   for (let j = 0; j <= rmask; j++) S[ring + j] = BUBBLE;
+}
+
+/** Write the stage ring of a pipeline left in steady mode (stage j holds x − j), so that it can be read again. */
+export function materialise(S: Int32Array, b: number): void {
+  const x = S[b + P_SM] - 1;
+  if (x < 0) return;
+  const D = S[b + P_D];
+  const ring = S[b + P_RING];
+  const rm = S[b + P_RMASK];
+  const head = S[b + P_HEAD];
+  for (let j = 0; j < D; j++) S[ring + ((head - j) & rm)] = x - j;
+  S[b + P_OCC] = D;
+  S[b + P_SM] = 0;
 }
 
 /** Iteration in stage s of the candidate configuration (s ≥ 1: stage s − 1 now). */
@@ -168,6 +187,7 @@ function stageAt(S: Int32Array, b: number, s: number, cand: number): number {
 /** Blocking accesses of the candidate configuration (for the deadlock report). */
 export function pipeBlockers(S: Int32Array, M: Uint8Array, F: Fifos, b: number, cand: number, c: number): Array<{ fifo: number; on: 'empty' | 'full' }> {
   const out: Array<{ fifo: number; on: 'empty' | 'full' }> = [];
+  materialise(S, b);
   for (let a = 0; a < S[b + P_NACC]; a++) {
     const o = b + P_ACC + 3 * a;
     const i = stageAt(S, b, S[o], cand);

@@ -27,6 +27,7 @@ export class LoopProc implements SimProc {
   waits(): Wait[] {
     const S = this.sim.ps;
     const b = this.pipeBase;
+    pipe.materialise(S, b);
     const cand = S[b + P_LCAND];
     if (cand === BUBBLE && S[b + P_OCC] === 0) return this.start.waits(S[b + P_LC]);
     return pipeBlockers(S, this.sim.masks, this.sim.fifos, b, cand, S[b + P_LC]);
