@@ -4,16 +4,16 @@
  * monomorphic and allocation-free.
  */
 import * as FL from './fifos.ts';
-import type { Fifos } from './fifos.ts';
 import * as PL from './pipe.ts';
 import { type CompiledLoop, loadLoop, pipeRecordSize, ringMask } from './pipe.ts';
 import type { StartCtl } from './start.ts';
+import { WakeCore } from './wake.ts';
 
 export { Fifos, type FifoInfo } from './fifos.ts';
 
 // Imported bindings compile to getter calls under tsx, which would cost more than a whole step on the hot path:
 // copy the record layouts of fifos.ts and pipe.ts into module constants once.
-const { heapPop, heapPush } = FL;
+const { heapPop } = FL;
 const { materialise } = PL;
 const { WR, RD, LRD, LWR, DEPTH, LAT, BASE, CAP, PEAK, CWF, PWF } = FL;
 const { P_K, P_N, P_D, P_HEAD, P_OCC, P_RMASK, P_NACC, P_MASK, P_BCAT, P_LCAND, P_LC, P_PID, P_RING, P_STEADY, P_IDLE, P_SM, P_ACC, BUBBLE, EXIT } = PL;
@@ -52,11 +52,7 @@ export interface SimProc {
  * FIFO it waits on changes or a timed wake fires; jumps over cycles in which nobody is awake. The reference mode
  * steps every process every cycle. Both run the same process code, so tests can compare them.
  */
-export class Scheduler {
-  now = 0;
-  procs: SimProc[] = [];
-  readonly fifos: Fifos;
-  private readonly ring: Int32Array;
+export class Scheduler extends WakeCore {
   /** Pipe store (records of stall-all pipelines) and the access masks of their loops. */
   ps: Int32Array = new Int32Array(0);
   masks: Uint8Array = new Uint8Array(0);
@@ -67,40 +63,18 @@ export class Scheduler {
   /** Per process: its pipe record (loop processes) and start control. */
   private pipeOf: Int32Array = new Int32Array(0);
   private startOf: StartCtl[] = [];
-  private awake!: Uint8Array;
-  private wakeAt!: Float64Array;
-  private heapT: number[] = [];
-  private heapP: number[] = [];
-  /** Awake processes: list 0 loop processes, 1 the others, 2 post-phase processes (each with its length). */
-  private lists: Int32Array[] = [];
-  private lens = new Int32Array(3);
-  /** Which list a process goes to when woken. */
-  private listOf!: Uint8Array;
   private isLoop!: Uint8Array;
   private classOf!: Uint8Array;
-  /** Per process: the cycle up to which it has skipped ahead (wakes before it are postponed to it). */
-  private skipUntil!: Float64Array;
   private skipLen = 0;
   /** Lean accounting (see stepListLean): cycle each process last woke, its non-busy steps since. */
   private lean = false;
-  private awakeFrom!: Float64Array;
   private nonBusy!: Float64Array;
   private maxCyc = 1e9;
   private blockedRun!: Uint8Array;
   /** Blocked steps a process stays awake for before it sleeps (0: sleep at once; results do not depend on it). */
   patience = 0;
-  /** Cycles by category per process: [busy, stalledIn, stalledOut, idle]. */
-  stats!: Float64Array;
-  private sleepSince!: Float64Array;
-  private sleepCat!: Uint8Array;
   steps = 0;
-  /** Optional per-bin category counts for the timeline: bins × procs × 4. */
-  timeline: { bin: number; data: Float64Array; bins: number } | null = null;
 
-  constructor(fifos: Fifos, readonly fast: boolean) {
-    this.fifos = fifos;
-    this.ring = fifos.ring;
-  }
 
   /** Reserve a pipe record for process `pid` that will run `loops` (the first one loaded); returns its base. */
   allocPipe(pid: number, loops: CompiledLoop[]): number {
@@ -154,88 +128,17 @@ export class Scheduler {
     for (const p of procs) this.enlist(p.id);
   }
 
-  enableTimeline(binCycles: number, bins: number): void {
-    this.timeline = { bin: binCycles, bins, data: new Float64Array(bins * this.procs.length * 4) };
-  }
 
-  /** Wake process p at cycle t (≥ now; t = now only for post-phase processes from the main phase). */
-  wake(p: number, t: number): void {
-    if (!this.fast || this.awake[p]) return;
-    if (t < this.skipUntil[p]) t = this.skipUntil[p];
-    if (t === this.now && this.procs[p].post) {
-      this.awake[p] = 1;
-      this.account(p, t);
-      this.enlist(p);
-      return;
-    }
-    if (t < this.wakeAt[p]) {
-      this.wakeAt[p] = t;
-      heapPush(this.heapT, this.heapP, t, p);
-    }
-  }
 
-  // FIFO operations that also wake waiters.
-  read(f: number, c: number): void {
-    const s = this.fifos.s;
-    const o = f << 4;
-    s[o + RD]++;
-    s[o + LRD] = c;
-    if (s[o + PWF]) this.wakeProducers(f, c);
-  }
-  write(f: number, c: number): void {
-    const s = this.fifos.s;
-    const o = f << 4;
-    const n = s[o + WR];
-    this.ring[s[o + BASE] + (n & s[o + CAP])] = c;
-    s[o + WR] = n + 1;
-    s[o + LWR] = c;
-    // Peak as the full flag sees it (a beat read in this same cycle still counts): the least depth that would never
-    // have blocked any of these writes.
-    const occ = n + 1 - s[o + RD] + (s[o + LRD] === c ? 1 : 0);
-    if (occ > s[o + PEAK]) s[o + PEAK] = occ;
-    if (s[o + CWF]) this.wakeConsumers(f, c);
-  }
-  private wakeProducers(f: number, c: number): void {
-    const w = this.fifos.prodWait[f];
-    for (const p of w) this.wake(p, c + 1);
-    w.length = 0;
-    this.fifos.s[(f << 4) + PWF] = 0;
-  }
-  private wakeConsumers(f: number, c: number): void {
-    const w = this.fifos.consWait[f];
-    const t = c + this.fifos.s[(f << 4) + LAT];
-    for (const p of w) this.wake(p, t);
-    w.length = 0;
-    this.fifos.s[(f << 4) + CWF] = 0;
-  }
-  /** Register p to be woken when a beat of f becomes readable. */
-  waitRead(p: number, f: number, c: number): void {
-    const F = this.fifos;
-    const s = F.s;
-    const o = f << 4;
-    const r = s[o + RD];
-    if (s[o + WR] > r) this.wake(p, Math.max(c + 1, F.ring[s[o + BASE] + (r & s[o + CAP])] + s[o + LAT]));
-    else if (!F.consWait[f].includes(p)) {
-      F.consWait[f].push(p);
-      s[o + CWF] = 1;
-    }
-  }
-  /** Register p to be woken when f has room. */
-  waitWrite(p: number, f: number, c: number): void {
-    const F = this.fifos;
-    if (F.s[(f << 4) + LRD] === c) this.wake(p, c + 1);
-    else if (!F.prodWait[f].includes(p)) {
-      F.prodWait[f].push(p);
-      F.s[(f << 4) + PWF] = 1;
-    }
-  }
-  /** Register p to be woken on any write to f (used for occupancy conditions). */
-  waitAnyWrite(p: number, f: number): void {
-    if (!this.fifos.consWait[f].includes(p)) {
-      this.fifos.consWait[f].push(p);
-      this.fifos.s[(f << 4) + CWF] = 1;
-    }
-  }
+
+
+
+
+
+
+
+
+
 
   /**
    * Try to advance the stall-all pipeline of record b with `cand` entering stage 0. Returns true when it advanced
@@ -368,23 +271,8 @@ export class Scheduler {
   }
 
 
-  private account(p: number, t: number): void {
-    const since = this.sleepSince[p];
-    if (t > since) this.addCat(p, this.sleepCat[p], since, t);
-  }
-  private addCat(p: number, cat: number, from: number, to: number): void {
-    this.stats[p * 4 + cat] += to - from;
-    const tl = this.timeline;
-    if (!tl) return;
-    const n = this.procs.length;
-    let t = from;
-    while (t < to) {
-      const b = Math.min(tl.bins - 1, Math.floor(t / tl.bin));
-      const end = b === tl.bins - 1 ? to : Math.min(to, (b + 1) * tl.bin);
-      tl.data[(b * n + p) * 4 + cat] += end - t;
-      t = end;
-    }
-  }
+
+
 
   /** Run until `done()` is true after a cycle, or until nothing can change (returns false: deadlock). */
   run(done: () => boolean, maxCycles = 1e9): boolean {
@@ -427,12 +315,7 @@ export class Scheduler {
     }
   }
 
-  /** Step every process of `list` at cycle c and compact the list to those that stay awake. */
-  private enlist(p: number): void {
-    this.awakeFrom[p] = this.now;
-    const li = this.listOf[p];
-    this.lists[li][this.lens[li]++] = p;
-  }
+
 
   /**
    * stepList for the common fast run (no timeline, no patience): busy steps are not counted one by one but per awake
