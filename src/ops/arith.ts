@@ -1,4 +1,4 @@
-import { fitsType, typeName, wrapToType, type IntType } from '../num/index.ts';
+import { fitsType, typeMax, typeMin, typeName, wrapToType, type IntType } from '../num/index.ts';
 
 /**
  * Arithmetic mode. `ideal` keeps every intermediate exact (unbounded integers): it defines the golden refs.
@@ -24,27 +24,33 @@ export interface WrapEvent {
 export type BlockTypes = Readonly<Record<string, IntType>>;
 
 /**
- * The arithmetic context an operator runs in. `fit` is the typed assignment; in ideal mode it is the identity, so the
- * hot paths pay one predictable call.
+ * One typed assignment target, resolved once per operator call: values inside [lo, hi] are stored as they are; any
+ * other value goes through `wrap`, which applies the two's-complement wrap and records the event. Hot loops test
+ * the range inline, so the common case costs two comparisons; in ideal mode the range is unbounded.
  */
+export interface Fitter {
+  readonly lo: number;
+  readonly hi: number;
+  wrap(value: number, element: number): number;
+}
+
+/** The arithmetic context an operator runs in. */
 export interface Arith {
   readonly mode: ArithMode;
   readonly block: string;
-  fit(value: number, field: string, operator: string, element: number): number;
-  /** In-place typed assignment of a whole tensor. */
+  /** The fitter for assignments into the block's typedef `field` by `operator`. */
+  fitter(field: string, operator: string): Fitter;
+  /** In-place typed assignment of a whole tensor (element index = flat index). */
   fitAll(values: Int32Array | Float64Array, field: string, operator: string): void;
 }
 
-export const IDEAL: Arith = {
-  mode: 'ideal',
-  block: '',
-  fit: (v) => v,
-  fitAll: () => {},
-};
+const UNBOUNDED: Fitter = { lo: -Infinity, hi: Infinity, wrap: (v) => v };
 
 export function idealArith(block: string): Arith {
-  return { ...IDEAL, block };
+  return { mode: 'ideal', block, fitter: () => UNBOUNDED, fitAll: () => {} };
 }
+
+export const IDEAL: Arith = idealArith('');
 
 /** All wrap events of one typed field of one operator in one block: how many and the full-precision range. */
 export interface WrapTally {
@@ -80,29 +86,30 @@ export class WrapLog {
 
 /** Hardware arithmetic for one block; wrap events go to `log`. */
 export function hardwareArith(block: string, types: BlockTypes, log: WrapLog): Arith {
-  const typeOf = (field: string): IntType => {
+  const fitter = (field: string, operator: string): Fitter => {
     const t = types[field];
     if (!t) throw new Error(`block ${block} declares no type ${field}`);
-    return t;
-  };
-  const fit = (value: number, field: string, operator: string, element: number): number => {
-    const t = typeOf(field);
-    if (fitsType(value, t)) return value;
-    const wrapped = wrapToType(value, t);
-    log.add({ block, operator, field, element, value, wrapped, type: typeName(t) });
-    return wrapped;
+    const type = typeName(t);
+    return {
+      lo: typeMin(t),
+      hi: typeMax(t),
+      wrap(value, element) {
+        if (fitsType(value, t)) return value;
+        const wrapped = wrapToType(value, t);
+        log.add({ block, operator, field, element, value, wrapped, type });
+        return wrapped;
+      },
+    };
   };
   return {
     mode: 'hardware',
     block,
-    fit,
+    fitter,
     fitAll(values, field, operator) {
-      const t = typeOf(field);
-      const lo = t.signed ? -(2 ** (t.bits - 1)) : 0;
-      const hi = t.signed ? 2 ** (t.bits - 1) - 1 : 2 ** t.bits - 1;
+      const f = fitter(field, operator);
       for (let i = 0; i < values.length; i++) {
         const v = values[i];
-        if (v < lo || v > hi) values[i] = fit(v, field, operator, i);
+        if (v < f.lo || v > f.hi) values[i] = f.wrap(v, i);
       }
     },
   };

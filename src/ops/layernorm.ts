@@ -39,34 +39,42 @@ export function layerNormQuant(
   const outType = { signed: true, bits: p.clampBits };
   const outMin = typeMin(outType);
   const outMax = typeMax(outType);
-  const hw = arith.mode === 'hardware';
+  const sumT = arith.fitter('__ln_sum_t', operator);
+  const divcT = arith.fitter('__ln_divc_t', operator);
+  const muT = arith.fitter('__ln_mu_t', operator);
+  const diffT = arith.fitter(inputField, operator);
+  const varT = arith.fitter('__ln_var_t', operator);
+  const cursorT = arith.fitter('__ln_cursor_t', operator);
+  const rsqrtT = arith.fitter('__ln_rsqrt_t', operator);
+  const affineT = arith.fitter('__ln_affine_t', operator);
+  const shiftT = arith.fitter('__ln_shift_t', operator);
   for (let t = 0; t < tokens; t++) {
     const row = t * channels;
     let acc = 0;
     for (let c = 0; c < channels; c++) acc += x[row + c];
-    if (hw) acc = arith.fit(acc, '__ln_sum_t', operator, t);
+    if (acc < sumT.lo || acc > sumT.hi) acc = sumT.wrap(acc, t);
     let divc = acc * p.c1m + half;
-    if (hw) divc = arith.fit(divc, '__ln_divc_t', operator, t);
+    if (divc < divcT.lo || divc > divcT.hi) divc = divcT.wrap(divc, t);
     let mean = Math.floor(divc / divMean);
-    if (hw) mean = arith.fit(mean, '__ln_mu_t', operator, t);
+    if (mean < muT.lo || mean > muT.hi) mean = muT.wrap(mean, t);
     let variance = 0;
     for (let c = 0; c < channels; c++) {
       let d = x[row + c] - mean;
-      if (hw) d = arith.fit(d, inputField, operator, row + c);
+      if (d < diffT.lo || d > diffT.hi) d = diffT.wrap(d, row + c);
       diff[c] = d;
       variance += d * d;
     }
-    if (hw) variance = arith.fit(variance, '__ln_var_t', operator, t);
+    if (variance < varT.lo || variance > varT.hi) variance = varT.wrap(variance, t);
     let cursor = Math.floor((variance + p.b) / divVar);
-    if (hw) cursor = arith.fit(cursor, '__ln_cursor_t', operator, t);
+    if (cursor < cursorT.lo || cursor > cursorT.hi) cursor = cursorT.wrap(cursor, t);
     let r = p.rsqrt[clamp(cursor, 0, p.bound)];
-    if (hw) r = arith.fit(r, '__ln_rsqrt_t', operator, t);
+    if (r < rsqrtT.lo || r > rsqrtT.hi) r = rsqrtT.wrap(r, t);
     for (let c = 0; c < channels; c++) {
       // diff·r·lnw reaches ~2^43 with lnb ~2^37: exact in doubles (< 2^53).
       let val = diff[c] * r * p.lnw[c] + p.lnb[c];
-      if (hw) val = arith.fit(val, '__ln_affine_t', operator, row + c);
+      if (val < affineT.lo || val > affineT.hi) val = affineT.wrap(val, row + c);
       let rel = Math.floor(val / divOut);
-      if (hw) rel = arith.fit(rel, '__ln_shift_t', operator, row + c);
+      if (rel < shiftT.lo || rel > shiftT.hi) rel = shiftT.wrap(rel, row + c);
       out[row + c] = rel < outMin ? outMin : rel > outMax ? outMax : rel;
     }
   }

@@ -22,12 +22,13 @@ export function tableRequant(
   const out = new Int32Array(x.length);
   const { b, s, bound, table } = p;
   const scale = 2 ** s;
-  const hardware = arith.mode === 'hardware';
+  const cursorType = arith.fitter(cursorField, operator);
+  const { lo, hi } = cursorType;
   for (let i = 0; i < x.length; i++) {
     const v = x[i] + b;
     // `>>` is the exact floor shift while v fits int32 (always, for HG-PIPE's accumulators); doubles otherwise.
     let cursor = (v | 0) === v ? v >> s : Math.floor(v / scale);
-    if (hardware) cursor = arith.fit(cursor, cursorField, operator, i);
+    if (cursor < lo || cursor > hi) cursor = cursorType.wrap(cursor, i);
     out[i] = table[cursor < 0 ? 0 : cursor > bound ? bound : cursor];
   }
   return out;
@@ -35,4 +36,3 @@ export function tableRequant(
 
 /** Same as tableRequant; kept as a named operator because GELU is fused into the requant table (SPEC §1.1). */
 export const geluRequant = tableRequant;
-

@@ -14,12 +14,13 @@ export function residualMerge(main: Int32Array, x: Int32Array, p: ResidualParams
   const out = new Int32Array(main.length);
   const rb = 2 ** (p.rs - 1);
   const div = 2 ** p.rs;
-  const hw = arith.mode === 'hardware';
+  const outType = arith.fitter(outField, 'residual');
+  const { lo, hi } = outType;
   for (let i = 0; i < main.length; i++) {
     let skip = Math.floor((x[i] * p.rm + rb) / div);
-    if (hw) skip = arith.fit(skip, outField, 'residual', i);
+    if (skip < lo || skip > hi) skip = outType.wrap(skip, i);
     let v = main[i] + skip;
-    if (hw) v = arith.fit(v, outField, 'residual', i);
+    if (v < lo || v > hi) v = outType.wrap(v, i);
     out[i] = v;
   }
   return out;

@@ -31,7 +31,15 @@ export function softmaxQuant(r: Int32Array, rows: number, len: number, p: Softma
   const op = 'softmax';
   const out = new Int32Array(rows * len);
   const e = new Float64Array(len);
-  const hw = arith.mode === 'hardware';
+  const minusT = arith.fitter('__softmax_minus_t', op);
+  const cursor1T = arith.fitter('__softmax_cursor1_t', op);
+  const expT = arith.fitter('__softmax_exp_t', op);
+  const accT = arith.fitter('__softmax_acc_t', op);
+  const cursor2OneT = arith.fitter('__softmax_cursor2_one_t', op);
+  const cursor2TwoT = arith.fitter('__softmax_cursor2_two_t', op);
+  const recipT = arith.fitter('__softmax_recip_t', op);
+  const affineT = arith.fitter('__softmax_affine_t', op);
+  const cursor3T = arith.fitter('__softmax_cursor3_t', op);
   const d1 = 2 ** p.s1;
   const d2One = 2 ** p.s2One;
   const d2Two = 2 ** p.s2Two;
@@ -43,38 +51,38 @@ export function softmaxQuant(r: Int32Array, rows: number, len: number, p: Softma
     let acc = 0;
     for (let s = 0; s < len; s++) {
       let minus = max - r[base + s];
-      if (hw) minus = arith.fit(minus, '__softmax_minus_t', op, base + s);
+      if (minus < minusT.lo || minus > minusT.hi) minus = minusT.wrap(minus, base + s);
       const shifted = minus + p.b1;
       // `>>` is the exact floor shift within int32 (every value here is far below 2^31); doubles otherwise.
       let c = (shifted | 0) === shifted ? shifted >> p.s1 : Math.floor(shifted / d1);
-      if (hw) c = arith.fit(c, '__softmax_cursor1_t', op, base + s);
+      if (c < cursor1T.lo || c > cursor1T.hi) c = cursor1T.wrap(c, base + s);
       let ev = p.exp[clamp(c, 0, p.bound1)];
-      if (hw) ev = arith.fit(ev, '__softmax_exp_t', op, base + s);
+      if (ev < expT.lo || ev > expT.hi) ev = expT.wrap(ev, base + s);
       e[s] = ev;
       acc += ev;
     }
-    if (hw) acc = arith.fit(acc, '__softmax_acc_t', op, row);
+    if (acc < accT.lo || acc > accT.hi) acc = accT.wrap(acc, row);
     let c1 = Math.floor((acc + p.b2One) / d2One);
-    if (hw) c1 = arith.fit(c1, '__softmax_cursor2_one_t', op, row);
+    if (c1 < cursor2OneT.lo || c1 > cursor2OneT.hi) c1 = cursor2OneT.wrap(c1, row);
     const two = c1 > p.bound2One;
     let rec: number;
     if (two) {
       let c2 = Math.floor((acc + p.b2Two) / d2Two);
-      if (hw) c2 = arith.fit(c2, '__softmax_cursor2_two_t', op, row);
+      if (c2 < cursor2TwoT.lo || c2 > cursor2TwoT.hi) c2 = cursor2TwoT.wrap(c2, row);
       rec = p.recipTwo[clamp(c2, 0, p.bound2Two)];
     } else {
       rec = p.recipOne[clamp(c1, 0, p.bound2One)];
     }
-    if (hw) rec = arith.fit(rec, '__softmax_recip_t', op, row);
+    if (rec < recipT.lo || rec > recipT.hi) rec = recipT.wrap(rec, row);
     const b3 = two ? p.b3Two : p.b3One;
     const s3 = two ? p.s3Two : p.s3One;
     const d3 = 2 ** s3;
     for (let s = 0; s < len; s++) {
       let val = e[s] * rec;
-      if (hw) val = arith.fit(val, '__softmax_affine_t', op, base + s);
+      if (val < affineT.lo || val > affineT.hi) val = affineT.wrap(val, base + s);
       const rounded = val + b3;
       let rel = (rounded | 0) === rounded ? rounded >> s3 : Math.floor(rounded / d3);
-      if (hw) rel = arith.fit(rel, '__softmax_cursor3_t', op, base + s);
+      if (rel < cursor3T.lo || rel > cursor3T.hi) rel = cursor3T.wrap(rel, base + s);
       out[base + s] = rel < 0 ? 0 : rel > outMax ? outMax : rel;
     }
   }
