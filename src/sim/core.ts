@@ -385,7 +385,7 @@ export class Scheduler extends WakeCore {
       const cat = r & 3;
       if (tl) this.addCat(p, cat, c, c + 1);
       else stats[p * 4 + cat]++;
-      if (!fast || !(r & SLEEP) || (this.patience > 0 && this.blockedRun[p]++ < this.patience)) {
+      if (!fast || !(r & SLEEP) || (this.patience > 0 && !(r & SKIP) && this.blockedRun[p]++ < this.patience)) {
         // Short stalls: stay awake for a few cycles rather than pay a sleep and a wake (results are identical).
         if (!(r & SLEEP)) this.blockedRun[p] = 0;
         list[w++] = p;

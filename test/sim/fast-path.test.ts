@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { type Block, buildDesign, hgpipeDeitTiny, hgpipeDesignConfig } from '../../src/ir/index.ts';
-import { type ChainResult, simulateChain } from '../../src/sim/index.ts';
+import { type ChainResult, elaborate, simulateChain } from '../../src/sim/index.ts';
 import { TINY } from '../ir/tiny.ts';
 
 /**
@@ -49,5 +49,23 @@ describe('fast path = reference stepper = simulator before the optimisation', ()
     const r = simulateChain([byName(hgpipeDeitTiny().blocks, 'MLP0')], 128, { images: 2 });
     assert.equal(r.simulatedCycles, 114481);
     assert.equal(digest(r), '2e16ebe1a6125916');
+  });
+});
+
+describe('patience (blocked processes stay awake a few cycles) changes no result', () => {
+  it('tiny MLP alone, 3 images: same per-process cycles and output beats with patience 0 and 5', () => {
+    const b = byName(tiny.blocks, 'MLP0');
+    const runWith = (patience: number) => {
+      const e = elaborate([b], 128, true);
+      e.sim.patience = patience;
+      const target = 3 * b.output.beatsPerImage;
+      assert.equal(e.sim.run(() => e.sink.beats >= target), true);
+      e.sim.finish();
+      return { now: e.sim.now, lastOut: [...e.sink.lastOut], stats: [...e.sim.stats], steps: e.sim.steps };
+    };
+    const plain = runWith(0);
+    const patient = runWith(5);
+    assert.deepEqual({ ...patient, steps: 0 }, { ...plain, steps: 0 });
+    assert.ok(patient.steps > plain.steps);
   });
 });
