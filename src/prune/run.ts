@@ -2,10 +2,7 @@
  * Running the integer engine under pruning settings: one photo through every setting in one go (decoded once),
  * in this thread or over a worker pool (one task per photo; weights and pruned weights are cached per thread).
  */
-import { availableParallelism } from 'node:os';
-import { Piscina } from 'piscina';
-import { VitpipeError, type Diagnostic } from '../diag/index.ts';
-import { cachedWeights, infer, loadInput, runAttention, runHead, runMlp, runPatchEmbed, topK, type InputSpec } from '../engine/index.ts';
+import { cachedWeights, infer, loadInput, mapOverWorkers, type BatchOptions, runAttention, runHead, runMlp, runPatchEmbed, topK, type InputSpec } from '../engine/index.ts';
 import { idealArith } from '../ops/index.ts';
 import { MODEL_ZOO, type ViTConfig } from '../model/index.ts';
 import type { ModelWeights } from '../refs/index.ts';
@@ -104,40 +101,14 @@ export async function runPrunedOne(input: InputSpec, req: PruneRunRequest): Prom
   return { file: input.file, predictions };
 }
 
-export interface PruneBatchOptions {
-  threads?: number;
-  onProgress?: (done: number, total: number, last: PruneRunResult) => void;
-}
+export type PruneBatchOptions = BatchOptions<PruneRunResult>;
 
-/** Every input under every setting, results in input order; the first failure stops the batch. */
-export async function runPrunedBatch(inputs: InputSpec[], req: PruneRunRequest, opts: PruneBatchOptions = {}): Promise<PruneRunResult[]> {
-  const threads = Math.max(1, Math.min(opts.threads ?? availableParallelism(), inputs.length));
-  const results: PruneRunResult[] = new Array(inputs.length);
-  let done = 0;
-  if (threads === 1) {
-    for (let i = 0; i < inputs.length; i++) {
-      results[i] = await runPrunedOne(inputs[i], req);
-      opts.onProgress?.(++done, inputs.length, results[i]);
-    }
-    return results;
-  }
-  const pool = new Piscina({
-    filename: new URL('./worker-entry.mjs', import.meta.url).href,
-    minThreads: threads,
-    maxThreads: threads,
-    idleTimeout: 1000,
-  });
-  try {
-    await Promise.all(
-      inputs.map(async (input, i) => {
-        const r = (await pool.run({ input, req })) as PruneRunResult | { error: Diagnostic };
-        if ('error' in r) throw new VitpipeError(r.error);
-        results[i] = r;
-        opts.onProgress?.(++done, inputs.length, r);
-      }),
-    );
-  } finally {
-    await pool.destroy();
-  }
-  return results;
+/** Every input under every setting over all cores, results in input order; the first failure stops the batch. */
+export function runPrunedBatch(inputs: InputSpec[], req: PruneRunRequest, opts: PruneBatchOptions = {}): Promise<PruneRunResult[]> {
+  return mapOverWorkers(
+    inputs.map((input) => ({ input, req })),
+    (t) => runPrunedOne(t.input, t.req),
+    new URL('./worker-entry.mjs', import.meta.url),
+    opts,
+  );
 }
