@@ -101,8 +101,16 @@ function chooseFor(space: Space, g: Geometry, target: number): Required<Choice> 
     (byName.get(name)!.options as PricedOption[])
       .filter((o) => o.cycles <= target && compatible(g, space.lnCp, name, o.value, chosen))
       .sort((a, b) => a.cost - b.cost);
+  return pickChoice(ok);
+}
+
+/**
+ * Given `ok(knob, chosen so far)` = the feasible options of a knob, cheapest first, choose every knob: the width-like
+ * knobs first (softmaxCp constrains QKᵀ and R·V, geluCp constrains fc1 and fc2: take the cheapest value that leaves
+ * both feasible), then the rest in KNOB_ORDER. Undefined when some knob has no feasible option.
+ */
+export function pickChoice(ok: (name: KnobName, chosen: Choice) => PricedOption[]): Required<Choice> | undefined {
   const chosen: Choice = {};
-  // softmaxCp constrains QKᵀ and R·V, geluCp constrains fc1 and fc2: pick the cheapest value that leaves both feasible
   for (const [lead, deps] of [['softmaxCp', ['qk', 'rv']], ['geluCp', ['fc1', 'fc2']]] as const) {
     const found = ok(lead, chosen).find((o) => deps.every((d) => ok(d, { ...chosen, [lead]: o.value }).length > 0));
     if (!found) return undefined;

@@ -8,7 +8,7 @@
  */
 import { processCycles, validateBlock, type Block, type BlockKind, type MatmulPar, type Process } from '../ir/index.ts';
 import { add, estimateBlock, fifoCost, rebindToUram, res, RESOURCE_KEYS, scale, type Device, type PlacedMemory, type Resources } from '../cost/index.ts';
-import { assembleBlock, configsOf, geometryOf, HGPIPE_CHOICE, intervalFloor, sizeOn, type Choice, type KindConfigs, type KnobName } from '../plan/index.ts';
+import { assembleBlock, configsOf, pickChoice, geometryOf, HGPIPE_CHOICE, intervalFloor, sizeOn, type Choice, type KindConfigs, type KnobName } from '../plan/index.ts';
 import { compatible, divisors, lnCpOptions, ratioOk, type Geometry, type KnobValue } from '../plan/space.ts';
 import { lcm } from '../ir/kinds/index.ts';
 import type { ViTConfig } from '../model/index.ts';
@@ -186,19 +186,7 @@ function chooseFor(sp: GroupSpace, target: number): Required<Choice> | undefined
     sp.knobs.get(name)!
       .filter((o) => (!has(name) || o.cycles <= target) && compatible(sp.g, sp.lnCp, name, o.value, chosen))
       .sort((a, b) => a.cost - b.cost);
-  const chosen: Choice = {};
-  for (const [lead, deps] of [['softmaxCp', ['qk', 'rv']], ['geluCp', ['fc1', 'fc2']]] as const) {
-    const found = ok(lead, chosen).find((o) => deps.every((d) => ok(d, { ...chosen, [lead]: o.value }).length > 0));
-    if (!found) return undefined;
-    chosen[lead] = found.value;
-  }
-  for (const name of KNOB_ORDER) {
-    if (chosen[name] !== undefined) continue;
-    const best = ok(name, chosen)[0];
-    if (!best) return undefined;
-    chosen[name] = best.value;
-  }
-  return chosen as Required<Choice>;
+  return pickChoice(ok);
 }
 
 export interface GroupDesign {

@@ -53,3 +53,32 @@ export function checkStages(out: Array<[string, string]>, field: string, s: Stag
   if (needRead && (s.read < 0 || s.read >= s.depth)) out.push([`${field}.read`, `read stage ${s.read} outside 0..${s.depth - 1}`]);
   if (needWrite && (s.write < 0 || s.write >= s.depth)) out.push([`${field}.write`, `write stage ${s.write} outside 0..${s.depth - 1}`]);
 }
+
+/**
+ * A three-pass row operator (LayerNorm over channels, softmax over keys): per token pair, pass 0 reads the row's
+ * `rowBeats` beats, pass 1 computes, pass 2 writes them — each pass one beat per cycle, stall-all.
+ */
+export function threePassKind<P extends Process & { tt: number; tp: number; cp: number; stages: Stages }>(
+  rowLength: (p: P) => number,
+  rowField: string,
+): KindSpec<P> {
+  return {
+    ports: (p) => ({ inputs: [p.tp * p.cp], outputs: [p.tp * p.cp] }),
+    timing(p) {
+      const ct = rowLength(p) / p.cp;
+      return stallAll(p.tt * 3 * ct, p.stages, [
+        read(0, p.stages.read, pred(1, 3 * ct, 0, ct)),
+        write(0, p.stages.write, pred(1, 3 * ct, 2 * ct, 3 * ct)),
+      ]);
+    },
+    cycles(p) {
+      return programCycles(this.timing(p));
+    },
+    check(p) {
+      const out: Array<[string, string]> = [];
+      divides(out, 'cp', rowLength(p), p.cp, rowField);
+      checkStages(out, 'stages', p.stages);
+      return out;
+    },
+  };
+}
