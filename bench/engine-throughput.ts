@@ -39,8 +39,11 @@ function breakdown(): Array<[string, number]> {
   const ln = read('attn_0_lnq_output', [T, C]);
   const g = read('mlp_0_geluq_output', [T, 768]);
   const scores = read('attn_0_softmaxq_input', [3, T, T]);
-  const probs = read('attn_0_softmaxq_output', [3, T, T]);
   const x = read('attn_0_input', [T, C]);
+  const patches = read('patch_embed_input', [T, 768]);
+  const mlpIn = read('mlp_0_input', [T, C]);
+  const geluIn = read('mlp_0_geluq_input', [T, 768]);
+  const headIn = read('head_input', [T, C]);
   const time = (reps: number, f: () => void) => {
     f();
     const t0 = performance.now();
@@ -48,18 +51,17 @@ function breakdown(): Array<[string, number]> {
     return (performance.now() - t0) / reps;
   };
   const perImage: Array<[string, number]> = [
-    ['patch embedding (8-bit MAC)', time(5, () => runPatchEmbed(cfg, w.patchEmbed, read('patch_embed_input', [T, 768]), arith))],
+    ['patch embedding (8-bit MAC)', time(5, () => runPatchEmbed(cfg, w.patchEmbed, patches, arith))],
     ['attention blocks ×12', 12 * time(5, () => runAttention(cfg, 0, w.attention[0], x, arith))],
     ['  of which q/k/v/o matmuls', 12 * 4 * time(10, () => matmulPacked(ln, T, w.attention[0].q.weights, w.attention[0].q.bias))],
     ['  of which softmax', 12 * time(10, () => softmaxQuant(scores, 3 * T, T, w.attention[0].softmax, arith))],
     ['  of which LayerNorm', 12 * time(10, () => layerNormQuant(x, T, C, w.attention[0].ln, arith, '__attn_if_t'))],
-    ['MLP blocks ×12', 12 * time(5, () => runMlp(cfg, 0, w.mlp[0], read('mlp_0_input', [T, C]), arith))],
+    ['MLP blocks ×12', 12 * time(5, () => runMlp(cfg, 0, w.mlp[0], mlpIn, arith))],
     ['  of which fc1', 12 * time(10, () => matmulPacked(ln, T, w.mlp[0].fc1.weights, w.mlp[0].fc1.bias))],
     ['  of which fc2', 12 * time(10, () => matmulPacked(g, T, w.mlp[0].fc2.weights, w.mlp[0].fc2.bias))],
-    ['  of which GELU requant', 12 * time(10, () => tableRequant(read('mlp_0_geluq_input', [T, 768]), w.mlp[0].gelu, arith, '__gelu_cursor_t', 'gelu'))],
-    ['head', time(20, () => runHead(cfg, w.head, read('head_input', [T, C]), arith))],
+    ['  of which GELU requant', 12 * time(10, () => tableRequant(geluIn, w.mlp[0].gelu, arith, '__gelu_cursor_t', 'gelu'))],
+    ['head', time(20, () => runHead(cfg, w.head, headIn, arith))],
   ];
-  void probs;
   return perImage;
 }
 
