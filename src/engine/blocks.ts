@@ -2,6 +2,7 @@ import { shapeOf, type ViTConfig } from '../model/index.ts';
 import {
   layerNormQuant,
   matmulPacked,
+  maxAbs,
   PackedWeights,
   residualMerge,
   softmaxQuant,
@@ -87,11 +88,14 @@ export function runAttention(cfg: ViTConfig, n: number, w: AttentionWeights, x: 
   const probs = new Int32Array(H * T * T);
   const heads = new Int32Array(H * T * D);
   const vT = transpose(vq, H, T, D); // [H][D][T]: Vᵀ per head is the R·V matmul's [CO][CI] weight
+  // Every cached K/V element is an entry of its quantization table, which bounds the dynamic weights exactly.
+  const kBound = maxAbs(w.kQuant.table);
+  const vBound = maxAbs(w.vQuant.table);
   trace?.(`${p}_gen_a_matmul_weight`, vT);
   trace?.(`${p}_gen_a_matmul_weight_transpose`, vq);
   for (let h = 0; h < H; h++) {
     // QKᵀ: the cached K of the whole image is the dynamic weight [keys][D].
-    const kWeights = new PackedWeights(kq.subarray(h * T * D, (h + 1) * T * D), T, D, { transient: true });
+    const kWeights = new PackedWeights(kq.subarray(h * T * D, (h + 1) * T * D), T, D, { transient: true, maxAbsBound: kBound });
     const r = matmulPacked(qq.subarray(h * T * D, (h + 1) * T * D), T, kWeights);
     scores.set(r, h * T * T);
   }
@@ -103,7 +107,7 @@ export function runAttention(cfg: ViTConfig, n: number, w: AttentionWeights, x: 
   shape?.onProbs?.(probs, T, scores);
   trace?.(`${p}_gen_a_matmul_input`, probs);
   for (let h = 0; h < H; h++) {
-    const vWeights = new PackedWeights(vT.subarray(h * D * T, (h + 1) * D * T), D, T, { transient: true });
+    const vWeights = new PackedWeights(vT.subarray(h * D * T, (h + 1) * D * T), D, T, { transient: true, maxAbsBound: vBound });
     heads.set(matmulPacked(probs.subarray(h * T * T, (h + 1) * T * T), T, vWeights), h * T * D);
   }
   arith.fitAll(heads, '__attn_a_t', 'rv_matmul');

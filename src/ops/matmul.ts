@@ -52,12 +52,16 @@ export class PackedWeights {
   private readonly byLanes = new Map<number, Float64Array>();
   private simd?: { layout: ReturnType<typeof simdWeightLayout>; at: number | undefined };
 
-  constructor(w: Int32Array, co: number, ci: number, opts: { transient?: boolean } = {}) {
+  /**
+   * `maxAbsBound`: a known bound on |w| (e.g. the largest |entry| of the table that produced w), which spares a scan
+   * of per-image weights; it must hold, since the kernels' exactness rests on it.
+   */
+  constructor(w: Int32Array, co: number, ci: number, opts: { transient?: boolean; maxAbsBound?: number } = {}) {
     if (w.length !== co * ci) throw new RangeError(`weight length ${w.length} ≠ ${co}×${ci}`);
     this.w = w;
     this.co = co;
     this.ci = ci;
-    this.wMaxAbs = maxAbs(w);
+    this.wMaxAbs = opts.maxAbsBound ?? maxAbs(w);
     this.transient = opts.transient ?? false;
   }
 
