@@ -142,7 +142,7 @@ function formatText(doc: Record<string, unknown> & { resources: PlanResult['reso
   const c = r.choice as Record<string, unknown>;
   lines.push(`  parallelism       ${Object.entries(c).map(([k, v]) => `${k} ${typeof v === 'number' ? v : `${(v as { cip: number }).cip}×${(v as { cop: number }).cop}`}`).join(', ')}`);
   if (r.fifoSizing) lines.push(`  FIFO depths       ${r.fifoSizing.resized} FIFOs cut to their simulated peak occupancy (${Math.round(r.fifoSizing.savedBits / 1000)} kbit saved)`);
-  if (r.movedToUram.length) lines.push(`  bound to URAM     ${r.movedToUram.map((m) => `${m.count}× ${m.block} ${m.memory} (${m.what})`).join(', ')}`);
+  if (r.movedToUram.length) lines.push(`  bound to URAM     ${r.movedToUram.map((m) => `${m.count}× ${m.block} ${m.memory} (${m.what}, ${m.depth}×${m.width} bits)`).join(', ')}`);
   const res = doc.resources;
   const util = utilisation(r.resources, cap);
   lines.push('');
