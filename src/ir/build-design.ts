@@ -26,9 +26,8 @@ export function blockNames(depth: number): string[] {
   return [...out, 'HEAD'];
 }
 
-/** Build (and validate) a design from a ViT geometry and per-block hardware configs. */
-export function buildDesign(model: ViTConfig, cfg: DesignConfig): Design {
-  checkViTConfig(model);
+/** What the transformer-block builders (g) and the patch-embed/head builders (ends) need from a ViT. */
+function geometriesOf(model: ViTConfig) {
   const s = shapeOf(model);
   const g: BlockGeometry = {
     tokens: model.tokens, width: model.width, heads: model.heads, mlpHidden: s.mlpHidden,
@@ -38,6 +37,13 @@ export function buildDesign(model: ViTConfig, cfg: DesignConfig): Design {
     tokens: model.tokens, width: model.width, patchElements: s.patchElements, numClasses: model.numClasses,
     embedBits: model.quant.embedBits, headBits: model.quant.headBits,
   };
+  return { g, ends };
+}
+
+/** Build (and validate) a design from a ViT geometry and per-block hardware configs. */
+export function buildDesign(model: ViTConfig, cfg: DesignConfig): Design {
+  checkViTConfig(model);
+  const { g, ends } = geometriesOf(model);
   const blocks: Block[] = [buildPatchEmbedBlock(ends, cfg.patchEmbed)];
   for (let i = 0; i < model.depth; i++) {
     blocks.push(buildAttnBlock(`ATTN${i}`, i, g, cfg.attn[i] ?? cfg.attn[cfg.attn.length - 1]));
@@ -49,15 +55,7 @@ export function buildDesign(model: ViTConfig, cfg: DesignConfig): Design {
 
 /** Build one block alone (the planner varies one block's parallelism and reads back its cycles). */
 export function buildBlock(model: ViTConfig, name: string, index: number, cfg: BlockConfig): Block {
-  const s = shapeOf(model);
-  const g: BlockGeometry = {
-    tokens: model.tokens, width: model.width, heads: model.heads, mlpHidden: s.mlpHidden,
-    weightBits: model.quant.weightBits, actBits: model.quant.activationBits,
-  };
-  const ends = {
-    tokens: model.tokens, width: model.width, patchElements: s.patchElements, numClasses: model.numClasses,
-    embedBits: model.quant.embedBits, headBits: model.quant.headBits,
-  };
+  const { g, ends } = geometriesOf(model);
   switch (cfg.kind) {
     case 'attn': return buildAttnBlock(name, index, g, cfg);
     case 'mlp': return buildMlpBlock(name, index, g, cfg);
