@@ -1,4 +1,3 @@
-import { basename } from 'node:path';
 import { imageToPatches } from '../image/index.ts';
 import { MODEL_ZOO, shapeOf, type ViTConfig } from '../model/index.ts';
 import type { ArithMode, WrapEvent, WrapTally } from '../ops/index.ts';
@@ -84,9 +83,4 @@ export async function runOne(input: InputSpec, req: RunRequest): Promise<RunResu
     if (trace) result.trace = trace;
   }
   return result;
-}
-
-/** A short display name for an input file. */
-export function inputName(file: string): string {
-  return basename(file);
 }

@@ -19,10 +19,6 @@ export function clamp(v: number, lo: number, hi: number): number {
   return v < lo ? lo : v > hi ? hi : v;
 }
 
-/** Clamp to the range of a `bits`-wide integer (quantize_clamp in HG-PIPE's utils.h). */
-export function quantizeClamp(v: number, bits: number, signed: boolean): number {
-  return signed ? clamp(v, -(2 ** (bits - 1)), 2 ** (bits - 1) - 1) : clamp(v, 0, 2 ** bits - 1);
-}
 
 export function typeMin(t: IntType): number {
   return t.signed ? -(2 ** (t.bits - 1)) : 0;

@@ -1,7 +1,8 @@
 import type { Arith } from './arith.ts';
 
 /**
- * Power-of-two-indexed lookup-table requantizer (HG-PIPE `quant.h`; `gelu.h` is the same code with a GELU table).
+ * Power-of-two-indexed lookup-table requantizer (HG-PIPE `quant.h`). GELU is the same operator with a GELU table:
+ * `gelu.h` fuses GELU into the requant table (SPEC §1.1).
  * cursor = (x + b) >> s, typed into the cursor type (wraps in hardware), clamped to [0, bound], then table[cursor].
  * Element index of wrap events: flat index into x.
  */
@@ -33,6 +34,3 @@ export function tableRequant(
   }
   return out;
 }
-
-/** Same as tableRequant; kept as a named operator because GELU is fused into the requant table (SPEC §1.1). */
-export const geluRequant = tableRequant;

