@@ -85,17 +85,38 @@ function keepUseful(all: KnobOption[], floor: number): KnobOption[] {
   return [...slow, ...fast.filter((o) => o.cycles === edge)];
 }
 
-/** Matmul options: every (cip, cop) dividing (ci, co). */
-function matmulOptions(rows: number, ci: number, co: number, floor: number): KnobOption[] {
+/** Matmul options: every (cip, cop) dividing (ci, co), with its cycles per image. */
+function matmulOptions(rows: number, ci: number, co: number): KnobOption[] {
   const out: KnobOption[] = [];
   for (const cip of divisors(ci))
     for (const cop of divisors(co)) out.push({ value: { cip, cop }, cycles: rows * (co / cop) * (ci / cip) + 1 });
-  return keepUseful(out, floor);
+  return out;
 }
 
 /** Three-pass operators (softmax) and element-wise stages: cycles = passes · rows · length / cp. */
-function cpOptions(n: number, cyclesOf: (cp: number) => number, floor: number): KnobOption[] {
-  return keepUseful(divisors(n).map((cp) => ({ value: cp, cycles: cyclesOf(cp) })), floor);
+function cpOptions(n: number, cyclesOf: (cp: number) => number): KnobOption[] {
+  return divisors(n).map((cp) => ({ value: cp, cycles: cyclesOf(cp) }));
+}
+
+/**
+ * Every option of every knob of a geometry with its cycles per image, unfiltered: the one place that knows how each
+ * knob's parallelism sets its stage's cycles (the planner keeps the useful ones, the pruned planner its own window).
+ */
+export function allKnobOptions(g: Geometry): Record<KnobName, KnobOption[]> {
+  const { tt, tokens, width, headDim, hidden } = g;
+  return {
+    softmaxCp: cpOptions(tokens, (cp) => tt * 3 * (tokens / cp) + 1),
+    geluCp: cpOptions(hidden, (cp) => (tt * hidden) / cp + 1),
+    qkv: matmulOptions(tt, width, width),
+    o: matmulOptions(tt, width, width),
+    // QKᵀ: cip over the head dimension, cop over keys; its cache replays after a fill of all tiles
+    qk: matmulOptions(tt, headDim, tokens),
+    rv: matmulOptions(tt, tokens, headDim),
+    fc1: matmulOptions(tt, width, hidden),
+    fc2: matmulOptions(tt, hidden, width),
+    pe: matmulOptions(tt, g.patchElements, width),
+    fc: matmulOptions(1, width, g.classes),
+  };
 }
 
 /**
@@ -111,19 +132,19 @@ export function intervalFloor(g: Geometry, lnCp: number): number {
 
 export function knobsFor(g: Geometry, lnCp: number): Knob[] {
   const floor = intervalFloor(g, lnCp);
-  const { tt, tokens, width, headDim, hidden } = g;
+  const all = allKnobOptions(g);
+  const knob = (name: KnobName, kind: BlockKind, processes: RegExp): Knob => ({ name, kind, processes, options: keepUseful(all[name], floor) });
   return [
-    { name: 'softmaxCp', kind: 'attn', processes: /^softmax\d+$/, options: cpOptions(tokens, (cp) => tt * 3 * (tokens / cp) + 1, floor) },
-    { name: 'qkv', kind: 'attn', processes: /^[qkv]\.(adapter_i|cache_window|mac|adapter_o)$/, options: matmulOptions(tt, width, width, floor) },
-    { name: 'o', kind: 'attn', processes: /^o\./, options: matmulOptions(tt, width, width, floor) },
-    // QKᵀ: cip over the head dimension, cop over keys; its cache replays after a fill of all tiles
-    { name: 'qk', kind: 'attn', processes: /^(qk\d+\.|k\d+\.)/, options: matmulOptions(tt, headDim, tokens, floor) },
-    { name: 'rv', kind: 'attn', processes: /^(rv\d+\.|v\d+\.)/, options: matmulOptions(tt, tokens, headDim, floor) },
-    { name: 'geluCp', kind: 'mlp', processes: /^gelu$/, options: cpOptions(hidden, (cp) => (tt * hidden) / cp + 1, floor) },
-    { name: 'fc1', kind: 'mlp', processes: /^m1\./, options: matmulOptions(tt, width, hidden, floor) },
-    { name: 'fc2', kind: 'mlp', processes: /^m2\./, options: matmulOptions(tt, hidden, width, floor) },
-    { name: 'pe', kind: 'patch-embed', processes: /^pe\./, options: matmulOptions(tt, g.patchElements, width, floor) },
-    { name: 'fc', kind: 'head', processes: /^fc\./, options: matmulOptions(1, width, g.classes, floor) },
+    knob('softmaxCp', 'attn', /^softmax\d+$/),
+    knob('qkv', 'attn', /^[qkv]\.(adapter_i|cache_window|mac|adapter_o)$/),
+    knob('o', 'attn', /^o\./),
+    knob('qk', 'attn', /^(qk\d+\.|k\d+\.)/),
+    knob('rv', 'attn', /^(rv\d+\.|v\d+\.)/),
+    knob('geluCp', 'mlp', /^gelu$/),
+    knob('fc1', 'mlp', /^m1\./),
+    knob('fc2', 'mlp', /^m2\./),
+    knob('pe', 'patch-embed', /^pe\./),
+    knob('fc', 'head', /^fc\./),
   ];
 }
 

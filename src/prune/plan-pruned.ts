@@ -9,7 +9,7 @@
 import { processCycles, validateBlock, type Block, type BlockKind, type MatmulPar, type Process } from '../ir/index.ts';
 import { add, estimateBlock, fifoCost, rebindToUram, res, RESOURCE_KEYS, scale, type Device, type PlacedMemory, type Resources } from '../cost/index.ts';
 import { assembleBlock, configsOf, pickChoice, geometryOf, HGPIPE_CHOICE, intervalFloor, sizeOn, type Choice, type KindConfigs, type KnobName } from '../plan/index.ts';
-import { compatible, divisors, lnCpOptions, ratioOk, type Geometry, type KnobValue } from '../plan/space.ts';
+import { allKnobOptions, compatible, lnCpOptions, ratioOk, type Geometry, type KnobOption, type KnobValue } from '../plan/space.ts';
 import { lcm } from '../ir/kinds/index.ts';
 import type { ViTConfig } from '../model/index.ts';
 import type { ModelWeights } from '../refs/index.ts';
@@ -21,7 +21,6 @@ const TP = 2;
 const pad = (t: number) => Math.ceil(t / TP) * TP;
 const KINDS: BlockKind[] = ['patch-embed', 'attn', 'mlp', 'head'];
 const PE_IN_CP = [2, 4, 8, 16];
-const KNOB_ORDER: KnobName[] = ['softmaxCp', 'geluCp', 'qkv', 'o', 'qk', 'rv', 'fc1', 'fc2', 'pe', 'fc'];
 /** Static 3-bit matmuls: knob → process-name prefixes in the IR blocks and the weight matrices behind them. */
 const SPARSE_KNOBS: Partial<Record<KnobName, { prefixes: string[]; kind: 'attn' | 'mlp'; mats: Array<'q' | 'k' | 'v' | 'o' | 'fc1' | 'fc2'> }>> = {
   qkv: { prefixes: ['q', 'k', 'v'], kind: 'attn', mats: ['q', 'k', 'v'] },
@@ -97,24 +96,16 @@ const SLOWEST_USEFUL = 150_000;
  */
 function allOptions(g: Geometry, lnCp: number): Map<KnobName, Array<{ value: KnobValue; cycles: number }>> {
   const lo = 0.4 * intervalFloor(g, lnCp);
-  const mm = (rows: number, ci: number, co: number) => {
-    const all = divisors(ci).flatMap((cip) => divisors(co).map((cop) => ({ value: { cip, cop } as KnobValue, cycles: rows * (co / cop) * (ci / cip) + 1 })));
-    const useful = all.filter((o) => o.cycles >= lo && o.cycles <= SLOWEST_USEFUL);
-    return useful.length ? useful : [all.reduce((a, b) => (b.cycles < a.cycles ? b : a))];
+  const all = allKnobOptions(g);
+  const window = (opts: KnobOption[]) => {
+    const useful = opts.filter((o) => o.cycles >= lo && o.cycles <= SLOWEST_USEFUL);
+    return useful.length ? useful : [opts.reduce((a, b) => (b.cycles < a.cycles ? b : a))];
   };
-  const cp = (n: number, cyc: (c: number) => number) => divisors(n).map((c) => ({ value: c as KnobValue, cycles: cyc(c) }));
-  const { tt, tokens, width, headDim, hidden } = g;
+  const matmuls: KnobName[] = ['qkv', 'o', 'qk', 'rv', 'fc1', 'fc2', 'pe', 'fc'];
   return new Map<KnobName, Array<{ value: KnobValue; cycles: number }>>([
-    ['softmaxCp', cp(tokens, (c) => tt * 3 * (tokens / c) + 1).filter((o) => o.value === lnCp)],
-    ['geluCp', cp(hidden, (c) => (tt * hidden) / c + 1).filter((o) => (o.value as number) <= 8)],
-    ['qkv', mm(tt, width, width)],
-    ['o', mm(tt, width, width)],
-    ['qk', mm(tt, headDim, tokens)],
-    ['rv', mm(tt, tokens, headDim)],
-    ['fc1', mm(tt, width, hidden)],
-    ['fc2', mm(tt, hidden, width)],
-    ['pe', mm(tt, g.patchElements, width)],
-    ['fc', mm(1, width, g.classes)],
+    ['softmaxCp', all.softmaxCp.filter((o) => o.value === lnCp)],
+    ['geluCp', all.geluCp.filter((o) => (o.value as number) <= 8)],
+    ...matmuls.map((k) => [k, window(all[k])] as [KnobName, KnobOption[]]),
   ]);
 }
 
