@@ -65,10 +65,8 @@ export function buildAttnBlock(name: string, index: number, g: BlockGeometry, c:
   for (let h = 0; h < g.heads; h++) {
     const ho = `${o}.head${h}`;
     // K and V reshapers: serialise, then regroup into the weight tiles of QKᵀ (cop × cip) and R·V (transposed).
-    const kTiles = reshaper(b, `k${h}`, `${ho}.k_reshape`, headStreams.k[h], `kq_reshape_head${h}`, f.kqReshape, g.tokens, hd, c.tp, c.qk.cop, c.qk.cip, false, A);
-    const vTiles = reshaper(b, `v${h}`, `${ho}.v_reshape`, headStreams.v[h], `vq_transpose_head${h}`, f.vqTranspose, g.tokens, hd, c.tp, c.rv.cip, c.rv.cop, true, A);
-    b.start('k.split', `k${h}.unpack`);
-    b.start('v.split', `v${h}.unpack`);
+    const kTiles = reshaper(b, `k${h}`, `${ho}.k_reshape`, headStreams.k[h], 'k.split', c.lnCp, `kq_reshape_head${h}`, f.kqReshape, g.tokens, hd, c.tp, c.qk.cop, c.qk.cip, false, A);
+    const vTiles = reshaper(b, `v${h}`, `${ho}.v_reshape`, headStreams.v[h], 'v.split', c.lnCp, `vq_transpose_head${h}`, f.vqTranspose, g.tokens, hd, c.tp, c.rv.cip, c.rv.cop, true, A);
     // QKᵀ: scores of 2 queries × cop keys per beat; softmax over the keys.
     const r = b.stream(`r_head${h}`, lanes, 10, f.rHead, 'memory');
     const rq = b.stream(`rq_head${h}`, lanes, A, f.rqHead, 'memory');
@@ -102,12 +100,23 @@ export function buildAttnBlock(name: string, index: number, g: BlockGeometry, c:
   return b.build(input, beats, output, beats);
 }
 
-function reshaper(b: BlockBuilder, p: string, origin: string, input: string, output: string, depth: number, tokens: number, hd: number, tip: number, top: number, cop: number, transposed: boolean, bits: number): string {
+/**
+ * K/V reshaper: serialise (one element per cycle), then regroup into the weight tiles of QKᵀ (cop × cip) or R·V
+ * (transposed). The serialiser reads TP-lane beats, so with more than one channel per beat (inCp > 1) an adapter
+ * first narrows the head stream to one channel per beat. `starter` (the head split) starts both.
+ */
+function reshaper(b: BlockBuilder, p: string, origin: string, input: string, starter: string, inCp: number, output: string, depth: number, tokens: number, hd: number, tip: number, top: number, cop: number, transposed: boolean, bits: number): string {
+  let serialIn = input;
+  if (inCp > 1) {
+    serialIn = b.stream(`${p}.unpack.narrow_sm`, tip, bits, 2, 'shift-register');
+    b.add({ kind: 'adapter', name: `${p}.narrow`, origin, inputs: [input], outputs: [serialIn], tt: tokens / tip, tp: tip, channels: hd, cip: inCp, cop: 1, bits, stages: { depth: 4, read: 2, write: 3 } });
+  }
   const mid = b.stream(`${p}.unpacked`, 1, bits, 2, 'shift-register');
   b.stream(output, top * cop, bits, depth, 'memory');
-  b.add({ kind: 'reshape-unpack', name: `${p}.unpack`, origin, inputs: [input], outputs: [mid], tokens, headDim: hd, tp: tip, bits });
+  b.add({ kind: 'reshape-unpack', name: `${p}.unpack`, origin, inputs: [serialIn], outputs: [mid], tokens, headDim: hd, tp: tip, bits });
   b.add({ kind: 'reshape-reorder', name: `${p}.reorder`, origin, inputs: [mid], outputs: [output], tokens, headDim: hd, tip, top, cop, transposed, bits, readLoop: st(4, 2, 2), writeLoop: st(8, 7, 7) });
   b.start(`${p}.unpack`, `${p}.reorder`);
+  b.start(starter, inCp > 1 ? [`${p}.narrow`, `${p}.unpack`] : `${p}.unpack`);
   return output;
 }
 

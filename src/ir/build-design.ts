@@ -1,6 +1,6 @@
 import { MODEL_ZOO, type ViTConfig, checkViTConfig, shapeOf } from '../model/index.ts';
 import { buildAttnBlock } from './build-attn.ts';
-import { buildHeadBlock, buildPatchEmbedBlock } from './build-ends.ts';
+import { buildHeadBlock, buildPatchEmbedBlock, type EndsGeometry } from './build-ends.ts';
 import { type BlockGeometry, buildMlpBlock } from './build-mlp.ts';
 import {
   type AttnConfig, type BlockConfig, HGPIPE_ATTN, HGPIPE_HEAD, HGPIPE_LN13_ATTN, HGPIPE_LN13_MLP, HGPIPE_MLP,
@@ -27,13 +27,13 @@ export function blockNames(depth: number): string[] {
 }
 
 /** What the transformer-block builders (g) and the patch-embed/head builders (ends) need from a ViT. */
-function geometriesOf(model: ViTConfig) {
+export function geometriesOf(model: ViTConfig): { g: BlockGeometry; ends: EndsGeometry } {
   const s = shapeOf(model);
   const g: BlockGeometry = {
     tokens: model.tokens, width: model.width, heads: model.heads, mlpHidden: s.mlpHidden,
     weightBits: model.quant.weightBits, actBits: model.quant.activationBits,
   };
-  const ends = {
+  const ends: EndsGeometry = {
     tokens: model.tokens, width: model.width, patchElements: s.patchElements, numClasses: model.numClasses,
     embedBits: model.quant.embedBits, headBits: model.quant.headBits,
   };

@@ -1,15 +1,14 @@
-import { shapeOf, type ViTConfig } from '../model/index.ts';
+import type { ViTConfig } from '../model/index.ts';
 import {
   buildAttnBlock,
   buildHeadBlock,
   buildMlpBlock,
   buildPatchEmbedBlock,
+  geometriesOf,
   validateDesign,
   type AttnConfig,
   type Block,
-  type BlockGeometry,
   type Design,
-  type EndsGeometry,
   type HeadConfig,
   type MlpConfig,
   type PatchEmbedConfig,
@@ -17,8 +16,8 @@ import {
 
 /**
  * Turning a planner choice into an IR design. The planner picks one configuration per block kind (all transformer
- * layers of a ViT share their shapes); this file builds the blocks with the IR's builders and applies the two
- * adjustments the builders do not make themselves (see `narrowReshaperInputs` and `paddedTokens`).
+ * layers of a ViT share their shapes); this file builds the blocks with the IR's builders in the padded token slots
+ * the hardware runs (`paddedTokens`).
  */
 export interface KindConfigs {
   patchEmbed: PatchEmbedConfig;
@@ -39,76 +38,17 @@ export function paddedTokens(model: ViTConfig): number {
   return Math.ceil(model.tokens / TP) * TP;
 }
 
-export function blockGeometry(model: ViTConfig): BlockGeometry {
-  const s = shapeOf(model);
-  return {
-    tokens: paddedTokens(model),
-    width: model.width,
-    heads: model.heads,
-    mlpHidden: s.mlpHidden,
-    weightBits: model.quant.weightBits,
-    actBits: model.quant.activationBits,
-  };
-}
-
-export function endsGeometry(model: ViTConfig): EndsGeometry {
-  const s = shapeOf(model);
-  return {
-    tokens: paddedTokens(model),
-    width: model.width,
-    patchElements: s.patchElements,
-    numClasses: model.numClasses,
-    embedBits: model.quant.embedBits,
-    headBits: model.quant.headBits,
-  };
-}
-
-/**
- * With more than one channel per beat (lnCp > 1) the per-head K/V streams carry TP·lnCp lanes, while the reshaper's
- * serialiser reads TP-lane beats. Insert an unpacking adapter (lnCp → 1 channel per beat) in front of each one.
- */
-export function narrowReshaperInputs(block: Block, lnCp: number): Block {
-  if (lnCp === 1 || block.kind !== 'attn') return block;
-  const streams = [...block.streams];
-  const processes = [];
-  const startEdges = [...block.startEdges];
-  for (const p of block.processes) {
-    if (p.kind !== 'reshape-unpack') {
-      processes.push(p);
-      continue;
-    }
-    const wide = p.inputs[0];
-    const narrow = `${p.name}.narrow_sm`;
-    const name = `${p.name.replace(/\.unpack$/, '')}.narrow`;
-    streams.push({ name: narrow, lanes: p.tp, bits: p.bits, depth: 2, impl: 'shift-register' });
-    processes.push({
-      kind: 'adapter' as const,
-      name,
-      origin: p.origin,
-      inputs: [wide],
-      outputs: [narrow],
-      tt: p.tokens / p.tp,
-      tp: p.tp,
-      channels: p.headDim,
-      cip: lnCp,
-      cop: 1,
-      bits: p.bits,
-      stages: { depth: 4, read: 2, write: 3 },
-    });
-    processes.push({ ...p, inputs: [narrow] });
-    // started by whatever started the serialiser (the head split), and starting it in turn
-    for (const e of block.startEdges) if (e.to === p.name) startEdges.push({ from: e.from, to: name, depth: e.depth });
-  }
-  return { ...block, streams, processes, startEdges };
+/** The builders' geometries of `model`, in its padded token slots. */
+function geometries(model: ViTConfig) {
+  return geometriesOf({ ...model, tokens: paddedTokens(model) });
 }
 
 /** Build and validate the design of `model` with one configuration per block kind. */
 export function assembleDesign(model: ViTConfig, k: KindConfigs, name: string): Design {
-  const g = blockGeometry(model);
-  const e = endsGeometry(model);
+  const { g, ends: e } = geometries(model);
   const blocks: Block[] = [buildPatchEmbedBlock(e, k.patchEmbed)];
   for (let i = 0; i < model.depth; i++) {
-    blocks.push(narrowReshaperInputs(buildAttnBlock(`ATTN${i}`, i, g, k.attn), k.attn.lnCp));
+    blocks.push(buildAttnBlock(`ATTN${i}`, i, g, k.attn));
     blocks.push(buildMlpBlock(`MLP${i}`, i, g, k.mlp));
   }
   blocks.push(buildHeadBlock(e, k.head));
@@ -117,13 +57,12 @@ export function assembleDesign(model: ViTConfig, k: KindConfigs, name: string): 
 
 /** One block of a kind, built alone (the planner's inner loop). */
 export function assembleBlock(model: ViTConfig, k: KindConfigs, kind: Block['kind']): Block {
-  const g = blockGeometry(model);
-  const e = endsGeometry(model);
+  const { g, ends: e } = geometries(model);
   switch (kind) {
     case 'patch-embed':
       return buildPatchEmbedBlock(e, k.patchEmbed);
     case 'attn':
-      return narrowReshaperInputs(buildAttnBlock('ATTN0', 0, g, k.attn), k.attn.lnCp);
+      return buildAttnBlock('ATTN0', 0, g, k.attn);
     case 'mlp':
       return buildMlpBlock('MLP0', 0, g, k.mlp);
     case 'head':
