@@ -7,16 +7,17 @@ const stages = z.object({ depth: pos, read: int.nonnegative(), write: int.nonneg
 const shape = z.object({ tt: pos, tp: pos, ci: pos, co: pos, cip: pos, cop: pos }).strict();
 const base = { name: z.string().min(1), origin: z.string(), inputs: z.array(z.string()), outputs: z.array(z.string()) };
 const bits = pos;
+const sparsity = z.object({ rows: z.array(z.array(int)) }).strict();
 
 const processSchemas = [
   z.object({ ...base, kind: z.literal('stream-copy'), beats: pos, lanes: pos, bits, stages }).strict(),
   z.object({ ...base, kind: z.literal('cls-select'), beats: pos, channels: pos, lanes: pos, bits, stages }).strict(),
   z.object({ ...base, kind: z.literal('adapter'), tt: pos, tp: pos, channels: pos, cip: pos, cop: pos, bits, stages }).strict(),
-  z.object({ ...base, kind: z.literal('window-cache'), shape, bits, stages }).strict(),
+  z.object({ ...base, kind: z.literal('window-cache'), shape, bits, stages, sparsity: sparsity.optional() }).strict(),
   z.object({
     ...base, kind: z.literal('mac'), shape, weights: z.enum(['static', 'dynamic']), style: z.enum(['stall-all', 'free-running']),
     frpBuffer: int.nonnegative(), inBits: bits, weightBits: bits, accBits: bits,
-    weightMemory: z.object({ words: int.nonnegative(), wordBits: int.nonnegative() }).strict(), stages,
+    weightMemory: z.object({ words: int.nonnegative(), wordBits: int.nonnegative() }).strict(), stages, sparsity: sparsity.optional(),
   }).strict(),
   z.object({ ...base, kind: z.literal('weight-cache'), shape, transposed: z.boolean(), bits, fill: stages, replay: stages }).strict(),
   z.object({ ...base, kind: z.literal('layernorm'), tt: pos, tp: pos, channels: pos, cp: pos, inBits: bits, outBits: bits, stages }).strict(),

@@ -66,12 +66,26 @@ export interface AdapterProcess extends ProcessBase {
   stages: Stages;
 }
 
-/** Matmul input window: stores one row of input beats at cot = 0 and replays it for every output tile. */
+/**
+ * Block-sparse static weights (weight-block pruning): for each output tile row (co/cop rows), the input tile columns
+ * (ascending, 0 ≤ c < ci/cip) whose cop × cip weight tile is stored; every other tile is all zero and skipped. A row
+ * with no tile still takes one iteration (one stored zero tile), so that its bias-only result is written.
+ */
+export interface TileSparsity {
+  rows: number[][];
+}
+
+/**
+ * Matmul input window: stores one row of input beats at cot = 0 and replays it for every output tile. With
+ * `sparsity` (the MAC's pattern) it is double-buffered: it reads token pair t + 1 while replaying only the kept
+ * tiles of pair t (see kinds/window-cache.ts).
+ */
 export interface WindowCacheProcess extends ProcessBase {
   kind: 'window-cache';
   shape: MatmulShape;
   bits: number;
   stages: Stages;
+  sparsity?: TileSparsity;
 }
 
 /** MAC array: tp·cop·cip multiply-accumulates per cycle; writes one tp·cop beat every ci/cip cycles. */
@@ -87,9 +101,11 @@ export interface MacProcess extends ProcessBase {
   inBits: number;
   weightBits: number;
   accBits: number;
-  /** Weight ROM: words of cop·cip weights (static weights only; 0 words for dynamic). */
+  /** Weight ROM: words of cop·cip weights (static weights only; 0 words for dynamic); sparse: + a row-end flag. */
   weightMemory: { words: number; wordBits: number };
   stages: Stages;
+  /** Static weights only: iterate only the stored (kept) tiles, in row order (weight-block pruning). */
+  sparsity?: TileSparsity;
 }
 
 /** Dynamic-weight cache: fills all co/cop × ci/cip tiles of one image, then replays them tt times. */
@@ -275,6 +291,10 @@ export interface Predicate {
   mod: number;
   lo: number;
   hi: number;
+  /** When given, v = floor(i / div) mod mod must also be one of these (per-row patterns of block-sparse MACs). */
+  values?: number[];
+  /** When given, this predicate must hold too. */
+  and?: Predicate;
 }
 
 /** A flattened pipelined loop: n iterations (+1 exit slot), depth stages, accesses. */

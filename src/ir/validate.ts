@@ -1,5 +1,5 @@
 import { fail } from '../diag/index.ts';
-import { processChecks, processPorts } from './kinds/index.ts';
+import { processChecks, processPorts, sameSparsity } from './kinds/index.ts';
 import type { Block, Design } from './types.ts';
 
 /** Where a design problem is: names block, process (or stream) and field. */
@@ -67,6 +67,7 @@ export function validateBlock(b: Block): void {
     const problems = processChecks(p);
     if (problems.length > 0) fail('BAD_DESIGN', problems[0][1], w(problems[0][0]));
   }
+  checkSparsePairs(b);
   for (const s of b.streams) {
     const isIn = s.name === b.input.stream;
     const isOut = s.name === b.output.stream;
@@ -84,4 +85,16 @@ export function validateBlock(b: Block): void {
     if (!Number.isInteger(e.depth) || e.depth < 1)
       fail('BAD_DESIGN', `start FIFO depth must be a positive integer, got ${e.depth}`, where(b.name, `startEdges[${k}]`, 'depth'));
   });
+}
+
+/** A block-sparse MAC replays its window cache's beats: both must carry the same tile pattern. */
+function checkSparsePairs(b: Block): void {
+  const producer = new Map(b.processes.flatMap((p) => p.outputs.map((s) => [s, p] as const)));
+  for (const p of b.processes) {
+    const src = producer.get(p.inputs[0]);
+    if (p.kind !== 'mac' || src?.kind !== 'window-cache') continue;
+    if (!sameSparsity(p.sparsity, src.sparsity))
+      fail('BAD_DESIGN', `the MAC and its window cache ${src.name} must carry the same block-sparsity pattern (${p.sparsity ? 'the MAC has one' : 'the window has one'}${p.sparsity && src.sparsity ? ', they differ' : ''})`,
+        where(b.name, `process ${p.name} (mac)`, 'sparsity'));
+  }
 }

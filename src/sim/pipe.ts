@@ -1,4 +1,4 @@
-import type { Access, LoopProgram } from '../ir/index.ts';
+import { holds, predicateKey, type Access, type LoopProgram } from '../ir/index.ts';
 import { type Fifos, FS } from './fifos.ts';
 
 export const BUBBLE = -1;
@@ -28,7 +28,7 @@ export interface CompiledLoop {
 
 const maskCache = new Map<string, Uint8Array>();
 function accessMask(l: LoopProgram): Uint8Array {
-  const key = `${l.n}|${l.accesses.map((a) => `${a.when.div},${a.when.mod},${a.when.lo},${a.when.hi}`).join(';')}`;
+  const key = `${l.n}|${l.accesses.map((a) => predicateKey(a.when)).join(';')}`;
   let m = maskCache.get(key);
   if (m) return m;
   if (l.accesses.length > 8) throw new Error('at most 8 accesses per loop');
@@ -36,8 +36,7 @@ function accessMask(l: LoopProgram): Uint8Array {
   for (let i = 0; i < l.n; i++) {
     let bits = 0;
     l.accesses.forEach((a, k) => {
-      const v = Math.floor(i / a.when.div) % a.when.mod;
-      if (v >= a.when.lo && v < a.when.hi) bits |= 1 << k;
+      if (holds(a.when, i)) bits |= 1 << k;
     });
     m[i] = bits;
   }
@@ -47,7 +46,7 @@ function accessMask(l: LoopProgram): Uint8Array {
 
 const steadyCache = new Map<string, Uint8Array>();
 function steadyMask(l: LoopProgram, mask: Uint8Array): Uint8Array {
-  const key = `${l.n}|${l.depth}|${l.accesses.map((a) => `${a.stage},${a.when.div},${a.when.mod},${a.when.lo},${a.when.hi}`).join(';')}`;
+  const key = `${l.n}|${l.depth}|${l.accesses.map((a) => `${a.stage},${predicateKey(a.when)}`).join(';')}`;
   let t = steadyCache.get(key);
   if (t) return t;
   t = new Uint8Array(l.n + 1);

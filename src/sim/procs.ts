@@ -48,7 +48,8 @@ export class FrpProc implements SimProc {
   private buf = 0;
   private readStage: number;
   private writeStage: number;
-  private cit: number;
+  /** Bit of the write access in the loop's per-iteration access mask. */
+  private writeBit: number;
   private inF: number;
   private outF: number;
   private lastC = 0;
@@ -61,7 +62,7 @@ export class FrpProc implements SimProc {
     const w = loop.isWrite.indexOf(1);
     this.readStage = loop.stage[r];
     this.writeStage = loop.stage[w];
-    this.cit = loop.mod[w];
+    this.writeBit = 1 << w;
     this.inF = loop.fifo[r];
     this.outF = loop.fifo[w];
   }
@@ -108,7 +109,7 @@ export class FrpProc implements SimProc {
       this.sim.read(this.inF, c);
     }
     const wi = this.writeStage === 0 ? cand : this.at(this.writeStage);
-    if (wi >= 0 && wi % this.cit === this.cit - 1) {
+    if (wi >= 0 && (this.loop.mask[wi] & this.writeBit) !== 0) {
       if (!wrote && this.buf === 0 && F.canWrite(this.outF, c)) this.sim.write(this.outF, c);
       else this.buf++;
     }

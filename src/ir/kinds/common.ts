@@ -19,7 +19,15 @@ export const pred = (div: number, mod: number, lo: number, hi: number): Predicat
 
 export function holds(w: Predicate, i: number): boolean {
   const v = Math.floor(i / w.div) % w.mod;
-  return v >= w.lo && v < w.hi;
+  if (v < w.lo || v >= w.hi) return false;
+  if (w.values && !w.values.includes(v)) return false;
+  return w.and ? holds(w.and, i) : true;
+}
+
+/** A string that identifies a predicate (cache keys of compiled loops). */
+export function predicateKey(w: Predicate): string {
+  const base = `${w.div},${w.mod},${w.lo},${w.hi}`;
+  return `${base}${w.values ? `[${w.values.join(' ')}]` : ''}${w.and ? `&${predicateKey(w.and)}` : ''}`;
 }
 
 export const read = (port: number, stage: number, when: Predicate = ALWAYS): Access => ({ dir: 'read', port, stage, when });

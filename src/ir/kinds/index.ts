@@ -46,3 +46,4 @@ export const processTiming = (p: Process): TimingProgram => specOf(p).timing(p);
 export const processCycles = (p: Process): number => specOf(p).cycles(p);
 export const processPorts = (p: Process) => specOf(p).ports(p);
 export const processChecks = (p: Process) => specOf(p).check(p);
+export { sparseIterations, tileSequence, rowEndPredicate, weightMemoryOf, columnBits, sameSparsity } from './sparse.ts';
