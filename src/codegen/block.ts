@@ -140,14 +140,17 @@ export function emitBlock(b: Block, weights: ModelWeights, types: BlockTypes, de
   const fnNames = new NameScope();
   const bodies = new Map<string, string>(); // signature + body → function name, so identical per-head processes share one
   const fnText: string[] = [];
-  const calls: Array<{ fn: string; p: Process }> = [];
+  const calls: Array<{ fn: string; p: Process; arrays: string[] }> = [];
+  const arrays = new Map<string, { name: string; elem: string; size: number }>();
   for (const p of order) {
     const ctx = { block: b, bind: binds.get(p)!, ins: p.inputs.map(portType), outs: p.outputs.map(portType), consts };
     const code = emitterOf(p).emit(p, ctx);
     const params = [
       ...code.inNames.map((n, k) => `vp_stream<${ctx.ins[k].beat} >& ${n}`),
       ...code.outNames.map((n, k) => `vp_stream<${ctx.outs[k].beat} >& ${n}`),
+      ...(code.arrays ?? []).map((a) => `${a.elem} ${a.name}[${a.size}]`),
     ];
+    for (const a of code.arrays ?? []) arrays.set(a.name, a);
     const bw = new CodeWriter();
     bw.indent(() => code.body(bw));
     const key = params.join(', ') + '\n' + bw.toString();
@@ -166,7 +169,7 @@ export function emitBlock(b: Block, weights: ModelWeights, types: BlockTypes, de
     } else {
       fnText.push(`// ${p.name} (${p.kind}, ${p.origin}): same code as ${fn}; ${cyclesNote(p)}.\n`);
     }
-    calls.push({ fn, p });
+    calls.push({ fn, p, arrays: (code.arrays ?? []).map((a) => a.name) });
   }
 
   // Header: typedefs (HG-PIPE's names without the reserved leading underscores) and the block's port types.
@@ -209,7 +212,10 @@ export function emitBlock(b: Block, weights: ModelWeights, types: BlockTypes, de
       w.pragma(`STREAM variable=${v} depth=${s.depth}`);
       w.pragma(`BIND_STORAGE variable=${v} type=fifo impl=${s.impl === 'memory' ? 'bram' : 'srl'}`);
     }
-    for (const { fn, p } of calls) w.line(`${fn}(${[...p.inputs, ...p.outputs].map((s) => varOf.get(s)!).join(', ')});  // ${p.name}`);
+    for (const a of arrays.values()) {
+      w.line(`${a.elem} ${a.name}[${a.size}];  // shared by two processes: a ping-pong (PIPO) buffer`);
+    }
+    for (const { fn, p, arrays: arr } of calls) w.line(`${fn}(${[...p.inputs.map((s) => varOf.get(s)!), ...p.outputs.map((s) => varOf.get(s)!), ...arr].join(', ')});  // ${p.name}`);
   });
   w.line('}');
 

@@ -1,4 +1,4 @@
-import { processCycles } from '../ir/index.ts';
+import { DIVIDER_DEPTH, processCycles, tokenSelectGeometry } from '../ir/index.ts';
 import type { BlockKind, Process, ProcessKind, Stream } from '../ir/index.ts';
 import { MODEL } from './constants.ts';
 import {
@@ -173,6 +173,38 @@ export const PROCESS_COST: { [K in ProcessKind]: CostFn<K> } = {
     const banks = p.top * p.cop;
     const bank = memoryCost({ depth: Math.ceil((group * p.headDim) / banks), width: p.bits, style: 'lutram' });
     return add(controlCost(processCycles(p), 5), res({ lut: bank.lut * banks, ff: banks * p.bits * 2 + banks }));
+  },
+
+  'score-tap': (p) => add(controlCost(processCycles(p)), res({ lut: 4, ff: p.lanes * p.bits })),
+
+  'token-select': (p, ctx) => {
+    const g = tokenSelectGeometry(p);
+    if (p.side === 'emit') return add(controlCost(processCycles(p)), res({ lut: clog2(g.slotsOut) + 4, ff: p.tp * p.cpOut * p.bits }));
+    const scoreBits = clog2(g.scoreValues);
+    const slotBits = clog2(g.slotsOut) + 1;
+    // the fused token: Σ s·x per channel over the dropped tokens (|s·x| sums over ≤ slotsIn tokens), and Σ s
+    const accBits = p.bits + scoreBits + clog2(g.slotsIn);
+    const lanesIn = p.tp * p.cpIn;
+    return add(
+      controlCost(processCycles(p), 4),
+      // the two banks of the ping-pong store, read out at the output width
+      mem(ctx, 'buffer', { depth: 2 * g.outBeats, width: p.tp * p.cpOut * p.bits }),
+      // summed CLS-row scores and each token's output slot (or dropped)
+      mem(ctx, 'buffer', { depth: g.slotsIn, width: scoreBits + slotBits }),
+      // score adders (query 0 of each head's beat) and the histogram ranker (a counter per score value)
+      datapathCost(p.cpScore * scoreBits * p.heads),
+      res({ lut: g.scoreValues * (clog2(g.slotsIn) + 2) + 60, ff: g.scoreValues * clog2(g.slotsIn) + 40 }),
+      // bank write steering: a kept token's lanes go to its slot's lane position
+      res({ lut: lanesIn * p.bits * 2 }),
+      ...(g.fused
+        ? [
+          mem(ctx, 'buffer', { depth: p.width / p.cpIn, width: p.cpIn * accBits }),
+          datapathCost(lanesIn * (accBits + p.bits + scoreBits)),
+          // a radix-2 divider, one quotient bit per stage, pipelined over DIVIDER_DEPTH stages
+          res({ lut: DIVIDER_DEPTH * (accBits + 2), ff: DIVIDER_DEPTH * 2 * accBits }),
+        ]
+        : []),
+    );
   },
 };
 

@@ -31,6 +31,11 @@ const processSchemas = [
     ...base, kind: z.literal('reshape-reorder'), tokens: pos, headDim: pos, tip: pos, top: pos, cop: pos,
     transposed: z.boolean(), bits, readLoop: stages, writeLoop: stages,
   }).strict(),
+  z.object({
+    ...base, kind: z.literal('token-select'), side: z.enum(['rank', 'emit']), tokensIn: pos, tokensOut: pos, keep: pos, fuse: z.boolean(),
+    width: pos, tp: pos, cpIn: pos, cpOut: pos, cpScore: pos, heads: pos, scoreBits: bits, bits, stages,
+  }).strict(),
+  z.object({ ...base, kind: z.literal('score-tap'), beats: pos, tapBeats: pos, lanes: pos, bits, stages }).strict(),
 ] as const;
 
 export const PROCESS_SCHEMAS = processSchemas;

@@ -210,6 +210,45 @@ export interface ReshapeReorderProcess extends ProcessBase {
   writeLoop: Stages;
 }
 
+/**
+ * Dynamic token selection (src/ir/kinds/token-select.ts): a pair of processes around a ping-pong image store. The
+ * `rank` side reads the image and the H CLS-row score streams, ranks, fills a bank; the `emit` side reads the bank
+ * out. Token counts are real (the engine's); the streams carry them in tp-token slots.
+ */
+export interface TokenSelectProcess extends ProcessBase {
+  kind: 'token-select';
+  side: 'rank' | 'emit';
+  /** Tokens arriving (CLS included) and leaving (CLS + kept + fused). */
+  tokensIn: number;
+  tokensOut: number;
+  /** Image tokens kept. */
+  keep: number;
+  /** Fuse the dropped tokens into one extra token (EViT, src/prune/tokens.ts). */
+  fuse: boolean;
+  width: number;
+  tp: number;
+  /** Channels per beat of the image stream in and out, keys per beat of the score streams. */
+  cpIn: number;
+  cpOut: number;
+  cpScore: number;
+  heads: number;
+  /** Bits of one softmax output (score) and of one residual element. */
+  scoreBits: number;
+  bits: number;
+  /** The image loop (rank side) or the read-out loop (emit side). */
+  stages: Stages;
+}
+
+/** Forwards every beat and copies the first `tapBeats` to a second output (the softmax's CLS-row tap). */
+export interface ScoreTapProcess extends ProcessBase {
+  kind: 'score-tap';
+  beats: number;
+  tapBeats: number;
+  lanes: number;
+  bits: number;
+  stages: Stages;
+}
+
 /** The closed union of process kinds. */
 export type Process =
   | StreamCopyProcess
@@ -225,7 +264,9 @@ export type Process =
   | HeadMergeProcess
   | ResidualMergeProcess
   | ReshapeUnpackProcess
-  | ReshapeReorderProcess;
+  | ReshapeReorderProcess
+  | TokenSelectProcess
+  | ScoreTapProcess;
 
 export type ProcessKind = Process['kind'];
 

@@ -23,6 +23,8 @@ export interface ProcCode {
   summary: string;
   inNames: string[];
   outNames: string[];
+  /** Arrays shared with another process of the block (passed after the streams; HLS makes each a PIPO). */
+  arrays?: Array<{ name: string; elem: string; size: number }>;
   body(w: CodeWriter): void;
 }
 

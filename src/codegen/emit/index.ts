@@ -4,6 +4,7 @@ import { layerNorm, mac, requant, residualMerge, softmax } from './compute.ts';
 import {
   adapter, clsSelect, headMerge, headSplit, reshapeReorder, reshapeUnpack, streamCopy, weightCache, windowCache,
 } from './movement.ts';
+import { scoreTap, tokenSelect } from './token-select.ts';
 
 export * from './common.ts';
 
@@ -25,6 +26,8 @@ export const EMITTERS: EmitterTable = {
   'residual-merge': residualMerge,
   'reshape-unpack': reshapeUnpack,
   'reshape-reorder': reshapeReorder,
+  'token-select': tokenSelect,
+  'score-tap': scoreTap,
 };
 
 export function emitterOf<P extends Process>(p: P): KindEmitter<P> {

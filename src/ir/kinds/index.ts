@@ -10,11 +10,13 @@ import { reshapeReorder, reshapeUnpack } from './reshape.ts';
 import { residualMerge } from './residual-merge.ts';
 import { softmax } from './softmax.ts';
 import { streamCopy } from './stream-copy.ts';
+import { scoreTap, tokenSelect } from './token-select.ts';
 import { weightCache } from './weight-cache.ts';
 import { windowCache } from './window-cache.ts';
 
 export * from './common.ts';
 export { lcm } from './reshape.ts';
+export { DIVIDER_DEPTH, selectedTokens, tokenSelectGeometry } from './token-select.ts';
 
 type SpecTable = { [K in ProcessKind]: KindSpec<Extract<Process, { kind: K }>> };
 
@@ -34,6 +36,8 @@ export const KIND_SPECS: SpecTable = {
   'residual-merge': residualMerge,
   'reshape-unpack': reshapeUnpack,
   'reshape-reorder': reshapeReorder,
+  'token-select': tokenSelect,
+  'score-tap': scoreTap,
 };
 
 export const PROCESS_KINDS = Object.keys(KIND_SPECS) as ProcessKind[];

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  HGPIPE_ATTN, HGPIPE_MLP, blockAnalyticInterval, buildAttnBlock, buildMlpBlock, designToJson, geometriesOf, parseDesign,
+  processCycles, validateDesign, type Block, type Design, type Process,
+} from '../../src/ir/index.ts';
+import { measureProcess, simulateChain } from '../../src/sim/index.ts';
+import { TINY } from './tiny.ts';
+
+const { g } = geometriesOf(TINY);
+/** ATTN0 of the 28-token test model keeping `keep` of its 27 image tokens, then MLP0 at the selected count. */
+function slice(keep: number, fuse: boolean, cpOut = 1): Block[] {
+  const attn = buildAttnBlock('ATTN0', 0, g, HGPIPE_ATTN, { tokensIn: 28, keep, fuse, cpOut });
+  const sel = attn.processes.find((p) => p.kind === 'token-select')!;
+  const tokens = Math.ceil((sel as { tokensOut: number }).tokensOut / 2) * 2;
+  return [attn, buildMlpBlock('MLP0', 0, { ...g, tokens }, { ...HGPIPE_MLP, lnCp: cpOut })];
+}
+const kinds = (b: Block, k: Process['kind']) => b.processes.filter((p) => p.kind === k);
+
+describe('IR: token-select and score-tap', () => {
+  it('an attention block with a selection taps every head and ends in the selector', () => {
+    const [attn, mlp] = slice(12, true, 2);
+    assert.equal(kinds(attn, 'score-tap').length, TINY.heads);
+    assert.deepEqual(kinds(attn, 'token-select').map((p) => (p as { side: string }).side), ['rank', 'emit']);
+    // 1 + 12 kept + the fused token = 14 tokens, 7 token pairs × 48 / 2 channels
+    assert.equal(attn.output.beatsPerImage, 7 * 24);
+    assert.equal(mlp.input.beatsPerImage, attn.output.beatsPerImage);
+    validateDesign({ name: 'slice', model: TINY.name, blocks: [attn, mlp], linkDepth: 128 });
+  });
+
+  it('estimate = simulation: each side alone takes its analytic cycles per image', () => {
+    for (const [keep, fuse] of [[12, true], [13, false], [26, true]] as const) {
+      const [attn] = slice(keep, fuse);
+      for (const p of [...kinds(attn, 'token-select'), kinds(attn, 'score-tap')[0]]) {
+        const m = measureProcess(p, 3);
+        const c = processCycles(p);
+        assert.deepEqual(m.cyclesPerInvocation, [c, c, c], `${p.name} keep ${keep}`);
+      }
+    }
+  });
+
+  it('rejects a token count that does not follow from keep and fuse, naming the field', () => {
+    const [attn, mlp] = slice(12, true);
+    const doc = JSON.parse(designToJson({ name: 'slice', model: TINY.name, blocks: [attn, mlp], linkDepth: 128 }));
+    const rank = doc.blocks[0].processes.find((p: { name: string }) => p.name === 'select.rank');
+    rank.tokensOut = 13;
+    assert.throws(() => parseDesign(doc, 'bad.json'), /block ATTN0, process select\.rank \(token-select\), field tokensOut: tokensOut = 13, but CLS \+ 12 kept \+ the fused token = 14/);
+  });
+
+  it('round-trips through the design JSON format', () => {
+    const d: Design = { name: 'slice', model: TINY.name, blocks: slice(12, true, 2), linkDepth: 128 };
+    assert.deepEqual(parseDesign(JSON.parse(designToJson(d))), d);
+  });
+
+  it('chains: the pruned slice runs 3 images at its slowest process, fast engine = reference stepper', () => {
+    const blocks = slice(12, true);
+    const fast = simulateChain(blocks, 128, { images: 3 });
+    const ref = simulateChain(blocks, 128, { images: 3, engine: 'reference' });
+    assert.equal(fast.completed, true);
+    assert.deepEqual({ ...fast, steps: 0 }, { ...ref, steps: 0 });
+    const slowest = Math.max(...blocks.map((b) => blockAnalyticInterval(b).cycles));
+    assert.equal(fast.steadyInterval, slowest);
+  });
+});
