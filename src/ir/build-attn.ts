@@ -2,24 +2,13 @@ import { BlockBuilder, accBits, st } from './block-builder.ts';
 import { addStaticMatmul } from './build-matmul.ts';
 import type { BlockGeometry } from './build-mlp.ts';
 import type { AttnConfig } from './config.ts';
+import { type TokenSelection, withTokenSelection } from './build-select.ts';
 import type { Block } from './types.ts';
 
 /**
- * A token selection after the attention block (token pruning, src/prune): CLS + `keep` image tokens (+ the fused
- * token) leave, at `cpOut` channels per beat. `tokensIn` is the real token count (g.tokens may be padded to tp).
- */
-export interface TokenSelection {
-  tokensIn: number;
-  keep: number;
-  fuse: boolean;
-  cpOut: number;
-}
-
-/**
  * Attention block (DATAFLOW §4): residual fork, LayerNorm, q/k/v matmuls, per-head split, K/V reshapers, QKᵀ and
- * R·V with dynamic-weight caches in two-member regions, softmax, head merge, o matmul, residual merge. With a
- * token selection, each head's softmax output passes a CLS-row score tap and the residual merge feeds the
- * selector's two processes, whose output is the block's.
+ * R·V with dynamic-weight caches in two-member regions, softmax, head merge, o matmul, residual merge; with a token
+ * selection, the CLS-row score taps and the selector (build-select.ts).
  */
 export function buildAttnBlock(name: string, index: number, g: BlockGeometry, c: AttnConfig, select?: TokenSelection): Block {
   const b = new BlockBuilder(name, 'attn');
@@ -75,7 +64,6 @@ export function buildAttnBlock(name: string, index: number, g: BlockGeometry, c:
   });
 
   const aHeads: string[] = [];
-  const scoreStreams: string[] = [];
   for (let h = 0; h < g.heads; h++) {
     const ho = `${o}.head${h}`;
     // K and V reshapers: serialise, then regroup into the weight tiles of QKᵀ (cop × cip) and R·V (transposed).
@@ -87,16 +75,7 @@ export function buildAttnBlock(name: string, index: number, g: BlockGeometry, c:
     const qk = dynamicMatmul(b, `qk${h}`, `${ho}.qk`, { tt, tp: c.tp, ci: hd, co: g.tokens, ...c.qk }, c.lnCp, c.softmaxCp, headStreams.q[h], kTiles, r, f, A, 'shift-register', st(4, 3, 3), false);
     b.add({ kind: 'softmax', name: `softmax${h}`, origin: `${ho}.softmax`, inputs: [r], outputs: [rq], tt, tp: c.tp, keys: g.tokens, cp: c.softmaxCp, inBits: qk.accBits, outBits: A, stages: st(9, 2, 8) });
     const a = b.stream(`a_head${h}`, lanes, 11, f.aHead, 'memory');
-    let rvIn = rq;
-    if (select) {
-      // query pair 0's rows (the CLS row) go to the selector too; its FIFO holds them so the tap never waits
-      const sLanes = c.tp * c.softmaxCp;
-      const tapBeats = g.tokens / c.softmaxCp;
-      rvIn = b.stream(`rq_tap_head${h}`, sLanes, A, 2, 'shift-register');
-      scoreStreams.push(b.stream(`score_head${h}`, sLanes, A, tapBeats));
-      b.add({ kind: 'score-tap', name: `score_tap${h}`, origin: `${ho}.softmax`, inputs: [rq], outputs: [rvIn, scoreStreams[h]], beats: (tt * g.tokens) / c.softmaxCp, tapBeats, lanes: sLanes, bits: A, stages: st(2, 0, 1) });
-    }
-    const rv = dynamicMatmul(b, `rv${h}`, `${ho}.rv`, { tt, tp: c.tp, ci: g.tokens, co: hd, ...c.rv }, c.softmaxCp, c.lnCp, rvIn, vTiles, a, f, A, 'memory', st(5, 4, 4), true);
+    const rv = dynamicMatmul(b, `rv${h}`, `${ho}.rv`, { tt, tp: c.tp, ci: g.tokens, co: hd, ...c.rv }, c.softmaxCp, c.lnCp, rq, vTiles, a, f, A, 'memory', st(5, 4, 4), true);
     aHeads.push(a);
     b.start('q.split', qk.region, 3);
     b.start(qk.region, `softmax${h}`);
@@ -114,28 +93,14 @@ export function buildAttnBlock(name: string, index: number, g: BlockGeometry, c:
     stages: { adapterI: st(3, 0, 2), window: st(4, 2, 3), mac: st(6, 2, 5), adapterO: st(4, 2, 3) },
   }, aq, oSm);
   b.stream(oSm, lanes, om.accBits, f.other);
-  const merged = select ? b.stream('sel_in', lanes, c.outBits, 2, 'shift-register') : output;
-  b.add({ kind: 'residual-merge', name: 'stream_merge', origin: `${o}.residual`, inputs: [resiO, oSm], outputs: [merged], beats, lanes, bits: c.outBits, stages: st(8, 1, 6) });
+  b.add({ kind: 'residual-merge', name: 'stream_merge', origin: `${o}.residual`, inputs: [resiO, oSm], outputs: [output], beats, lanes, bits: c.outBits, stages: st(8, 1, 6) });
   b.start('head_merge', 'a.quant');
   b.start('a.quant', om.adapterI);
   b.start(om.adapterI, om.window);
   b.start(om.window, om.mac);
   b.start(om.mac, om.adapterO);
-  if (!select) return b.build(input, beats, output, beats);
-  // the selector: claim (two banks) and ready are its ping-pong handshake (src/ir/kinds/token-select.ts)
-  const claim = b.stream('sel_claim', 1, 1, 2, 'shift-register');
-  const ready = b.stream('sel_ready', 1, 1, 2, 'shift-register');
-  const sel = {
-    origin: `blocks.${index}.select`, tokensIn: select.tokensIn, keep: select.keep, fuse: select.fuse,
-    tokensOut: 1 + select.keep + (select.fuse && select.keep < select.tokensIn - 1 ? 1 : 0), width: g.width, tp: c.tp,
-    cpIn: c.lnCp, cpOut: select.cpOut, cpScore: c.softmaxCp, heads: g.heads, scoreBits: A, bits: c.outBits, stages: st(3, 0, 2),
-  };
-  const selOut = output;
-  b.streams.find((s) => s.name === output)!.lanes = c.tp * select.cpOut;
-  b.add({ kind: 'token-select', name: 'select.rank', side: 'rank', inputs: [merged, ...scoreStreams], outputs: [claim, ready], ...sel });
-  b.add({ kind: 'token-select', name: 'select.emit', side: 'emit', inputs: [ready, claim], outputs: [selOut], ...sel });
-  const outSlots = Math.ceil(sel.tokensOut / c.tp) * c.tp;
-  return b.build(input, beats, selOut, (outSlots / c.tp) * (g.width / select.cpOut));
+  const block = b.build(input, beats, output, beats);
+  return select ? withTokenSelection(block, select) : block;
 }
 
 /**
