@@ -6,3 +6,4 @@ export { PROCESS_COST, processCost, streamCost, macUsesDsp, type CostContext, ty
 export * from './estimate.ts';
 export { readSynthesisTable, readHlsEstimates, type SynthRow, type HlsRow } from './reference.ts';
 export { rebindToUram, type PlacedMemory, type Rebinding } from './binding.ts';
+export { windowStorage, weightRomSummary, type WeightRomSummary } from './sparse.ts';

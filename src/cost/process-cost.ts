@@ -14,6 +14,7 @@ import {
   type MemoryStyle,
 } from './primitives.ts';
 import { add, res, type Resources } from './resources.ts';
+import { windowStorage } from './sparse.ts';
 
 /** What a process's cost may depend on beyond its own parameters. */
 export interface CostContext {
@@ -76,9 +77,11 @@ export const PROCESS_COST: { [K in ProcessKind]: CostFn<K> } = {
   },
 
   'window-cache': (p, ctx) => {
-    const { tp, ci, cip } = p.shape;
-    const buffer = mem(ctx, 'buffer', { depth: ci / cip, width: tp * cip * p.bits });
-    return add(controlCost(processCycles(p)), buffer, datapathCost(tp * cip * p.bits * 0.25));
+    const { tp, cip } = p.shape;
+    const { bufferDepth, indexRom } = windowStorage(p); // sparse: ping-pong buffer and a replay-order ROM
+    const buffer = mem(ctx, 'buffer', { depth: bufferDepth, width: tp * cip * p.bits });
+    const index = indexRom ? [mem(ctx, 'table', { ...indexRom, rom: true })] : [];
+    return add(controlCost(processCycles(p)), buffer, ...index, datapathCost(tp * cip * p.bits * 0.25));
   },
 
   mac: (p, ctx) => {

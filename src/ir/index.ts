@@ -9,4 +9,4 @@ export { buildPatchEmbedBlock, buildHeadBlock, type EndsGeometry } from './build
 export { validateDesign, validateBlock } from './validate.ts';
 export { parseDesign, loadDesign, saveDesign, designToJson, DESIGN_FORMAT } from './design-io.ts';
 export { printBlock, printDesign, blockAnalyticInterval } from './print.ts';
-export { withSparseMatmul, tileSparsityOf } from './sparsify.ts';
+export { withSparseMatmul, tileSparsityOf, matmulCycles } from './sparsify.ts';

@@ -1,4 +1,5 @@
-import type { Block, TileSparsity } from './types.ts';
+import type { Block, MacProcess, MatmulShape, Stages, TileSparsity, WindowCacheProcess } from './types.ts';
+import { processCycles } from './kinds/index.ts';
 import { weightMemoryOf } from './kinds/sparse.ts';
 
 /**
@@ -32,4 +33,18 @@ export function tileSparsityOf(w: ArrayLike<number>, co: number, ci: number, cop
     for (let i = 0; i < ci; i++) if (w[o * ci + i] !== 0) nz[base + Math.floor(i / cip)] = 1;
   }
   return { rows: Array.from({ length: cot }, (_, r) => Array.from({ length: cit }, (_, c) => c).filter((c) => nz[r * cit + c])) };
+}
+
+/**
+ * Cycles per image of a static matmul's window cache and MAC (the slower of the two), dense or with `sparsity`:
+ * what a planner compares when it decides whether the block-sparse form pays off.
+ */
+export function matmulCycles(shape: MatmulShape, stages: Stages, sparsity?: TileSparsity): number {
+  const common = { name: '', origin: '', inputs: [], outputs: [], shape, stages, sparsity };
+  const window: WindowCacheProcess = { ...common, kind: 'window-cache', bits: 1 };
+  const mac: MacProcess = {
+    ...common, kind: 'mac', weights: 'static', style: 'stall-all', frpBuffer: 0, inBits: 1, weightBits: 1, accBits: 1,
+    weightMemory: weightMemoryOf(shape, 1, sparsity),
+  };
+  return Math.max(processCycles(window), processCycles(mac));
 }

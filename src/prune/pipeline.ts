@@ -3,7 +3,8 @@
  * distinct block of it, alone (src/sim; blocks of different token counts cannot be chained in the simulator
  * because the token selector is not an IR process kind, so the network interval is the slowest of the simulated
  * blocks and the analytic selectors, as src/plan's verification also takes the slowest block alone). Block-sparse
- * MAC arrays are not an IR process kind either: settings with weight pruning get the analytic interval only.
+ * MAC arrays are IR processes (`sparsity` on mac and window-cache): with weight pruning every layer's block has its
+ * own tile patterns and is simulated alone.
  */
 import { structuralKey, simulateBlock, type BlockSimResult } from '../sim/index.ts';
 import type { Device, Resources } from '../cost/index.ts';
@@ -20,7 +21,7 @@ export interface PipelinePoint {
   tokens: { attn: number[]; mlp: number[] };
   analyticInterval: number;
   analyticImagesPerSecond: number;
-  /** Slowest simulated block alone (and analytic selectors); null when the design has block-sparse MACs. */
+  /** Slowest simulated block alone (and analytic selectors); null when not simulated or a block deadlocked. */
   simulatedInterval: number | null;
   simulatedImagesPerSecond: number | null;
   simulationNote: string;
@@ -48,12 +49,10 @@ export function pipelinePoint(req: PipelineRequest): PipelinePoint {
   const clockMhz = req.clockMhz ?? req.device.clockMhz;
   req.onProgress?.(`planning ${req.setting.name}`);
   const design = planPruned({ model: req.model, device: req.device, setting: req.setting, weights: req.weights, maxUtilization: req.maxUtilization });
-  const sparse = design.sparseMacs.length > 0;
   const simulatedBlocks: PipelinePoint['simulatedBlocks'] = [];
   let simulatedInterval: number | null = null;
   let note: string;
   if (req.simulate === false) note = 'not simulated (--no-simulate)';
-  else if (sparse) note = 'analytic only: the simulator has no block-sparse MAC process kind';
   else {
     let worst = Math.max(0, ...design.selectors.map((s) => s.cycles));
     for (const g of design.groups)
@@ -61,7 +60,7 @@ export function pipelinePoint(req: PipelineRequest): PipelinePoint {
         const key = structuralKey(b.block);
         let r = simCache.get(key);
         if (!r) {
-          req.onProgress?.(`simulating ${b.kind} at ${g.tokens} tokens`);
+          req.onProgress?.(`simulating ${b.layers.length === 1 ? b.block.name : b.kind} at ${g.tokens} tokens`);
           simCache.set(key, (r = simulateBlock(b.block, 3)));
         }
         simulatedBlocks.push({ group: g.tokens, kind: b.kind, steadyInterval: r.steadyInterval, analyticInterval: r.analyticInterval, deadlock: r.deadlock !== null });

@@ -6,8 +6,14 @@
  * pricing and compatibility rules as src/plan (whose search assumes one configuration for all layers), plus the
  * network input width (the patch embedding's input adapter is otherwise a fixed floor).
  */
-import { processCycles, validateBlock, type Block, type BlockKind, type MatmulPar, type Process } from '../ir/index.ts';
-import { add, estimateBlock, fifoCost, rebindToUram, res, RESOURCE_KEYS, scale, type Device, type PlacedMemory, type Resources } from '../cost/index.ts';
+import {
+  buildAttnBlock, buildMlpBlock, geometriesOf, matmulCycles, processCycles, tileSparsityOf, validateBlock, withSparseMatmul,
+  type Block, type BlockKind, type MatmulPar, type MatmulShape, type Process, type TileSparsity,
+} from '../ir/index.ts';
+import {
+  add, estimateBlock, fifoCost, rebindToUram, res, RESOURCE_KEYS, scale, weightRomSummary, type Device, type PlacedMemory, type Resources,
+  type WeightRomSummary,
+} from '../cost/index.ts';
 import { assembleBlock, configsOf, pickChoice, geometryOf, HGPIPE_CHOICE, intervalFloor, sizeOn, type Choice, type KindConfigs, type KnobName } from '../plan/index.ts';
 import { allKnobOptions, compatible, lnCpOptions, ratioOk, type Geometry, type KnobOption, type KnobValue } from '../plan/space.ts';
 import { lcm } from '../ir/kinds/index.ts';
@@ -15,7 +21,6 @@ import type { ViTConfig } from '../model/index.ts';
 import type { ModelWeights } from '../refs/index.ts';
 import { tokenSchedule, type PruneSetting } from './config.ts';
 import { selectorModel, type SelectorModel } from './selector.ts';
-import { tileOccupancy } from './weights.ts';
 
 const TP = 2;
 const pad = (t: number) => Math.ceil(t / TP) * TP;
@@ -60,15 +65,26 @@ interface PricedOption {
   cost: number;
 }
 
+/** Per layer of a group, per matmul prefix (`q`, `m1`, …): the tile pattern of its block-sparse form. */
+type SparseForms = Map<number, Map<string, TileSparsity>>;
+
 interface GroupSpace {
   group: TokenGroup;
   model: ViTConfig;
   g: Geometry;
   lnCp: number;
   knobs: Map<KnobName, PricedOption[]>;
-  /** Sparse MAC iterations per token pair and stored tiles, per sparse knob and option (key: cip×cop). */
-  sparse: Map<string, { iters: number; stored: number }>;
+  /**
+   * Per sparse knob and tiling (key `knob|cip×cop`): the matmuls that run block-sparse (those whose sparse window
+   * and MAC are faster than the dense ones) with their patterns, from the pruned weights.
+   */
+  sparse: Map<string, SparseForms>;
 }
+
+/** Input and output channels of a static matmul knob. */
+const knobDims = (knob: KnobName, g: Geometry): [number, number] =>
+  knob === 'fc1' ? [g.width, g.hidden] : knob === 'fc2' ? [g.hidden, g.width] : [g.width, g.width];
+const ANY_STAGES = { depth: 3, read: 0, write: 2 };
 
 function referenceChoice(g: Geometry, lnCp: number): Required<Choice> {
   const fit = (m: MatmulPar, ci: number, co: number): MatmulPar => ({ cip: ci % m.cip === 0 ? m.cip : 1, cop: co % m.cop === 0 ? m.cop : 1 });
@@ -137,7 +153,7 @@ function groupSpace(model: ViTConfig, group: TokenGroup, lnCp: number, device: D
   const m = { ...model, tokens: group.tokens };
   const g = geometryOf(m);
   const dense = pricedKnobs(m, g, lnCp, device);
-  const sparse = new Map<string, { iters: number; stored: number }>();
+  const sparse = new Map<string, SparseForms>();
   const knobs = new Map<KnobName, PricedOption[]>();
   for (const [name, options] of dense) {
     const sk = SPARSE_KNOBS[name];
@@ -146,21 +162,27 @@ function groupSpace(model: ViTConfig, group: TokenGroup, lnCp: number, device: D
       knobs.set(name, options);
       continue;
     }
+    const [ci, co] = knobDims(name, g);
     knobs.set(name, options.map((o) => {
       const { cip, cop } = o.value as MatmulPar;
-      let iters = 0;
-      let stored = 0;
-      for (const n of layers)
-        for (const mat of sk.mats) {
+      const shape: MatmulShape = { tt: g.tt, tp: TP, ci, co, cip, cop };
+      const denseCycles = matmulCycles(shape, ANY_STAGES);
+      const forms: SparseForms = new Map();
+      let cycles = 0;
+      for (const n of layers) {
+        const perLayer = new Map<string, TileSparsity>();
+        sk.mats.forEach((mat, k) => {
           const sm = sk.kind === 'attn' ? weights.attention[n][mat as 'q'] : weights.mlp[n][mat as 'fc1'];
-          const occ = tileOccupancy(sm.weights.w, sm.weights.co, sm.weights.ci, cop, cip);
-          iters = Math.max(iters, occ.iterations);
-          stored = Math.max(stored, occ.storedTiles);
-        }
-      const ci = name === 'fc2' ? g.hidden : g.width;
-      sparse.set(`${name}|${cip}x${cop}`, { iters, stored });
-      // the window still consumes every input beat: at least ci/cip iterations per token pair
-      return { ...o, cycles: g.tt * Math.max(ci / cip, iters) + 1 };
+          const pattern = tileSparsityOf(sm.weights.w, co, ci, cop, cip);
+          const c = matmulCycles(shape, ANY_STAGES, pattern);
+          // the sparse form (double-buffered window, one extra period per image) only where it is faster
+          if (c < denseCycles) perLayer.set(sk.prefixes[k], pattern);
+          cycles = Math.max(cycles, Math.min(c, denseCycles));
+        });
+        if (perLayer.size) forms.set(n, perLayer);
+      }
+      if (forms.size) sparse.set(`${name}|${cip}x${cop}`, forms);
+      return { ...o, cycles };
     }));
   }
   return { group, model: m, g, lnCp, knobs, sparse };
@@ -188,16 +210,22 @@ export interface GroupDesign {
   choice: Required<Choice>;
   configs: KindConfigs;
   /** Built blocks of this group, one per kind it holds (layers of a kind are identical in structure). */
-  built: Array<{ kind: BlockKind; count: number; block: Block }>;
+  built: Array<{ kind: BlockKind; count: number; block: Block; layers: number[] }>;
 }
 
+/** The block-sparse matmuls of one knob in one token group (figures from the built processes). */
 export interface SparseMac {
   group: number;
   knob: KnobName;
   cip: number;
   cop: number;
+  /** Sparse MAC arrays of this knob in the group (layers × matrices), of `arrays` in all. */
+  sparseArrays: number;
+  arrays: number;
+  /** Per token pair, the slowest array: dense iterations (cot·cit) and sparse ones (Σ max(1, k_r)). */
   denseIterations: number;
   sparseIterations: number;
+  /** Stored tiles of all arrays of this knob, and dense tiles. */
   storedTiles: number;
   denseTiles: number;
 }
@@ -207,27 +235,14 @@ export interface PrunedDesign {
   groups: GroupDesign[];
   selectors: SelectorModel[];
   sparseMacs: SparseMac[];
+  /** Static weight ROMs of the whole design (each layer counted), against dense ROMs. */
+  weightRoms: WeightRomSummary;
   /** Analytic interval: the slowest process (sparse MACs and selectors included), cycles per image. */
   interval: number;
   bottleneck: { block: string; process: string };
   resources: Resources;
   fits: boolean;
   movedToUram: PlacedMemory[];
-}
-
-const clog2 = (n: number) => (n <= 1 ? 0 : Math.ceil(Math.log2(n)));
-
-/** Process cycles with block-sparse static MACs (and their windows) skipping all-zero tiles. */
-function cyclesOf(p: Process, sp: GroupSpace, choice: Required<Choice>): number {
-  if (p.kind === 'window-cache' || (p.kind === 'mac' && p.weights === 'static')) {
-    for (const [knob, sk] of Object.entries(SPARSE_KNOBS)) {
-      if (!sk.prefixes.some((x) => p.name === `${x}.mac` || p.name === `${x}.cache_window`)) continue;
-      const { cip, cop } = choice[knob as KnobName] as MatmulPar;
-      const s = sp.sparse.get(`${knob}|${cip}x${cop}`);
-      if (s) return p.shape.tt * Math.max(p.shape.ci / p.shape.cip, s.iters) + 1;
-    }
-  }
-  return processCycles(p);
 }
 
 /**
@@ -249,20 +264,25 @@ function deepenReshaperFifos(b: Block): Block {
   };
 }
 
-/** Block-sparse MAC weight ROMs store only the non-zero tiles, each with its column index and a row-end flag. */
-function withSparseRoms(b: Block, sp: GroupSpace, choice: Required<Choice>): Block {
-  if (sp.sparse.size === 0) return b;
-  const processes = b.processes.map((p) => {
-    if (p.kind !== 'mac' || p.weights !== 'static') return p;
-    for (const [knob, sk] of Object.entries(SPARSE_KNOBS)) {
-      if (!sk.prefixes.some((x) => p.name === `${x}.mac`)) continue;
-      const { cip, cop } = choice[knob as KnobName] as MatmulPar;
-      const s = sp.sparse.get(`${knob}|${cip}x${cop}`);
-      if (s) return { ...p, weightMemory: { words: Math.max(1, s.stored), wordBits: p.weightMemory.wordBits + clog2(p.shape.ci / p.shape.cip) + 1 } };
-    }
-    return p;
+/**
+ * The blocks of one kind in a group: one block for all its layers when they are dense; with block-sparse matmuls
+ * one block per layer (its own tile patterns), named and built as that layer.
+ */
+function kindBlocks(sp: GroupSpace, configs: KindConfigs, choice: Required<Choice>, kind: BlockKind): Array<{ layers: number[]; block: Block }> {
+  const layers = kind === 'attn' ? sp.group.attnLayers : kind === 'mlp' ? sp.group.mlpLayers : [];
+  const knobs = (Object.keys(SPARSE_KNOBS) as KnobName[]).filter((k) => SPARSE_KNOBS[k]!.kind === kind);
+  const formsOf = (n: number) =>
+    knobs.flatMap((k) => {
+      const { cip, cop } = choice[k] as MatmulPar;
+      return [...(sp.sparse.get(`${k}|${cip}x${cop}`)?.get(n) ?? [])];
+    });
+  if (!layers.some((n) => formsOf(n).length > 0)) return [{ layers, block: deepenReshaperFifos(assembleBlock(sp.model, configs, kind)) }];
+  const { g } = geometriesOf(sp.model);
+  return layers.map((n) => {
+    let block = kind === 'attn' ? buildAttnBlock(`ATTN${n}`, n, g, configs.attn) : buildMlpBlock(`MLP${n}`, n, g, configs.mlp);
+    for (const [prefix, pattern] of formsOf(n)) block = withSparseMatmul(block, prefix, pattern);
+    return { layers: [n], block: deepenReshaperFifos(block) };
   });
-  return { ...b, processes };
 }
 
 interface GroupBuild {
@@ -295,27 +315,38 @@ function buildGroup(sp: GroupSpace, target: number, device: Device): GroupBuild 
   try {
     for (const kind of KINDS) {
       if (counts[kind] === 0) continue;
-      const block = deepenReshaperFifos(withSparseRoms(assembleBlock(sp.model, configs, kind), sp, choice));
-      validateBlock(block);
-      built.push({ kind, count: counts[kind], block });
-      const e = estimateBlock(block, device);
-      raw = add(raw, scale(e.resources, counts[kind]));
-      for (const m of e.memories) memories.push({ ...m, block: `${kind}@${sp.group.tokens}`, count: counts[kind] });
-      for (const p of block.processes) {
-        const c = cyclesOf(p, sp, choice);
-        if (c > interval) [interval, bottleneck] = [c, { block: `${kind} @ ${sp.group.tokens} tokens`, process: p.name }];
+      for (const { layers, block } of kindBlocks(sp, configs, choice, kind)) {
+        validateBlock(block);
+        const count = kind === 'attn' || kind === 'mlp' ? layers.length : 1;
+        built.push({ kind, count, block, layers });
+        const e = estimateBlock(block, device);
+        raw = add(raw, scale(e.resources, count));
+        const label = count === counts[kind] ? `${kind}@${sp.group.tokens}` : `${block.name}@${sp.group.tokens}`;
+        for (const m of e.memories) memories.push({ ...m, block: label, count });
+        for (const p of block.processes) {
+          const c = processCycles(p);
+          if (c > interval) [interval, bottleneck] = [c, { block: `${count === counts[kind] ? kind : block.name} @ ${sp.group.tokens} tokens`, process: p.name }];
+        }
       }
     }
   } catch {
     return undefined; // a geometry the IR builders reject
   }
-  for (const [knob, sk] of Object.entries(SPARSE_KNOBS)) {
-    const { cip, cop } = choice[knob as KnobName] as MatmulPar;
-    const sparse = sp.sparse.get(`${knob}|${cip}x${cop}`);
-    if (!sparse || (sk.kind === 'attn' ? sp.group.attnLayers : sp.group.mlpLayers).length === 0) continue;
-    const [ci, co] = knob === 'fc1' ? [sp.g.width, sp.g.hidden] : knob === 'fc2' ? [sp.g.hidden, sp.g.width] : [sp.g.width, sp.g.width];
+  for (const [knob, sk] of Object.entries(SPARSE_KNOBS) as Array<[KnobName, NonNullable<(typeof SPARSE_KNOBS)[KnobName]>]>) {
+    const { cip, cop } = choice[knob] as MatmulPar;
+    const macs = built.filter((b) => b.kind === sk.kind).flatMap((b) =>
+      b.block.processes.filter((p) => p.kind === 'mac' && sk.prefixes.some((x) => p.name === `${x}.mac`)).map((p) => ({ p: p as Extract<Process, { kind: 'mac' }>, count: b.count })));
+    const sparseOnes = macs.filter((m) => m.p.sparsity);
+    if (sparseOnes.length === 0) continue;
+    const [ci, co] = knobDims(knob, sp.g);
     const denseTiles = (ci / cip) * (co / cop);
-    sparseMacs.push({ group: sp.group.tokens, knob: knob as KnobName, cip, cop, denseIterations: denseTiles, sparseIterations: Math.max(ci / cip, sparse.iters), storedTiles: sparse.stored, denseTiles });
+    const rom = weightRomSummary(macs.map((m) => ({ block: { ...built[0].block, processes: [m.p] }, count: m.count })));
+    sparseMacs.push({
+      group: sp.group.tokens, knob, cip, cop,
+      sparseArrays: sparseOnes.reduce((n, m) => n + m.count, 0), arrays: macs.reduce((n, m) => n + m.count, 0),
+      denseIterations: denseTiles, sparseIterations: Math.max(...sparseOnes.map((m) => m.p.weightMemory.words)),
+      storedTiles: rom.storedTiles, denseTiles: rom.denseTiles,
+    });
   }
   const blocks = [
     ...(sp.group.hasPatchEmbed ? ['PATCH_EMBED'] : []),
@@ -367,6 +398,7 @@ function buildAt(model: ViTConfig, spaces: GroupSpace[][], target: number, devic
     groups: builds.map((b) => b.design),
     selectors,
     sparseMacs: builds.flatMap((b) => b.sparseMacs),
+    weightRoms: weightRomSummary(builds.flatMap((b) => b.design.built.map(({ block, count }) => ({ block, count })))),
     interval,
     bottleneck,
     resources,
