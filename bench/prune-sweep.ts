@@ -93,7 +93,7 @@ const doc = {
   designs: points.map((p) => ({
     setting: p.setting, tokens: p.tokens, peInCp: p.design.peInCp,
     groups: p.design.groups.map((g) => ({ tokens: g.tokens, lnCp: g.lnCp, blocks: g.blocks, choice: g.choice })),
-    selectors: p.design.selectors, sparseMacs: p.design.sparseMacs, simulatedBlocks: p.simulatedBlocks,
+    selectors: p.design.selectors, sparseMacs: p.design.sparseMacs, chain: p.chain,
   })),
 };
 writeFileSync(join(outDir, 'prune-sweep.json'), JSON.stringify(doc, null, 2) + '\n');

@@ -95,7 +95,7 @@ export function register(program: Command): void {
         progress.stop();
       }
       const table = sweepTable(accuracy, points);
-      const doc = { ...table, settings, designs: points.map((p) => ({ setting: p.setting, tokens: p.tokens, groups: p.design.groups.map((g) => ({ tokens: g.tokens, lnCp: g.lnCp, blocks: g.blocks, choice: g.choice })), peInCp: p.design.peInCp, selectors: p.design.selectors, sparseMacs: p.design.sparseMacs, simulatedBlocks: p.simulatedBlocks })) };
+      const doc = { ...table, settings, designs: points.map((p) => ({ setting: p.setting, tokens: p.tokens, groups: p.design.groups.map((g) => ({ tokens: g.tokens, lnCp: g.lnCp, blocks: g.blocks, choice: g.choice })), peInCp: p.design.peInCp, selectors: p.design.selectors, sparseMacs: p.design.sparseMacs, chain: p.chain })) };
       if (opts.out) writeFileSync(opts.out, JSON.stringify(doc, null, 2) + '\n');
       if (opts.svg) writeFileSync(opts.svg, pruneSweepSvg(table));
       if (opts.json) printJson(doc);

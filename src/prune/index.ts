@@ -5,5 +5,6 @@ export * from './run.ts';
 export * from './accuracy.ts';
 export * from './selector.ts';
 export * from './plan-pruned.ts';
+export * from './chain.ts';
 export * from './pipeline.ts';
 export * from './table.ts';

@@ -1,17 +1,31 @@
 /**
- * Throughput side of a pruning setting: the planned design (plan-pruned.ts), then the cycle-level simulator on each
- * distinct block of it, alone (src/sim; blocks of different token counts cannot be chained in the simulator
- * because the token selector is not an IR process kind, so the network interval is the slowest of the simulated
- * blocks and the analytic selectors, as src/plan's verification also takes the slowest block alone). Block-sparse
- * MAC arrays are IR processes (`sparsity` on mac and window-cache): with weight pruning every layer's block has its
- * own tile patterns and is simulated alone.
+ * Throughput side of a pruning setting: the planned design (plan-pruned.ts) as one chained design (chain.ts: blocks
+ * of every token count, the token selectors inside their attention blocks, block-sparse MACs as the planner built
+ * them), simulated as a whole by the same simulator entry as the unpruned network (src/sim), several images. The
+ * headline figure is the chain's steady interval; a deadlocking design is reported, not waited for.
  */
-import { structuralKey, simulateBlock, type BlockSimResult } from '../sim/index.ts';
+import { simulateNetwork } from '../sim/index.ts';
 import type { Device, Resources } from '../cost/index.ts';
+import type { Design } from '../ir/index.ts';
 import type { ViTConfig } from '../model/index.ts';
 import type { ModelWeights } from '../refs/index.ts';
+import { prunedNetwork } from './chain.ts';
 import { tokenSchedule, type PruneSetting } from './config.ts';
 import { planPruned, type PrunedDesign } from './plan-pruned.ts';
+
+export interface ChainFigures {
+  images: number;
+  completed: boolean;
+  /** Last-output distance between the last two images (the network's steady interval). */
+  steadyInterval: number | null;
+  outputIntervals: number[];
+  /** First input beat of image 0 → its last output beat. */
+  firstImageLatency: number | null;
+  /** The wait-for cycle's message when the chain deadlocked. */
+  deadlock: string | null;
+  simulatedCycles: number;
+  wallSeconds: number;
+}
 
 export interface PipelinePoint {
   setting: string;
@@ -21,7 +35,7 @@ export interface PipelinePoint {
   tokens: { attn: number[]; mlp: number[] };
   analyticInterval: number;
   analyticImagesPerSecond: number;
-  /** Slowest simulated block alone (and analytic selectors); null when not simulated or a block deadlocked. */
+  /** The chained design's simulated steady interval; null when not simulated or deadlocked. */
   simulatedInterval: number | null;
   simulatedImagesPerSecond: number | null;
   simulationNote: string;
@@ -29,10 +43,10 @@ export interface PipelinePoint {
   resources: Resources;
   fits: boolean;
   design: PrunedDesign;
-  simulatedBlocks: Array<{ group: number; kind: string; steadyInterval: number; analyticInterval: number; deadlock: boolean }>;
+  /** The whole pruned network as one design (what was simulated; what `vitpipe generate` emits). */
+  network: Design;
+  chain: ChainFigures | null;
 }
-
-const simCache = new Map<string, BlockSimResult>();
 
 export interface PipelineRequest {
   model: ViTConfig;
@@ -41,34 +55,52 @@ export interface PipelineRequest {
   setting: PruneSetting;
   weights?: ModelWeights;
   simulate?: boolean;
+  /** Images through the chain (default 4). */
+  images?: number;
   maxUtilization?: number;
   onProgress?: (what: string) => void;
 }
 
+const simCache = new Map<string, ChainFigures>();
+
+/** Simulate a chained design; deadlocks and runaway runs come back as figures, never as a hang. */
+export function simulatePruned(d: Design, images: number, analyticInterval: number): ChainFigures {
+  const t0 = performance.now();
+  // generous: the unpruned network fills in ≈ 14 intervals
+  const maxCycles = Math.ceil((images + 40) * analyticInterval * 2);
+  const r = simulateNetwork(d, { images, maxCycles });
+  return {
+    images,
+    completed: r.completed,
+    steadyInterval: r.completed ? r.steadyInterval : null,
+    outputIntervals: r.outputIntervals,
+    firstImageLatency: r.perImage[0]?.firstInLastOut ?? null,
+    deadlock: r.completed ? null : r.deadlock?.message ?? `no progress within ${maxCycles} cycles`,
+    simulatedCycles: r.simulatedCycles,
+    wallSeconds: (performance.now() - t0) / 1000,
+  };
+}
+
 export function pipelinePoint(req: PipelineRequest): PipelinePoint {
   const clockMhz = req.clockMhz ?? req.device.clockMhz;
+  const images = req.images ?? 4;
   req.onProgress?.(`planning ${req.setting.name}`);
   const design = planPruned({ model: req.model, device: req.device, setting: req.setting, weights: req.weights, maxUtilization: req.maxUtilization });
-  const simulatedBlocks: PipelinePoint['simulatedBlocks'] = [];
-  let simulatedInterval: number | null = null;
+  const network = prunedNetwork(req.model, design, req.setting, req.device);
+  let chain: ChainFigures | null = null;
   let note: string;
   if (req.simulate === false) note = 'not simulated (--no-simulate)';
   else {
-    let worst = Math.max(0, ...design.selectors.map((s) => s.cycles));
-    for (const g of design.groups)
-      for (const b of g.built) {
-        const key = structuralKey(b.block);
-        let r = simCache.get(key);
-        if (!r) {
-          req.onProgress?.(`simulating ${b.layers.length === 1 ? b.block.name : b.kind} at ${g.tokens} tokens`);
-          simCache.set(key, (r = simulateBlock(b.block, 3)));
-        }
-        simulatedBlocks.push({ group: g.tokens, kind: b.kind, steadyInterval: r.steadyInterval, analyticInterval: r.analyticInterval, deadlock: r.deadlock !== null });
-        worst = Math.max(worst, r.deadlock ? Infinity : r.steadyInterval);
-      }
-    simulatedInterval = Number.isFinite(worst) ? worst : null;
-    note = simulatedInterval === null ? 'a block deadlocked in simulation' : 'slowest block simulated alone (3 images); token selectors analytic';
+    const key = `${images}|${JSON.stringify(network.blocks)}`;
+    chain = simCache.get(key) ?? null;
+    if (!chain) {
+      req.onProgress?.(`simulating ${req.setting.name} (${network.blocks.length} blocks, ${images} images)`);
+      chain = simulatePruned(network, images, design.interval);
+      simCache.set(key, chain);
+    }
+    note = chain.deadlock ? `the chained design deadlocked: ${chain.deadlock}` : `whole chained network simulated (${images} images)`;
   }
+  const simulatedInterval = chain?.steadyInterval ?? null;
   return {
     setting: req.setting.name,
     device: req.device.name,
@@ -83,6 +115,7 @@ export function pipelinePoint(req: PipelineRequest): PipelinePoint {
     resources: design.resources,
     fits: design.fits,
     design,
-    simulatedBlocks,
+    network,
+    chain,
   };
 }

@@ -19,8 +19,8 @@ import { allKnobOptions, compatible, lnCpOptions, ratioOk, type Geometry, type K
 import { lcm } from '../ir/kinds/index.ts';
 import type { ViTConfig } from '../model/index.ts';
 import type { ModelWeights } from '../refs/index.ts';
-import { tokenSchedule, type PruneSetting } from './config.ts';
-import { selectorModel, type SelectorModel } from './selector.ts';
+import { keptTokens, tokenSchedule, type PruneSetting } from './config.ts';
+import { selectorFor, type SelectorInfo } from './selector.ts';
 
 const TP = 2;
 const pad = (t: number) => Math.ceil(t / TP) * TP;
@@ -233,7 +233,7 @@ export interface SparseMac {
 export interface PrunedDesign {
   peInCp: number;
   groups: GroupDesign[];
-  selectors: SelectorModel[];
+  selectors: SelectorInfo[];
   sparseMacs: SparseMac[];
   /** Static weight ROMs of the whole design (each layer counted), against dense ROMs. */
   weightRoms: WeightRomSummary;
@@ -378,17 +378,18 @@ function buildAt(model: ViTConfig, spaces: GroupSpace[][], target: number, devic
   const link = (lnCp: number) => fifoCost(128, TP * lnCp * model.quant.residualBits, uram);
   for (const b of builds) raw = add(raw, scale(link(b.sp.lnCp), b.design.blocks.length - (b.sp.group.hasHead ? 1 : 0)));
   const sched = tokenSchedule(model.tokens, model.depth, s.tokens);
-  const selectors: SelectorModel[] = [];
+  const selectors: SelectorInfo[] = [];
   for (const st of s.tokens?.stages ?? []) {
     if (sched.attn[st.block] === sched.mlp[st.block]) continue;
-    const sel = selectorModel({
-      after: `ATTN${st.block}`, tokensIn: pad(sched.attn[st.block]), tokensOut: pad(sched.mlp[st.block]), width: model.width, heads: model.heads,
-      actBits: model.quant.activationBits, residualBits: model.quant.residualBits, tp: TP,
-      lnCpIn: groupOf(sched.attn[st.block]).sp.lnCp, lnCpOut: groupOf(sched.mlp[st.block]).sp.lnCp, fuse: s.tokens!.fuse, uramAvailable: uram,
-    });
-    selectors.push(sel);
-    raw = add(raw, sel.resources);
-    if (sel.cycles > interval) [interval, bottleneck] = [sel.cycles, { block: `selector after ${sel.after}`, process: 'token-select' }];
+    // the IR's selector after this group's attention block: its processes' cycles and cost (src/ir, src/cost)
+    const attn = groupOf(sched.attn[st.block]).design.built.find((b) => b.kind === 'attn')!.block;
+    const { info } = selectorFor(attn, {
+      tokensIn: sched.attn[st.block], keep: keptTokens(sched.attn[st.block], st.keep), fuse: s.tokens!.fuse, cpOut: groupOf(sched.mlp[st.block]).sp.lnCp,
+    }, device);
+    selectors.push({ ...info, after: `ATTN${st.block}` });
+    raw = add(raw, info.resources);
+    for (const m of info.memories) memories.push({ ...m, block: `selector after ATTN${st.block}`, count: 1 });
+    if (info.cycles > interval) [interval, bottleneck] = [info.cycles, { block: `selector after ATTN${st.block}`, process: info.process }];
   }
   const { moved, resources } = rebindToUram(raw, memories, device, maxUtil);
   const fits = RESOURCE_KEYS.every((k) => resources[k] <= device.capacity[k] * maxUtil + 1e-9);
