@@ -3,7 +3,9 @@ import { join, resolve } from 'node:path';
 import { generateProject, type GeneratedProject } from '../../src/codegen/index.ts';
 import { fail } from '../../src/diag/index.ts';
 import { loadDesign } from '../../src/ir/index.ts';
-import { defaultTypesFile, loadHardwareTypes } from '../../src/refs/index.ts';
+import { MODEL_ZOO } from '../../src/model/index.ts';
+import { checkSetting, pruneModelWeights, sparsifyDesign } from '../../src/prune/index.ts';
+import { defaultTypesFile, loadHardwareTypes, loadWeights, type ModelWeights } from '../../src/refs/index.ts';
 import { writeFilesAtomically } from '../files.ts';
 import { printJson } from '../print.ts';
 
@@ -13,6 +15,8 @@ interface GenerateOptions {
   out: string;
   types?: string;
   blocks?: string[];
+  pruneDensity?: number;
+  pruneBlock: number;
   json?: boolean;
 }
 
@@ -25,17 +29,32 @@ export function register(program: Command): void {
     .requiredOption('--out <dir>', 'project directory to write')
     .option('--types <file>', 'hardware widths (default: hardware-types.json beside the weights)')
     .option('--blocks <names...>', 'generate only these blocks (e.g. ATTN2 MLP0); the network testbench needs all')
+    .option('--prune-density <d>', 'weight-block pruning: keep this fraction of the 16×16 blocks of every 3-bit matmul (as prune-sweep); the design\'s matmuls become block-sparse and the testbenches compare against the engine with the pruned weights', Number)
+    .option('--prune-block <n>', 'block side for --prune-density', Number, 16)
     .option('--json', 'print one JSON document')
     .action((opts: GenerateOptions) => {
       const typesFile = opts.types ?? defaultTypesFile(opts.weights)
         ?? fail('BAD_ARGUMENT', `no hardware-types.json beside or inside ${opts.weights}`, '--types', 'give --types <file>');
-      const design = loadDesign(opts.design);
-      const project = generateProject({ design, weightsDir: opts.weights, types: loadHardwareTypes(typesFile), blocks: opts.blocks });
+      let design = loadDesign(opts.design);
+      let weights: ModelWeights | undefined;
+      let sparse: ReturnType<typeof sparsifyDesign>['sparse'] | undefined;
+      if (opts.pruneDensity !== undefined) {
+        const model = MODEL_ZOO[design.model] ?? fail('UNKNOWN_NAME', `design model '${design.model}' is not in the model zoo`, 'design.model');
+        const pruning = { density: opts.pruneDensity, block: opts.pruneBlock };
+        checkSetting({ name: '--prune-density / --prune-block', weights: pruning }, model.depth);
+        weights = pruneModelWeights(loadWeights(opts.weights, model), pruning);
+        ({ design, sparse } = sparsifyDesign(design, weights));
+      }
+      const project = generateProject({ design, weightsDir: opts.weights, types: loadHardwareTypes(typesFile), blocks: opts.blocks, weights });
       writeFilesAtomically(project.files.map((f) => ({ path: join(opts.out, f.path), content: f.content })));
       const { files, ...summary } = project;
       const bytes = files.reduce((s, f) => s + f.content.length, 0);
-      if (opts.json) printJson({ out: resolve(opts.out), files: files.length, bytes, ...summary });
-      else printSummary(project, opts.out, opts.weights, bytes);
+      const pruned = sparse && { density: opts.pruneDensity, block: opts.pruneBlock, sparseMatmuls: sparse.length, storedTiles: sparse.reduce((s, m) => s + m.storedTiles, 0), denseTiles: sparse.reduce((s, m) => s + m.denseTiles, 0) };
+      if (opts.json) printJson({ out: resolve(opts.out), files: files.length, bytes, ...summary, pruned });
+      else {
+        if (pruned) process.stdout.write(`weight-block pruning ${pruned.density} (${pruned.block}×${pruned.block} blocks): ${pruned.sparseMatmuls} block-sparse matmuls storing ${pruned.storedTiles} of ${pruned.denseTiles} tiles\n`);
+        printSummary(project, opts.out, opts.weights, bytes);
+      }
     });
 }
 

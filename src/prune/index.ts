@@ -8,3 +8,4 @@ export * from './plan-pruned.ts';
 export * from './chain.ts';
 export * from './pipeline.ts';
 export * from './table.ts';
+export * from './sparse-design.ts';

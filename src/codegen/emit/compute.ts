@@ -2,6 +2,7 @@ import type { LayerNormProcess, MacProcess, RequantProcess, ResidualMergeProcess
 import type { Binding } from '../bind.ts';
 import { cInt } from '../writer.ts';
 import { type KindEmitter, expect, loopNest, ty } from './common.ts';
+import { sparseMac } from './sparse.ts';
 
 /**
  * Compute processes. Every typed assignment is the one the engine's hardware mode performs (SPEC §1.9b): the
@@ -21,6 +22,7 @@ export const mac: KindEmitter<MacProcess> = {
     throw new Error(`mac ${p.name}: unexpected binding ${bind.role}`);
   },
   emit(p, ctx) {
+    if (p.sparsity) return sparseMac({ ...p, sparsity: p.sparsity }, ctx);
     const { tt, tp, ci, co, cip, cop } = p.shape;
     const cit = ci / cip;
     const cot = co / cop;

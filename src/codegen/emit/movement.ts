@@ -4,6 +4,7 @@ import type {
 } from '../../ir/index.ts';
 import { lcm } from '../../ir/index.ts';
 import { type KindEmitter, loopNest, passThrough } from './common.ts';
+import { sparseWindowCache } from './sparse.ts';
 
 /** Data-movement processes: they copy, regroup or replay beats and never change a value. */
 
@@ -81,6 +82,7 @@ export const adapter: KindEmitter<AdapterProcess> = {
 export const windowCache: KindEmitter<WindowCacheProcess> = {
   outFields: passThrough,
   emit(p, ctx) {
+    if (p.sparsity) return sparseWindowCache({ ...p, sparsity: p.sparsity }, ctx);
     const { tt, ci, co, cip, cop } = p.shape;
     const cit = ci / cip;
     const cot = co / cop;
