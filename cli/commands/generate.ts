@@ -2,9 +2,11 @@ import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { generateProject, type GeneratedProject } from '../../src/codegen/index.ts';
 import { fail } from '../../src/diag/index.ts';
-import { loadDesign } from '../../src/ir/index.ts';
+import { loadDesign, type Design } from '../../src/ir/index.ts';
 import { MODEL_ZOO } from '../../src/model/index.ts';
-import { checkSetting, pruneModelWeights, sparsifyDesign } from '../../src/prune/index.ts';
+import { checkSetting, pruneModelWeights, sparsifyDesign, tokenPrunedDesign } from '../../src/prune/index.ts';
+import { loadDevice } from '../../src/cost/index.ts';
+import type { TokenPruner } from '../../src/engine/index.ts';
 import { defaultTypesFile, loadHardwareTypes, loadWeights, type ModelWeights } from '../../src/refs/index.ts';
 import { writeFilesAtomically } from '../files.ts';
 import { printJson } from '../print.ts';
@@ -15,6 +17,8 @@ interface GenerateOptions {
   out: string;
   types?: string;
   blocks?: string[];
+  pruneTokens?: string;
+  device?: string;
   pruneDensity?: number;
   pruneBlock: number;
   json?: boolean;
@@ -29,13 +33,18 @@ export function register(program: Command): void {
     .requiredOption('--out <dir>', 'project directory to write')
     .option('--types <file>', 'hardware widths (default: hardware-types.json beside the weights)')
     .option('--blocks <names...>', 'generate only these blocks (e.g. ATTN2 MLP0); the network testbench needs all')
+    .option('--prune-tokens <layers:keep>', 'token pruning, e.g. 3,6,9:0.5: after those attention blocks keep that share of the image tokens and fuse the rest (as prune-sweep); the built-in design is rebuilt at the pruned token counts with a token selector per stage, and the testbenches compare against the engine with the same pruning')
+    .option('--device <name|file.json>', 'with --prune-tokens: generate the pruned planner\'s design for this device (the one prune-sweep simulates) instead')
     .option('--prune-density <d>', 'weight-block pruning: keep this fraction of the 16×16 blocks of every 3-bit matmul (as prune-sweep); the design\'s matmuls become block-sparse and the testbenches compare against the engine with the pruned weights', Number)
     .option('--prune-block <n>', 'block side for --prune-density', Number, 16)
     .option('--json', 'print one JSON document')
     .action((opts: GenerateOptions) => {
       const typesFile = opts.types ?? defaultTypesFile(opts.weights)
         ?? fail('BAD_ARGUMENT', `no hardware-types.json beside or inside ${opts.weights}`, '--types', 'give --types <file>');
-      let design = loadDesign(opts.design);
+      let tokenPruner: TokenPruner | undefined;
+      let design: Design;
+      if (opts.pruneTokens) ({ design, tokenPruner } = tokenPrunedDesign(opts.design, opts.pruneTokens, opts.device ? loadDevice(opts.device) : undefined));
+      else design = loadDesign(opts.design);
       let weights: ModelWeights | undefined;
       let sparse: ReturnType<typeof sparsifyDesign>['sparse'] | undefined;
       if (opts.pruneDensity !== undefined) {
@@ -45,7 +54,7 @@ export function register(program: Command): void {
         weights = pruneModelWeights(loadWeights(opts.weights, model), pruning);
         ({ design, sparse } = sparsifyDesign(design, weights));
       }
-      const project = generateProject({ design, weightsDir: opts.weights, types: loadHardwareTypes(typesFile), blocks: opts.blocks, weights });
+      const project = generateProject({ design, weightsDir: opts.weights, types: loadHardwareTypes(typesFile), blocks: opts.blocks, weights, tokenPruner });
       writeFilesAtomically(project.files.map((f) => ({ path: join(opts.out, f.path), content: f.content })));
       const { files, ...summary } = project;
       const bytes = files.reduce((s, f) => s + f.content.length, 0);

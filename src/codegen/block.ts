@@ -52,7 +52,10 @@ export function blockPorts(b: Block): { input: PortGeometry; output: PortGeometr
     case 'mlp': {
       const ln = find(b, 'layernorm');
       const g = { tokens: ln.tt * ln.tp, channels: ln.channels, tp: ln.tp, cp: ln.cp };
-      return { input: { ...g, field: inField }, output: { ...g, field: b.kind === 'attn' ? '__attn_of_t' : '__mlp_of_t' } };
+      // a token selector at the end: its selected tokens (in token-pair slots) at its output width
+      const sel = b.processes.find((p) => p.kind === 'token-select' && p.side === 'emit');
+      const out = sel?.kind === 'token-select' ? { ...g, tokens: Math.ceil(sel.tokensOut / sel.tp) * sel.tp, cp: sel.cpOut } : g;
+      return { input: { ...g, field: inField }, output: { ...out, field: b.kind === 'attn' ? '__attn_of_t' : '__mlp_of_t' } };
     }
     case 'patch-embed': {
       const ai = find(b, 'adapter', (p) => p.inputs[0] === b.input.stream);

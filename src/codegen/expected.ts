@@ -24,6 +24,8 @@ export interface Expectation {
   wraps: WrapTally[];
   /** Internal streams whose hardware-mode values differ from their refs tensor: the testbench probes them. */
   taps: Tap[];
+  /** Token-pruned designs: the block's input from the engine (written to expected/; the refs hold unpruned tensors). */
+  inputData?: Int32Array;
 }
 
 /** An internal stream the testbench records and compares: with the engine's hardware mode and with the refs. */
@@ -121,5 +123,6 @@ export function wrapNote(e: Expectation): string {
   if (e.wraps.length === 0) return '';
   const total = e.wraps.reduce((s, t) => s + t.count, 0);
   const fields = e.wraps.map((t) => `${t.block}/${t.operator}/${t.field} ${t.count}x`).join(', ');
-  return `engine hardware mode wraps ${total} value${total === 1 ? '' : 's'} (${fields}), ${e.hardwareVsRefs === 0 ? 'output equal to refs' : `${e.hardwareVsRefs} output values differ from refs`}`;
+  const vsRefs = e.hardwareVsRefs < 0 ? '' : `, ${e.hardwareVsRefs === 0 ? 'output equal to refs' : `${e.hardwareVsRefs} output values differ from refs`}`;
+  return `engine hardware mode wraps ${total} value${total === 1 ? '' : 's'} (${fields})${vsRefs}`;
 }

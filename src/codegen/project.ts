@@ -7,6 +7,8 @@ import { blockTypes, formatRefs, loadWeights, type HardwareTypes, type ModelWeig
 import { emitBlock, type BlockCode } from './block.ts';
 import { blockTcl, makefile, topTcl } from './build-files.ts';
 import { expectBlock, expectNetwork, type Expectation } from './expected.ts';
+import { expectTokenPruned } from './expected-pruned.ts';
+import type { TokenPruner } from '../engine/index.ts';
 import { blockTestbench, compareTarget, networkTestbench, type CompareTarget } from './testbench.ts';
 import { emitTop } from './top.ts';
 
@@ -20,6 +22,11 @@ export interface GenerateOptions {
   blocks?: string[];
   /** Already loaded weights (saves a few seconds when generating several designs). */
   weights?: ModelWeights;
+  /**
+   * Token pruning (src/prune): the engine hook with the design's selection. Testbenches then feed and compare the
+   * engine's hardware-mode tensors under that pruning (written to expected/), since the refs hold unpruned ones.
+   */
+  tokenPruner?: TokenPruner;
 }
 
 export interface ProjectFile {
@@ -74,12 +81,14 @@ export function generateProject(opts: GenerateOptions): GeneratedProject {
   const writeExpected = (e: Expectation, t: CompareTarget): void => {
     if (t.source === 'engine') files.push({ path: `expected/${t.file}`, content: formatRefs(e.hardwareOutput) });
   };
+  const pruned = opts.tokenPruner ? expectTokenPruned(design, weights, types, opts.weightsDir, opts.tokenPruner) : undefined;
   for (const b of blocks) {
     const code = emitBlock(b, weights, blockTypes(types, b.name), design.name);
     codes.push(code);
-    const e = expectBlock(b, weights, types, opts.weightsDir);
+    const e = pruned?.blocks.get(b.name) ?? expectBlock(b, weights, types, opts.weightsDir);
     const target = compareTarget(e);
     writeExpected(e, target);
+    if (e.inputData) files.push({ path: `expected/${e.inputRefs}.txt`, content: formatRefs(e.inputData) });
     for (const t of e.taps) files.push({ path: `expected/${t.refs}.hw.txt`, content: formatRefs(t.hardware) });
     files.push(
       { path: `src/${code.stem}.h`, content: code.header },
@@ -98,7 +107,7 @@ export function generateProject(opts: GenerateOptions): GeneratedProject {
   if (whole) {
     const top = emitTop(design, codes);
     converters = top.converters;
-    const e = expectNetwork(weights, types, opts.weightsDir);
+    const e = pruned?.network ?? expectNetwork(weights, types, opts.weightsDir);
     network = compareTarget(e);
     writeExpected(e, network);
     files.push(

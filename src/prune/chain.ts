@@ -4,10 +4,16 @@
  * every selection stage (src/ir/build-select.ts), converting to the next group's stream width. The simulator runs
  * it like the unpruned network, and codegen generates it.
  */
-import { validateDesign, type Block, type BlockKind, type Design } from '../ir/index.ts';
-import type { ViTConfig } from '../model/index.ts';
-import { keptTokens, tokenSchedule, type PruneSetting } from './config.ts';
-import type { GroupDesign, PrunedDesign } from './plan-pruned.ts';
+import { fail } from '../diag/index.ts';
+import type { TokenPruner } from '../engine/index.ts';
+import {
+  BUILTIN_DESIGNS, buildAttnBlock, buildHeadBlock, buildMlpBlock, buildPatchEmbedBlock, geometriesOf, hgpipeDesignConfig, validateDesign,
+  type AttnConfig, type Block, type BlockKind, type Design, type DesignConfig,
+} from '../ir/index.ts';
+import { MODEL_ZOO, type ViTConfig } from '../model/index.ts';
+import { checkSetting, keptTokens, tokenSchedule, type PruneSetting } from './config.ts';
+import { planPruned, type GroupDesign, type PrunedDesign } from './plan-pruned.ts';
+import { makeTokenPruner } from './tokens.ts';
 import { selectorFor } from './selector.ts';
 import type { Device } from '../cost/index.ts';
 
@@ -39,4 +45,66 @@ export function prunedNetwork(model: ViTConfig, pd: PrunedDesign, setting: Prune
   }
   blocks.push(builtFor(group(sched.mlp[model.depth - 1]), 'head'));
   return validateDesign({ name: `${model.name} (${setting.name})`, model: model.name, blocks, linkDepth });
+}
+
+/**
+ * A design built from per-block configurations (e.g. HG-PIPE's, `hgpipeDesignConfig`) for a token-pruned model:
+ * every block at its layer's token count (padded to token pairs), a selector after each selection stage. Block
+ * FIFO depths stay as configured (sized for the full image: enough, not minimal).
+ */
+export function prunedFromConfig(model: ViTConfig, cfg: DesignConfig, setting: PruneSetting): Design {
+  const { g, ends } = geometriesOf(model);
+  const sched = tokenSchedule(model.tokens, model.depth, setting.tokens);
+  const tp = cfg.attn[0].tp;
+  const at = <T>(list: T[], n: number) => list[n] ?? list[list.length - 1];
+  const blocks: Block[] = [buildPatchEmbedBlock(ends, cfg.patchEmbed)];
+  for (let n = 0; n < model.depth; n++) {
+    const a = at(cfg.attn, n);
+    const m = at(cfg.mlp, n);
+    const stage = setting.tokens?.stages.find((s) => s.block === n);
+    const select = stage && sched.attn[n] !== sched.mlp[n]
+      ? { tokensIn: sched.attn[n], keep: keptTokens(sched.attn[n], stage.keep), fuse: setting.tokens!.fuse, cpOut: m.lnCp }
+      : undefined;
+    blocks.push(buildAttnBlock(`ATTN${n}`, n, { ...g, tokens: pad(sched.attn[n], tp) }, fitTokens(a, pad(sched.attn[n], tp)), select));
+    blocks.push(buildMlpBlock(`MLP${n}`, n, { ...g, tokens: pad(sched.mlp[n], tp) }, m));
+  }
+  blocks.push(buildHeadBlock({ ...ends, tokens: pad(sched.mlp[model.depth - 1], tp) }, cfg.head));
+  return validateDesign({ name: `${cfg.name} (${setting.name})`, model: model.name, blocks, linkDepth: cfg.linkDepth });
+}
+
+/**
+ * QKᵀ's output tiling and R·V's input tiling run over the keys: at a pruned token count, the largest parallelism
+ * not above the configured one that divides it in whole reshaper groups (lcm(tp, p) | tokens).
+ */
+function fitTokens(a: AttnConfig, tokens: number): AttnConfig {
+  const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
+  const fit = (p: number) => {
+    for (let d = p; d > 1; d--) if (tokens % ((a.tp / gcd(a.tp, d)) * d) === 0) return d;
+    return 1;
+  };
+  return { ...a, qk: { ...a.qk, cop: fit(a.qk.cop) }, rv: { ...a.rv, cip: fit(a.rv.cip) }, softmaxCp: tokens % a.softmaxCp === 0 ? a.softmaxCp : 1 };
+}
+
+/** `--prune-tokens 3,6,9:0.5` (layers after whose attention tokens are selected, keep rate): fused, ties to the lower index. */
+export function parseTokenOption(text: string, depth: number, fuse = true): PruneSetting {
+  const m = /^\s*(\d+(?:\s*,\s*\d+)*)\s*:\s*([0-9.]+)\s*$/.exec(text);
+  if (!m) fail('BAD_ARGUMENT', `expected <layers>:<keep>, e.g. 3,6,9:0.5; got '${text}'`, '--prune-tokens');
+  const keep = Number(m[2]);
+  const stages = m[1].split(',').map((b) => ({ block: Number(b.trim()), keep }));
+  return checkSetting({ name: `keep ${keep} @ ${stages.map((s) => s.block).join(',')}`, tokens: { stages, fuse } }, depth);
+}
+
+/**
+ * The design `vitpipe generate --prune-tokens` emits: with a device, the pruned planner's design for it (what
+ * prune-sweep simulates); else the built-in design's block configurations rebuilt at the pruned token counts.
+ */
+export function tokenPrunedDesign(designName: string, option: string, device?: Device): { design: Design; setting: PruneSetting; tokenPruner: TokenPruner } {
+  if (!(BUILTIN_DESIGNS as readonly string[]).includes(designName))
+    fail('BAD_ARGUMENT', `--prune-tokens rebuilds a built-in design (${BUILTIN_DESIGNS.join(', ')}) or plans one with --device; '${designName}' is neither`, '--design');
+  const model = MODEL_ZOO[designName];
+  const setting = parseTokenOption(option, model.depth);
+  const design = device
+    ? prunedNetwork(model, planPruned({ model, device, setting }), setting, device)
+    : prunedFromConfig(model, hgpipeDesignConfig(model.depth), setting);
+  return { design, setting, tokenPruner: makeTokenPruner(setting.tokens!, model.heads, model.width) };
 }

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { generateProject, writeProject } from '../../src/codegen/index.ts';
+import { HGPIPE_ATTN, HGPIPE_MLP, buildAttnBlock, buildMlpBlock, designToJson, geometriesOf, parseDesign, validateDesign } from '../../src/ir/index.ts';
+import { MODEL_ZOO } from '../../src/model/index.ts';
+import { makeTokenPruner } from '../../src/prune/index.ts';
+import { loadHardwareTypes, loadWeights } from '../../src/refs/index.ts';
+import { REFS_DIR, SKIP_NO_REFS, TYPES_FILE } from '../shared.ts';
+
+const HAVE_GXX = spawnSync('g++', ['--version']).status === 0 && spawnSync('make', ['--version']).status === 0;
+const SKIP_NO_GXX = SKIP_NO_REFS || (HAVE_GXX ? false : 'needs g++ and make to build the generated C simulation; skipped');
+const tmp: string[] = [];
+after(() => tmp.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const model = MODEL_ZOO['hgpipe-deit-tiny'];
+const { g } = geometriesOf(model);
+/** ATTN3 at 2 channels per beat with a selector keeping `keep` of 195 image tokens (fused), out at 1 channel per beat; MLP3 at that count. */
+function slice(keep: number) {
+  const attnCfg = { ...HGPIPE_ATTN, lnCp: 2, softmaxCp: 2, qkv: { cip: 12, cop: 8 }, qk: { cip: 8, cop: 14 }, rv: { cip: 4, cop: 16 }, o: { cip: 6, cop: 24 } };
+  const attn = buildAttnBlock('ATTN3', 3, g, attnCfg, { tokensIn: 196, keep, fuse: true, cpOut: 1 });
+  const mlp = buildMlpBlock('MLP3', 3, { ...g, tokens: 2 + keep }, HGPIPE_MLP);
+  const built = validateDesign({ name: 'pruned-slice', model: model.name, blocks: [attn, mlp], linkDepth: 128 });
+  return parseDesign(JSON.parse(designToJson(built)), 'pruned-slice.json'); // the design-file path
+}
+const pruner = (keep: number) => makeTokenPruner({ stages: [{ block: 3, keep }], fuse: true }, model.heads, model.width);
+
+describe('C simulation of a token-pruned slice (g++)', { skip: SKIP_NO_GXX }, () => {
+  test('ATTN3 + its selector (keep 0.5: 98 of 195 tokens, the rest fused) + MLP3 at 100 tokens equal the engine', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vitpipe-codegen-prune-'));
+    tmp.push(dir);
+    const weights = loadWeights(REFS_DIR, model);
+    const p = generateProject({ design: slice(98), weightsDir: REFS_DIR, types: loadHardwareTypes(TYPES_FILE), weights, tokenPruner: pruner(0.5) });
+    assert.deepEqual(p.blocks.map((b) => b.compare.source), ['engine', 'engine']);
+    writeProject(p, dir);
+    const src = readFileSync(join(dir, 'src/attn3.cpp'), 'utf8');
+    assert.match(src, /attn_of_t sel_ready_bank\[19200\];  \/\/ shared by two processes: a ping-pong \(PIPO\) buffer/);
+    assert.match(readFileSync(join(dir, 'src/attn3.h'), 'utf8'), /typedef vp_vec<attn_of_t, 2> out_beat;/);
+    const r = spawnSync('make', ['-C', dir, '-j2', 'csim', `REFS=${REFS_DIR}`], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^ATTN3 +PASS: 19200\/19200 values bit-exact vs engine hardware mode with the same token pruning \(expected\/mlp_3_input\.txt\)/m);
+    assert.match(r.stdout, /^MLP3 +PASS: 19200\/19200 values bit-exact vs engine hardware mode with the same token pruning \(expected\/mlp_3_output\.txt\)/m);
+  });
+});
+
+describe('token-pruned codegen limits', { skip: SKIP_NO_REFS }, () => {
+  test('an odd token count (keep 0.7: 1 + 137 + 1 = 139) is refused, naming the selector', () => {
+    const weights = loadWeights(REFS_DIR, model);
+    const attn = buildAttnBlock('ATTN3', 3, g, HGPIPE_ATTN, { tokensIn: 196, keep: 137, fuse: true, cpOut: 1 });
+    const design = { name: 'odd', model: model.name, blocks: [attn], linkDepth: 128 };
+    assert.throws(() => generateProject({ design, weightsDir: REFS_DIR, types: loadHardwareTypes(TYPES_FILE), weights, tokenPruner: pruner(0.7) }),
+      /token selector select\.rank: 139 tokens out is not a multiple of 2 tokens per beat/);
+  });
+});
