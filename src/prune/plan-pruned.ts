@@ -182,10 +182,27 @@ function groupSpace(model: ViTConfig, group: TokenGroup, lnCp: number, device: D
         if (perLayer.size) forms.set(n, perLayer);
       }
       if (forms.size) sparse.set(`${name}|${cip}x${cop}`, forms);
-      return { ...o, cycles };
+      // priced with its sparse ROMs (the first layer's patterns stand for the group's): tilings that line up with
+      // the pruned blocks store fewer tiles, and the planner should see that
+      const rep = forms.get(layers[0]);
+      return { ...o, cycles, cost: rep ? sparseCost(m, g, lnCp, device, name, o.value, rep) ?? o.cost : o.cost };
     }));
   }
   return { group, model: m, g, lnCp, knobs, sparse };
+}
+
+/** The block of a knob's kind priced as pricedKnobs does, with this knob's matmuls block-sparse. */
+function sparseCost(model: ViTConfig, g: Geometry, lnCp: number, device: Device, name: KnobName, value: KnobValue, forms: Map<string, TileSparsity>): number | undefined {
+  const kind = KNOB_KIND[name];
+  const refChoice = referenceChoice(g, lnCp);
+  try {
+    const cfg = configsOf(g, lnCp, { ...refChoice, [name]: value } as Required<Choice>, model);
+    let block = assembleBlock(model, { ...configsOf(g, lnCp, refChoice, model), ...pick(cfg, kind) }, kind);
+    for (const [prefix, pattern] of forms) block = withSparseMatmul(block, prefix, pattern);
+    return sizeOn(estimateBlock(block, device).resources, device.capacity);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Cheapest compatible options meeting `target` for the stages this group holds (others: cheapest compatible). */
