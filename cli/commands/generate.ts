@@ -9,7 +9,14 @@ import { loadDevice } from '../../src/cost/index.ts';
 import type { TokenPruner } from '../../src/engine/index.ts';
 import { defaultTypesFile, loadHardwareTypes, loadWeights, type ModelWeights } from '../../src/refs/index.ts';
 import { writeFilesAtomically } from '../files.ts';
-import { printJson } from '../print.ts';
+import { positiveInt, printJson } from '../print.ts';
+import { InvalidArgumentError } from 'commander';
+
+function density(value: string): number {
+  const d = Number(value);
+  if (!(d > 0 && d <= 1)) throw new InvalidArgumentError(`--prune-density must be a number in (0, 1], got '${value}'`);
+  return d;
+}
 
 interface GenerateOptions {
   design: string;
@@ -35,8 +42,8 @@ export function register(program: Command): void {
     .option('--blocks <names...>', 'generate only these blocks (e.g. ATTN2 MLP0); the network testbench needs all')
     .option('--prune-tokens <layers:keep>', 'token pruning, e.g. 3,6,9:0.5: after those attention blocks keep that share of the image tokens and fuse the rest (as prune-sweep); the built-in design is rebuilt at the pruned token counts with a token selector per stage, and the testbenches compare against the engine with the same pruning')
     .option('--device <name|file.json>', 'with --prune-tokens: generate the pruned planner\'s design for this device (the one prune-sweep simulates) instead')
-    .option('--prune-density <d>', 'weight-block pruning: keep this fraction of the 16×16 blocks of every 3-bit matmul (as prune-sweep); the design\'s matmuls become block-sparse and the testbenches compare against the engine with the pruned weights', Number)
-    .option('--prune-block <n>', 'block side for --prune-density', Number, 16)
+    .option('--prune-density <d>', 'weight-block pruning: keep this fraction of the 16×16 blocks of every 3-bit matmul (as prune-sweep); the design\'s matmuls become block-sparse and the testbenches compare against the engine with the pruned weights', density)
+    .option('--prune-block <n>', 'block side for --prune-density', positiveInt('--prune-block'), 16)
     .option('--json', 'print one JSON document')
     .action((opts: GenerateOptions) => {
       const typesFile = opts.types ?? defaultTypesFile(opts.weights)
