@@ -6,7 +6,7 @@ import { cachedWeights } from '../../src/engine/index.ts';
 import { listImages } from '../../src/image/index.ts';
 import { MODEL_ZOO } from '../../src/model/index.ts';
 import {
-  accuracyRows, formatSweepTable, sweepGrid, pipelinePoint, proportion, runPrunedBatch, sweepTable, weightsFor,
+  accuracyRows, formatSweepTable, loadSettings, sweepGrid, pipelinePoint, proportion, runPrunedBatch, sweepTable, weightsFor,
   type AccuracyRow, type PipelinePoint, type PruneSetting,
 } from '../../src/prune/index.ts';
 import { pruneSweepSvg } from '../../src/report/prune-svg.ts';
@@ -18,6 +18,9 @@ interface PruneSweepOptions {
   image: string[];
   device: string;
   limit?: number;
+  stride?: number;
+  complement?: boolean;
+  settings?: string;
   threads?: number;
   clockMhz?: number;
   json?: boolean;
@@ -44,6 +47,16 @@ function reusedAccuracy(file: string, settings: PruneSetting[], images: number):
   });
 }
 
+const SETTINGS_HELP = `
+--settings file: a JSON array of settings (or {"settings": [...]}, as --out writes), each
+  { "name": "…",
+    "tokens":  { "stages": [{ "block": 3, "keep": 0.7 }, …], "fuse": true, "ties": "index" | "logit" },
+    "weights": { "density": 0.9, "block": 16, "perMatmul": { "fc1": 0.75, "o": 1 }, "layers": [4, 5] } }
+  tokens: after attention block n (0-based), keep ceil(keep × image tokens), fuse the rest into one token or drop them.
+  weights: zero the lowest-L1 block×block blocks of the 3-bit matmuls q, k, v, o, fc1, fc2 down to "density";
+  "perMatmul" overrides it per kind (1 = dense), "layers" limits it to those layers. Patch embedding and head stay dense.
+  Example, fc2 only at 0.75: { "name": "fc2 0.75", "weights": { "density": 1, "block": 16, "perMatmul": { "fc2": 0.75 } } }`;
+
 export function register(program: Command): void {
   program
     .command('prune-sweep')
@@ -51,6 +64,9 @@ export function register(program: Command): void {
     .requiredOption('--weights <dir>', 'HG-PIPE refs directory (weights, tables, scalars)')
     .requiredOption('--image <paths...>', 'labelled ImageNet photos (file names start with the WordNet id) or folders of them')
     .requiredOption('--device <name|device.json>', 'device from the catalogue or a device file')
+    .option('--settings <file.json>', 'the settings to evaluate instead of the built-in grid (see below)')
+    .option('--stride <k>', 'every k-th photo in file-name order (photos 0, k, 2k, …; after --limit)', positiveInt('--stride'))
+    .option('--complement', 'with --stride: the other photos (1…k−1, k+1…), e.g. a held-out set after screening on --stride')
     .option('--limit <n>', 'only the first n photos', positiveInt('--limit'))
     .option('--threads <n>', 'worker threads (default: all cores)', positiveInt('--threads'))
     .option('--clock-mhz <f>', 'clock for images/s (default: the device\'s typical clock)', (v) => Number(v))
@@ -59,11 +75,13 @@ export function register(program: Command): void {
     .option('--reuse <table.json>', 'take the accuracy from an earlier --out table (or bench:prune\'s prune-accuracy.json)')
     .option('--no-simulate', 'analytic throughput only (skip the cycle-level simulation of each design)')
     .option('--json', 'print one JSON document')
+    .addHelpText('after', SETTINGS_HELP)
     .action(async (opts: PruneSweepOptions) => {
       const model = MODEL_ZOO['hgpipe-deit-tiny'];
       const device = loadDevice(opts.device);
-      const files = listImages(opts.image).slice(0, opts.limit ?? Infinity);
-      const settings = sweepGrid();
+      if (opts.complement && !opts.stride) fail('BAD_ARGUMENT', '--complement needs --stride', '--complement');
+      const files = listImages(opts.image).slice(0, opts.limit ?? Infinity).filter((_, i) => (i % (opts.stride ?? 1) === 0) !== !!opts.complement);
+      const settings = opts.settings ? loadSettings(opts.settings, model.depth) : sweepGrid();
       cachedWeights(opts.weights, model); // fail early, naming the directory, on a bad refs folder
       let accuracy: AccuracyRow[];
       if (opts.reuse) accuracy = reusedAccuracy(opts.reuse, settings, files.length);

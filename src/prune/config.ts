@@ -3,10 +3,12 @@
  * - token pruning: after attention block n (0-based; its residual add included) and before its MLP, keep
  *   ceil(keep × image tokens) image tokens (image tokens = tokens − 1; the CLS token is always kept), optionally
  *   fusing the dropped ones into one extra token (EViT);
- * - weight-block pruning: zero the lowest-L1 square blocks of every 3-bit matmul (q, k, v, o, fc1, fc2 of every
- *   layer) down to a block density; the 8-bit patch embedding and head are left dense.
+ * - weight-block pruning: zero the lowest-L1 square blocks of the 3-bit matmuls (q, k, v, o, fc1, fc2; all six of
+ *   every layer by default, or per kind and per layer) down to a block density; the 8-bit patch embedding and head
+ *   are left dense.
  */
-import { fail } from '../diag/index.ts';
+import { z } from 'zod';
+import { fail, readJsonFile } from '../diag/index.ts';
 
 export interface TokenStage {
   /** 0-based transformer layer after whose attention sub-layer the tokens are selected. */
@@ -26,11 +28,32 @@ export interface TokenPruning {
   ties?: 'index' | 'logit';
 }
 
+/** The 3-bit static matmuls of a transformer layer (o is the attention output projection). */
+export const MATMUL_NAMES = ['q', 'k', 'v', 'o', 'fc1', 'fc2'] as const;
+export type MatmulName = (typeof MATMUL_NAMES)[number];
+
 export interface WeightPruning {
-  /** Fraction of the square blocks kept in every pruned matrix, in (0, 1]. */
+  /** Fraction of the square blocks kept in every pruned matrix, in (0, 1]: the default for every matmul kind. */
   density: number;
   /** Block side (16 → 16×16 blocks). */
   block: number;
+  /** Density per matmul kind, overriding `density` (1 leaves that kind dense). */
+  perMatmul?: Partial<Record<MatmulName, number>>;
+  /** Only these layers (0-based) are pruned; default: every layer. */
+  layers?: number[];
+}
+
+/** Block density of one matmul of one layer under a weight-pruning setting (1 = dense). */
+export function densityOf(p: WeightPruning, name: MatmulName, layer: number): number {
+  if (p.layers && !p.layers.includes(layer)) return 1;
+  return p.perMatmul?.[name] ?? p.density;
+}
+
+/** A key that is equal for two weight-pruning settings exactly when they prune the same blocks (for caches). */
+export function weightPruningKey(p: WeightPruning | undefined, depth: number): string {
+  if (!p) return 'dense';
+  const all = Array.from({ length: depth }, (_, n) => MATMUL_NAMES.map((m) => densityOf(p, m, n)));
+  return all.flat().every((d) => d === 1) ? 'dense' : `${p.block}|${all.map((d) => d.join(',')).join(';')}`;
 }
 
 export interface PruneSetting {
@@ -67,17 +90,63 @@ export function tokenSchedule(tokens: number, depth: number, t?: TokenPruning): 
   return { attn, mlp };
 }
 
-export function checkSetting(s: PruneSetting, depth: number): PruneSetting {
-  for (const st of s.tokens?.stages ?? []) {
+/** Validate a setting against the model depth; errors name `where` (default: the setting's name). */
+export function checkSetting(s: PruneSetting, depth: number, where = s.name): PruneSetting {
+  const stages = s.tokens?.stages ?? [];
+  for (const st of stages) {
+    if (stages.filter((x) => x.block === st.block).length > 1) fail('BAD_ARGUMENT', `token-pruning block ${st.block} is listed twice`, where);
     if (!Number.isInteger(st.block) || st.block < 0 || st.block >= depth)
-      fail('BAD_ARGUMENT', `token-pruning block ${st.block} is outside 0..${depth - 1}`, s.name);
-    if (!(st.keep > 0 && st.keep <= 1)) fail('BAD_ARGUMENT', `keep rate ${st.keep} must be in (0, 1]`, s.name);
+      fail('BAD_ARGUMENT', `token-pruning block ${st.block} is outside 0..${depth - 1}`, where);
+    if (!(st.keep > 0 && st.keep <= 1)) fail('BAD_ARGUMENT', `keep rate ${st.keep} must be in (0, 1]`, where);
   }
   if (s.weights) {
-    if (!(s.weights.density > 0 && s.weights.density <= 1)) fail('BAD_ARGUMENT', `block density ${s.weights.density} must be in (0, 1]`, s.name);
-    if (!Number.isInteger(s.weights.block) || s.weights.block < 1) fail('BAD_ARGUMENT', `block side ${s.weights.block} must be a positive integer`, s.name);
+    const densityOk = (d: number, what: string) => {
+      if (!(d > 0 && d <= 1)) fail('BAD_ARGUMENT', `${what} ${d} must be in (0, 1]`, where);
+    };
+    densityOk(s.weights.density, 'block density');
+    if (!Number.isInteger(s.weights.block) || s.weights.block < 1) fail('BAD_ARGUMENT', `block side ${s.weights.block} must be a positive integer`, where);
+    for (const [name, d] of Object.entries(s.weights.perMatmul ?? {})) {
+      if (!(MATMUL_NAMES as readonly string[]).includes(name)) fail('BAD_ARGUMENT', `unknown matmul '${name}'; expected one of ${MATMUL_NAMES.join(', ')}`, where);
+      densityOk(d!, `${name} block density`);
+    }
+    for (const n of s.weights.layers ?? [])
+      if (!Number.isInteger(n) || n < 0 || n >= depth) fail('BAD_ARGUMENT', `weight-pruning layer ${n} is outside 0..${depth - 1}`, where);
   }
   return s;
+}
+
+const density = z.number().gt(0).lte(1);
+/** A pruning setting as written in a `--settings` JSON file (the same shape as PruneSetting). */
+export const PruneSettingSchema = z.strictObject({
+  name: z.string().min(1),
+  tokens: z.strictObject({
+    stages: z.array(z.strictObject({ block: z.number().int().nonnegative(), keep: density })),
+    fuse: z.boolean(),
+    ties: z.enum(['index', 'logit']).optional(),
+  }).optional(),
+  weights: z.strictObject({
+    density,
+    block: z.number().int().positive(),
+    perMatmul: z.strictObject(Object.fromEntries(MATMUL_NAMES.map((m) => [m, density.optional()])) as Record<MatmulName, z.ZodOptional<typeof density>>).optional(),
+    layers: z.array(z.number().int().nonnegative()).optional(),
+  }).optional(),
+});
+
+/**
+ * Settings from a JSON file: an array of PruneSetting (or `{ "settings": [...] }`, as `--out` tables hold them),
+ * validated by shape and against the model depth; names must be distinct.
+ */
+export function loadSettings(file: string, depth: number): PruneSetting[] {
+  const raw = readJsonFile(file, 'BAD_ARGUMENT', 'settings file') as unknown;
+  const list = z.union([z.array(PruneSettingSchema), z.object({ settings: z.array(PruneSettingSchema) }).transform((d) => d.settings)]).safeParse(raw);
+  if (!list.success) fail('BAD_ARGUMENT', z.prettifyError(list.error), file);
+  const seen = new Set<string>();
+  for (const s of list.data) {
+    if (seen.has(s.name)) fail('BAD_ARGUMENT', `setting name '${s.name}' appears twice`, file);
+    seen.add(s.name);
+  }
+  if (list.data.length === 0) fail('BAD_ARGUMENT', 'no settings', file);
+  return list.data.map((s) => checkSetting(s as PruneSetting, depth, `${file}: setting '${s.name}'`));
 }
 
 const stagesAt = (blocks: number[], keep: number): TokenStage[] => blocks.map((block) => ({ block, keep }));

@@ -6,7 +6,7 @@ import { cachedWeights, infer, loadInput, mapOverWorkers, type BatchOptions, run
 import { idealArith } from '../ops/index.ts';
 import { MODEL_ZOO, type ViTConfig } from '../model/index.ts';
 import type { ModelWeights } from '../refs/index.ts';
-import type { PruneSetting } from './config.ts';
+import { weightPruningKey, type PruneSetting } from './config.ts';
 import { makeTokenPruner } from './tokens.ts';
 import { pruneModelWeights } from './weights.ts';
 
@@ -32,10 +32,11 @@ const prunedCache = new Map<string, ModelWeights>();
 /** The model's weights with a setting's weight pruning applied (cached per weights directory and pruning). */
 export function weightsFor(dir: string, model: ViTConfig, s: PruneSetting): ModelWeights {
   const base = cachedWeights(dir, model);
-  if (!s.weights) return base;
-  const key = `${dir}\0${model.name}\0${s.weights.density}\0${s.weights.block}`;
+  const wk = weightPruningKey(s.weights, model.depth);
+  if (wk === 'dense') return base;
+  const key = `${dir}\0${model.name}\0${wk}`;
   let w = prunedCache.get(key);
-  if (!w) prunedCache.set(key, (w = pruneModelWeights(base, s.weights)));
+  if (!w) prunedCache.set(key, (w = pruneModelWeights(base, s.weights!)));
   return w;
 }
 
@@ -89,7 +90,7 @@ export async function runPrunedOne(input: InputSpec, req: PruneRunRequest): Prom
   // settings with the same weights share their unpruned trunk
   const groups = new Map<string, number[]>();
   req.settings.forEach((s, k) => {
-    const key = s.weights ? `${s.weights.density}/${s.weights.block}` : 'dense';
+    const key = weightPruningKey(s.weights, model.depth);
     groups.set(key, [...(groups.get(key) ?? []), k]);
   });
   const predictions: PrunedPrediction[] = new Array(req.settings.length);

@@ -5,7 +5,7 @@
  */
 import { PackedWeights } from '../ops/index.ts';
 import type { ModelWeights, StaticMatmul } from '../refs/index.ts';
-import type { WeightPruning } from './config.ts';
+import { densityOf, MATMUL_NAMES, type MatmulName, type WeightPruning } from './config.ts';
 
 export interface BlockPruneResult {
   /** A pruned copy of the weights. */
@@ -36,27 +36,48 @@ export function pruneWeightBlocks(w: Int32Array, co: number, ci: number, block: 
   return { weights: out, mask, rows, cols, kept, total };
 }
 
-function pruneMatmul(m: StaticMatmul, p: WeightPruning): StaticMatmul {
+/** One matmul pruned to a density; density 1 returns the same matmul object (bit-identical, shared kernels). */
+function pruneMatmul(m: StaticMatmul, block: number, density: number): StaticMatmul {
+  if (density >= 1) return m;
   const { co, ci } = m.weights;
-  const r = pruneWeightBlocks(m.weights.w, co, ci, p.block, p.density);
+  const r = pruneWeightBlocks(m.weights.w, co, ci, block, density);
+  // the bias and the quantization tables stay as they are: pruning removes MAC terms only
   return { weights: new PackedWeights(r.weights, co, ci), bias: m.bias };
 }
 
 /** The 3-bit matmuls of every layer, by name, in a fixed order (what weight-block pruning applies to). */
-export function prunableMatmuls(w: ModelWeights): Array<{ layer: number; name: 'q' | 'k' | 'v' | 'o' | 'fc1' | 'fc2'; m: StaticMatmul }> {
+export function prunableMatmuls(w: ModelWeights): Array<{ layer: number; name: MatmulName; m: StaticMatmul }> {
   const out: ReturnType<typeof prunableMatmuls> = [];
   w.attention.forEach((a, layer) => (['q', 'k', 'v', 'o'] as const).forEach((name) => out.push({ layer, name, m: a[name] })));
   w.mlp.forEach((m, layer) => (['fc1', 'fc2'] as const).forEach((name) => out.push({ layer, name, m: m[name] })));
   return out;
 }
 
-/** A copy of the model with every 3-bit matmul block-pruned (patch embedding and head stay dense). */
+/**
+ * A copy of the model with its 3-bit matmuls block-pruned, each to its density under `p` (densityOf); patch
+ * embedding, head, biases, LayerNorm parameters and quantization tables are shared with `w`, unchanged.
+ */
 export function pruneModelWeights(w: ModelWeights, p: WeightPruning): ModelWeights {
+  const one = (m: StaticMatmul, name: MatmulName, layer: number) => pruneMatmul(m, p.block, densityOf(p, name, layer));
   return {
     ...w,
-    attention: w.attention.map((a) => ({ ...a, q: pruneMatmul(a.q, p), k: pruneMatmul(a.k, p), v: pruneMatmul(a.v, p), o: pruneMatmul(a.o, p) })),
-    mlp: w.mlp.map((m) => ({ ...m, fc1: pruneMatmul(m.fc1, p), fc2: pruneMatmul(m.fc2, p) })),
+    attention: w.attention.map((a, n) => ({ ...a, q: one(a.q, 'q', n), k: one(a.k, 'k', n), v: one(a.v, 'v', n), o: one(a.o, 'o', n) })),
+    mlp: w.mlp.map((m, n) => ({ ...m, fc1: one(m.fc1, 'fc1', n), fc2: one(m.fc2, 'fc2', n) })),
   };
+}
+
+/** Non-zero / total blocks over a model's 3-bit matmuls, per kind (what a setting really removed). */
+export function blockCensus(w: ModelWeights, block: number): Record<MatmulName, { nonZero: number; total: number }> {
+  const out = Object.fromEntries(MATMUL_NAMES.map((m) => [m, { nonZero: 0, total: 0 }])) as Record<MatmulName, { nonZero: number; total: number }>;
+  for (const { name, m } of prunableMatmuls(w)) {
+    const { co, ci, w: x } = m.weights;
+    const cols = Math.ceil(ci / block);
+    const nz = new Uint8Array(Math.ceil(co / block) * cols);
+    for (let o = 0; o < co; o++) for (let i = 0; i < ci; i++) if (x[o * ci + i] !== 0) nz[Math.floor(o / block) * cols + Math.floor(i / block)] = 1;
+    out[name].total += nz.length;
+    out[name].nonZero += nz.reduce((s, v) => s + v, 0);
+  }
+  return out;
 }
 
 /**
