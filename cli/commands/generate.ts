@@ -4,7 +4,7 @@ import { generateProject, type GeneratedProject } from '../../src/codegen/index.
 import { fail } from '../../src/diag/index.ts';
 import { loadDesign, type Design } from '../../src/ir/index.ts';
 import { MODEL_ZOO } from '../../src/model/index.ts';
-import { checkSetting, pruneModelWeights, sparsifyDesign, tokenPrunedDesign } from '../../src/prune/index.ts';
+import { checkSetting, planPruned, prunedNetwork, pruneModelWeights, sparsifyDesign, tokenPrunedDesign } from '../../src/prune/index.ts';
 import { loadDevice } from '../../src/cost/index.ts';
 import type { TokenPruner } from '../../src/engine/index.ts';
 import { defaultTypesFile, loadHardwareTypes, loadWeights, type ModelWeights } from '../../src/refs/index.ts';
@@ -41,7 +41,7 @@ export function register(program: Command): void {
     .option('--types <file>', 'hardware widths (default: hardware-types.json beside the weights)')
     .option('--blocks <names...>', 'generate only these blocks (e.g. ATTN2 MLP0); the network testbench needs all')
     .option('--prune-tokens <layers:keep>', 'token pruning, e.g. 3,6,9:0.5: after those attention blocks keep that share of the image tokens and fuse the rest (as prune-sweep); the built-in design is rebuilt at the pruned token counts with a token selector per stage, and the testbenches compare against the engine with the same pruning')
-    .option('--device <name|file.json>', 'with --prune-tokens: generate the pruned planner\'s design for this device (the one prune-sweep simulates) instead')
+    .option('--device <name|file.json>', 'with --prune-tokens or --prune-density: generate the pruned planner\'s design for this device (the one prune-sweep simulates) instead')
     .option('--prune-density <d>', 'weight-block pruning: keep this fraction of the 16×16 blocks of every 3-bit matmul (as prune-sweep); the design\'s matmuls become block-sparse and the testbenches compare against the engine with the pruned weights', density)
     .option('--prune-block <n>', 'block side for --prune-density', positiveInt('--prune-block'), 16)
     .option('--json', 'print one JSON document')
@@ -59,6 +59,12 @@ export function register(program: Command): void {
         const pruning = { density: opts.pruneDensity, block: opts.pruneBlock };
         checkSetting({ name: '--prune-density / --prune-block', weights: pruning }, model.depth);
         weights = pruneModelWeights(loadWeights(opts.weights, model), pruning);
+        // with a device (and no token pruning): the pruned planner's design for these weights, as prune-sweep plans it
+        if (opts.device && !opts.pruneTokens) {
+          const setting = { name: `density ${pruning.density}`, weights: pruning };
+          const device = loadDevice(opts.device);
+          design = prunedNetwork(model, planPruned({ model, device, setting, weights }), setting, device);
+        }
         ({ design, sparse } = sparsifyDesign(design, weights));
       }
       const project = generateProject({ design, weightsDir: opts.weights, types: loadHardwareTypes(typesFile), blocks: opts.blocks, weights, tokenPruner });

@@ -37,5 +37,6 @@ export function sparsifyDesign(d: Design, w: ModelWeights): SparsifiedDesign {
     }
     return out;
   });
-  return { design: validateDesign({ ...d, name: sparse.length ? `${d.name}-sparse` : d.name, blocks }), sparse };
+  const wasSparse = d.blocks.some((b) => b.processes.some((p) => (p.kind === 'mac' || p.kind === 'window-cache') && p.sparsity));
+  return { design: validateDesign({ ...d, name: sparse.length && !wasSparse ? `${d.name}-sparse` : d.name, blocks }), sparse };
 }
