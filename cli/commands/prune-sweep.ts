@@ -73,7 +73,7 @@ export function register(program: Command): void {
     .option('--out <table.json>', 'write the table as JSON')
     .option('--svg <out.svg>', 'write top-1 against images/s as SVG')
     .option('--reuse <table.json>', 'take the accuracy from an earlier --out table (or bench:prune\'s prune-accuracy.json)')
-    .option('--no-simulate', 'analytic throughput only (skip the cycle-level simulation of each design)')
+    .option('--no-simulate', 'analytic throughput only (skip the cycle-level simulation of each chained design)')
     .option('--json', 'print one JSON document')
     .addHelpText('after', SETTINGS_HELP)
     .action(async (opts: PruneSweepOptions) => {

@@ -90,7 +90,7 @@ export function formatSweepTable(t: SweepTable): string {
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
   return [
-    `${t.images} photos; device ${t.device} at ${t.clockMhz} MHz; cycles are simulated (slowest block alone) unless marked * (analytic: block-sparse MACs are not simulated)`,
+    `${t.images} photos; device ${t.device} at ${t.clockMhz} MHz; cycles: the whole pruned network simulated as one chain, unless marked * (analytic: not simulated, or the chain deadlocked)`,
     line(head),
     ...body.map(line),
     t.meetingTarget.length
