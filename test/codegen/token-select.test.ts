@@ -47,6 +47,16 @@ describe('C simulation of a token-pruned slice (g++)', { skip: SKIP_NO_GXX }, ()
 });
 
 describe('token-pruned codegen limits', { skip: SKIP_NO_REFS }, () => {
+  const vitpipe = (...args: string[]) => spawnSync(process.execPath, ['bin/vitpipe.js', 'generate', '--weights', REFS_DIR, '--out', join(tmpdir(), 'vitpipe-never'), ...args], { encoding: 'utf8' });
+  test('vitpipe generate --prune-tokens: a malformed setting and a non-built-in design are named, exit 1', () => {
+    const bad = vitpipe('--design', 'hgpipe-deit-tiny', '--prune-tokens', '3;6:half');
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /--prune-tokens.*expected <layers>:<keep>, e\.g\. 3,6,9:0\.5; got '3;6:half'/);
+    const file = vitpipe('--design', 'some-design.json', '--prune-tokens', '3:0.5');
+    assert.equal(file.status, 1);
+    assert.match(file.stderr, /--prune-tokens rebuilds a built-in design \(hgpipe-deit-tiny\) or plans one with --device; 'some-design\.json' is neither/);
+  });
+
   test('an odd token count (keep 0.7: 1 + 137 + 1 = 139) is refused, naming the selector', () => {
     const weights = loadWeights(REFS_DIR, model);
     const attn = buildAttnBlock('ATTN3', 3, g, HGPIPE_ATTN, { tokensIn: 196, keep: 137, fuse: true, cpOut: 1 });
