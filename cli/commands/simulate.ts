@@ -15,6 +15,7 @@ interface SimulateOptions {
   engine: 'fast' | 'reference';
   blocks: boolean;
   network: boolean;
+  memo: boolean;
   saveDesign?: string;
 }
 
@@ -29,6 +30,7 @@ export function register(program: Command): void {
     .option('--engine <fast|reference>', 'event-skipping engine or the per-cycle reference stepper', 'fast')
     .option('--no-blocks', 'skip the per-block isolated runs')
     .option('--no-network', 'skip the whole-network run')
+    .option('--no-memo', 'simulate every block of the network in full (exact per-process statistics; slower)')
     .option('--save-design <file.json>', 'also write the (validated) design as a design file')
     .option('--json', 'print one JSON document')
     .action((opts: SimulateOptions) => {
@@ -43,6 +45,7 @@ export function register(program: Command): void {
           engine: opts.engine,
           blocks: opts.blocks,
           network: opts.network,
+          memo: opts.memo,
           timelineBins: opts.timeline ? 400 : undefined,
           onProgress: (done, _t, what) => progress.update(done, what),
         });
@@ -102,6 +105,7 @@ export function toJson(r: DesignSimResult) {
       deadlock: n.deadlock,
       processes: n.chain.processes,
       fifos: n.chain.fifos,
+      memo: n.chain.memo,
     },
     simulatedCycles: r.simulatedCycles,
     wallSeconds: Number(r.wallSeconds.toFixed(3)),
@@ -126,6 +130,9 @@ function formatText(r: DesignSimResult, timeline?: string): string {
     out.push(`  steady interval ${f(n.steadyInterval)} cycles → ${n.imagesPerSecond.toFixed(0)} images/s at ${r.clockMhz} MHz`);
     out.push(`  bottleneck: ${n.bottleneck.join(', ')}`);
     out.push(`  drained the last image with ${f(n.extraInputBeats)} further input beats`);
+    const m = n.chain.memo;
+    if (m && m.replayed.length)
+      out.push(`  memoised: ${m.replayed.length} of ${r.blocks.length || m.replayed.length} blocks replayed once they repeated an earlier block's behaviour (${m.rollbacks} rollbacks); boundary timing exact, their per-process statistics estimated (--no-memo for exact ones)`);
     if (n.deadlock) out.push('', n.deadlock.message);
   }
   out.push('', `simulated ${f(r.simulatedCycles)} cycles in ${r.wallSeconds.toFixed(2)} s`);

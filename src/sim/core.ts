@@ -15,7 +15,7 @@ export { Fifos, type FifoInfo } from './fifos.ts';
 // copy the record layouts of fifos.ts and pipe.ts into module constants once.
 const { heapPop } = FL;
 const { materialise } = PL;
-const { WR, RD, LRD, LWR, DEPTH, LAT, BASE, CAP, PEAK, CWF, PWF } = FL;
+const { WR, RD, LRD, LWR, DEPTH, LAT, BASE, CAP, PEAK, CWF, PWF, REC } = FL;
 const { P_K, P_N, P_D, P_HEAD, P_OCC, P_RMASK, P_NACC, P_MASK, P_BCAT, P_LCAND, P_LC, P_PID, P_RING, P_STEADY, P_IDLE, P_SM, P_ACC, BUBBLE, EXIT } = PL;
 
 /** Step results: low 2 bits the cycle's category, bit 2 set when the process sleeps until woken. */
@@ -108,6 +108,7 @@ export class Scheduler extends WakeCore {
     this.pipeOf = Int32Array.from(procs, (p) => (p.isLoop ? p.pipeBase! : -1));
     this.startOf = procs.map((p) => p.start!);
     this.awake = new Uint8Array(n).fill(1);
+    this.frozen = new Uint8Array(n);
     this.wakeAt = new Float64Array(n).fill(Infinity);
     this.stats = new Float64Array(n * 4);
     this.sleepSince = new Float64Array(n);
@@ -199,10 +200,12 @@ export class Scheduler extends WakeCore {
         const occ = n + 1 - F[fo + RD] + (F[fo + LRD] === c ? 1 : 0);
         if (occ > F[fo + PEAK]) F[fo + PEAK] = occ;
         if (F[fo + CWF]) this.wakeConsumers(fo >> 4, c);
+        if (F[fo + REC]) this.memo!.onAccess(fo >> 4, true, c);
       } else {
         F[fo + RD]++;
         F[fo + LRD] = c;
         if (F[fo + PWF]) this.wakeProducers(fo >> 4, c);
+        if (F[fo + REC]) this.memo!.onAccess(fo >> 4, false, c);
       }
     }
     if (steady) {
@@ -283,6 +286,7 @@ export class Scheduler extends WakeCore {
     this.lean = lean;
     while (true) {
       const c = this.now;
+      if (this.memo !== null && this.memo.hasPending) this.memo.atCycleStart(c);
       // Collect timed wakes for this cycle.
       const hT = this.heapT;
       const hP = this.heapP;
@@ -290,7 +294,7 @@ export class Scheduler extends WakeCore {
         const t = hT[0];
         const p = hP[0];
         heapPop(hT, hP);
-        if (this.wakeAt[p] !== t || this.awake[p]) continue;
+        if (this.wakeAt[p] !== t || this.awake[p] || this.frozen[p]) continue;
         this.wakeAt[p] = Infinity;
         this.awake[p] = 1;
         this.account(p, c);
@@ -441,10 +445,47 @@ export class Scheduler extends WakeCore {
     }
   }
 
+  /**
+   * Take process p out of the simulation from cycle t on (memo.ts replays its cell): its statistics are closed at
+   * t and it is never stepped or woken again.
+   */
+  freeze(p: number, t: number): void {
+    this.statsAsOf(p, t, this.stats, p * 4);
+    this.sleepSince[p] = t;
+    this.awakeFrom[p] = t;
+    this.nonBusy[p] = 0;
+    this.frozen[p] = 1;
+    if (this.awake[p]) {
+      this.awake[p] = 0;
+      const li = this.listOf[p];
+      const list = this.lists[li];
+      let w = 0;
+      for (let i = 0; i < this.lens[li]; i++) if (list[i] !== p) list[w++] = list[i];
+      this.lens[li] = w;
+    }
+  }
+
+  /** Process p's cycles by category up to cycle t (exclusive), written to out[off..off+3]. */
+  statsAsOf(p: number, t: number, out: Float64Array, off: number): void {
+    const S = this.stats;
+    for (let j = 0; j < 4; j++) out[off + j] = S[p * 4 + j];
+    if (this.frozen[p]) return;
+    if (!this.awake[p]) {
+      const since = this.sleepSince[p];
+      if (t > since) out[off + this.sleepCat[p]] += t - since;
+    } else if (this.lean) out[off] += t - this.awakeFrom[p] - this.nonBusy[p];
+  }
+
+  /** Cycles a process still has to sleep through a bulk step (part of its logical state at cycle c). */
+  skipAhead(p: number, c: number): number {
+    return this.skipUntil[p] > c + 1 ? this.skipUntil[p] - c : 0;
+  }
+
   /** Close the accounting of sleeping processes at the end of the run. */
   finish(): void {
     for (const p of this.procs)
-      if (!this.awake[p.id]) this.account(p.id, this.now), (this.sleepSince[p.id] = this.now);
+      if (this.frozen[p.id]) continue;
+      else if (!this.awake[p.id]) this.account(p.id, this.now), (this.sleepSince[p.id] = this.now);
       else if (this.lean) {
         this.stats[p.id * 4] += this.now - this.awakeFrom[p.id] - this.nonBusy[p.id];
         this.nonBusy[p.id] = 0;

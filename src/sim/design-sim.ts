@@ -46,6 +46,8 @@ export interface DesignSimOptions {
   blocks?: boolean;
   network?: boolean;
   timelineBins?: number;
+  /** Memoise the whole-network run (default on; see memo.ts). Off for exact per-process statistics. */
+  memo?: boolean;
   onProgress?: (done: number, total: number, what: string) => void;
 }
 
@@ -115,7 +117,7 @@ export function simulateDesign(d: Design, opts: DesignSimOptions): DesignSimResu
   }
   let network: NetworkSimResult | null = null;
   if (opts.network !== false) {
-    const chain = simulateChain(d.blocks, d.linkDepth, { images: opts.images, engine: opts.engine, timelineBins: opts.timelineBins });
+    const chain = simulateChain(d.blocks, d.linkDepth, { images: opts.images, engine: opts.engine, timelineBins: opts.timelineBins, memo: opts.memo });
     cycles += chain.simulatedCycles;
     network = {
       steadyInterval: chain.steadyInterval,

@@ -4,6 +4,7 @@ import { compileLoop } from './pipe.ts';
 import { FrpProc, FsmProc, LoopProc, UnpackProc, type FsmStepC } from './procs.ts';
 import { MoverProc, SinkProc, SourceProc } from './testbench.ts';
 import { RegionCtl, StartCtl } from './start.ts';
+import { Memo, type MemoGate, ReplayProc, cellsOf } from './memo.ts';
 
 /** Cycles simulated before the first input beat, so that every process has taken its start token (RTL reset state). */
 export const WARMUP_CYCLES = 256;
@@ -16,6 +17,8 @@ export interface Elaborated {
   /** Output-side recorders of every block but the last (the sink records the last). */
   outputs: MoverProc[];
   blocks: Block[];
+  /** Memoised runs only (see memo.ts). */
+  memo: Memo | null;
   /** Per FIFO: the block index and IR stream name it came from (data FIFOs only). */
   fifoStream: Array<{ block: number; stream: string } | null>;
 }
@@ -27,7 +30,7 @@ interface FifoSpec {
 }
 
 /** Build the simulator for a chain of blocks (one block = "simulated alone"), fed by a source, drained by a sink. */
-export function elaborate(blocks: Block[], linkDepth: number, fast: boolean, inputBeats = Infinity): Elaborated {
+export function elaborate(blocks: Block[], linkDepth: number, fast: boolean, inputBeats = Infinity, memo?: { shapeOf: (b: Block) => string; gate?: MemoGate }): Elaborated {
   const specs: FifoSpec[] = [];
   const fifoStream: Elaborated['fifoStream'] = [];
   const addFifo = (depth: number, lat: number, info: Omit<FifoInfo, 'producer' | 'consumer'>, stream: { block: number; stream: string } | null) => {
@@ -98,6 +101,8 @@ export function elaborate(blocks: Block[], linkDepth: number, fast: boolean, inp
   }
   const sinkPid = makers.length;
   makers.push((sim, id) => new SinkProc(sim, id, 'sink', streamIds[blocks.length - 1].get(last.output.stream)!, last.output.beatsPerImage));
+  const replayFrom = makers.length;
+  if (memo) blocks.forEach((b) => makers.push((sim, id) => new ReplayProc(sim, id, `${b.name}.replay`)));
 
   const fifos = new Fifos(specs);
   const sim = new Scheduler(fifos, fast);
@@ -136,8 +141,21 @@ export function elaborate(blocks: Block[], linkDepth: number, fast: boolean, inp
   }
   sim.init(procs);
   sim.now = -WARMUP_CYCLES;
+  let m: Memo | null = null;
+  if (memo) {
+    const inPort = streamIds[0].get(first.input.stream)!;
+    const outPort = streamIds[blocks.length - 1].get(last.output.stream)!;
+    m = new Memo(sim, cellsOf(blocks, procs, fifos, inPort, outPort, memo.shapeOf), new Set(), memo.gate);
+    m.cells.forEach((cell, k) => {
+      const r = procs[replayFrom + k] as ReplayProc;
+      r.memo = m!;
+      r.cell = cell;
+      m!.replayers.push(r);
+    });
+    sim.memo = m;
+  }
   const outputs = procs.filter((p): p is MoverProc => p instanceof MoverProc && p.perImage > 0);
-  return { sim, source: procs[srcPid] as SourceProc, sink: procs[sinkPid] as SinkProc, outputs, blocks, fifoStream };
+  return { sim, source: procs[srcPid] as SourceProc, sink: procs[sinkPid] as SinkProc, outputs, blocks, fifoStream, memo: m };
 }
 
 /** Blocks of a design to simulate: all of them, or one by name. */

@@ -22,6 +22,8 @@ export const PEAK = 8;
 /** 1 when some consumer / producer sleeps on this FIFO (cheap test on the hot path). */
 export const CWF = 9;
 export const PWF = 10;
+/** 1 on the boundary FIFOs of a memoised run (memo.ts): every access is reported to it. */
+export const REC = 11;
 export const FS = 16;
 
 export interface FifoInfo {
@@ -92,6 +94,9 @@ export class Fifos {
   }
   peak(f: number): number {
     return this.s[f * FS + PEAK];
+  }
+  setPeak(f: number, v: number): void {
+    this.s[f * FS + PEAK] = v;
   }
   lastWrite(f: number): number {
     return this.s[f * FS + LWR];

@@ -178,6 +178,16 @@ export function materialise(S: Int32Array, b: number): void {
   S[b + P_SM] = 0;
 }
 
+/** Logical state of a pipe record for memo.ts: loaded loop, next iteration, stage contents from stage 0 on. */
+export function pipeState(S: Int32Array, b: number, out: number[]): void {
+  materialise(S, b);
+  const ring = S[b + P_RING];
+  const rm = S[b + P_RMASK];
+  const head = S[b + P_HEAD];
+  out.push(S[b + P_MASK], S[b + P_K]);
+  for (let j = 0; j < S[b + P_D]; j++) out.push(S[ring + ((head - j) & rm)]);
+}
+
 /** Iteration in stage s of the candidate configuration (s ≥ 1: stage s − 1 now). */
 function stageAt(S: Int32Array, b: number, s: number, cand: number): number {
   return s === 0 ? cand : S[S[b + P_RING] + ((S[b + P_HEAD] - s + 1) & S[b + P_RMASK])];

@@ -1,7 +1,7 @@
 import * as core from './core.ts';
 import type { Scheduler, SimProc } from './core.ts';
 import * as pipe from './pipe.ts';
-import { type CompiledLoop, pipeBlockers } from './pipe.ts';
+import { type CompiledLoop, pipeBlockers, pipeState } from './pipe.ts';
 import type { StartCtl } from './start.ts';
 
 // Module constants rather than imported bindings (those compile to getter calls under tsx).
@@ -23,6 +23,11 @@ export class LoopProc implements SimProc {
   /** The scheduler steps loop processes itself (Scheduler.stepLoop); this is for callers that hold the object. */
   step(c: number): number {
     return this.sim.stepLoop(this.id, c);
+  }
+  /** Logical state (memo.ts). */
+  memoState(out: number[]): void {
+    pipeState(this.sim.ps, this.pipeBase, out);
+    this.start.memoState(out);
   }
   waits(): Wait[] {
     const S = this.sim.ps;
@@ -70,6 +75,12 @@ export class FrpProc implements SimProc {
   private at(s: number): number {
     const D = this.pipe.length;
     return this.pipe[(this.head - s + 1 + D) % D];
+  }
+  /** Logical state (memo.ts). */
+  memoState(out: number[]): void {
+    out.push(this.k, this.occupied, this.buf);
+    for (let s = 1; s <= this.pipe.length; s++) out.push(this.at(s));
+    this.start.memoState(out);
   }
 
   step(c: number): number {
@@ -167,6 +178,11 @@ export class UnpackProc implements SimProc {
     readonly n: number, readonly inF: number, readonly outF: number,
   ) {}
 
+  /** Logical state (memo.ts). */
+  memoState(out: number[]): void {
+    out.push(this.s1 ? 1 : 0, this.started ? 1 : 0, this.k, this.cur, this.pending ? 1 : 0);
+    this.start.memoState(out);
+  }
   step(c: number): number {
     const F = this.sim.fifos;
     this.lastC = c;
@@ -250,6 +266,13 @@ export class FsmProc implements SimProc {
   ) {
     const loops = body.flatMap((s) => (s.kind === 'loop' ? [s.loop] : []));
     this.fsmPipe = sim.allocPipe(id, loops);
+  }
+
+  /** Logical state (memo.ts). */
+  memoState(out: number[]): void {
+    out.push(this.pos, this.k, this.exitStage);
+    pipeState(this.sim.ps, this.fsmPipe, out);
+    this.start.memoState(out);
   }
 
   private enter(pos: number): void {

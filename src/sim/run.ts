@@ -1,7 +1,9 @@
 import { type Block, type Design, processCycles } from '../ir/index.ts';
 import { CATEGORY_NAMES } from './core.ts';
 import { findDeadlock, type DeadlockReport } from './deadlock.ts';
+import { structuralKey } from './design-sim.ts';
 import { type Elaborated, elaborate } from './elaborate.ts';
+import { MemoDivergence, type MemoGate } from './memo.ts';
 
 export interface SimOptions {
   images: number;
@@ -13,6 +15,13 @@ export interface SimOptions {
   timelineBins?: number;
   /** Offer only this many input beats in total (default: unlimited, as in the RTL runs). */
   inputBeats?: number;
+  /**
+   * Memoise blocks that repeat an earlier block's (or their own previous image's) behaviour (memo.ts): the same
+   * boundary timing, far fewer steps. Default: on for fast-engine chains of several blocks without a timeline.
+   */
+  memo?: boolean;
+  /** When a memoised replay may begin (memo.ts DEFAULT_GATE); loosened only to test divergences and rollbacks. */
+  memoGate?: MemoGate;
 }
 
 /** Per-image cycles as in FACTS.md: first/last input beat accepted, first/last output beat emitted. */
@@ -67,24 +76,57 @@ export interface ChainResult {
   /** Each block's first and last output beat per image (cycle numbers), as seen at its output port. */
   blockWindows: Array<{ block: string; firstOut: number[]; lastOut: number[] }>;
   deadlock: DeadlockReport | null;
+  /** Memoised run: blocks replayed (from which cycle, after which block, shifted by how many cycles), restarts. */
+  memo: { replayed: Array<{ block: string; from: number; reference: string; shift: number }>; rollbacks: number; snapshotSeconds: number; statsExact: boolean } | null;
   timeline: { binCycles: number; bins: number; blocks: Array<{ name: string; busy: number[]; stalledIn: number[]; stalledOut: number[] }> } | null;
 }
 
 /** Simulate a chain of blocks (one block = that block alone) with inputs offered every cycle, outputs always ready. */
 export function simulateChain(blocks: Block[], linkDepth: number, opts: SimOptions): ChainResult {
-  const e = elaborate(blocks, linkDepth, opts.engine !== 'reference', opts.inputBeats);
-  const first = blocks[0];
+  const fast = opts.engine !== 'reference';
+  const memo = opts.memo ?? (fast && !opts.timelineBins && blocks.length > 2);
+  if (memo && fast && !opts.timelineBins) {
+    const shapes = new Map<Block, string>();
+    const shapeOf = (b: Block) => shapes.get(b) ?? shapes.set(b, structuralKey(b)).get(b)!;
+    const e = elaborate(blocks, linkDepth, true, opts.inputBeats, { shapeOf, gate: opts.memoGate });
+    const m = e.memo!;
+    let completed = false;
+    // A diverged replay rolls the whole simulation back to where it began and goes on without it.
+    while (true) {
+      try {
+        completed = runElaborated(e, blocks, opts);
+        if (completed) m.finalStats(e.sim.now);
+        break;
+      } catch (err) {
+        if (!(err instanceof MemoDivergence)) throw err;
+        m.rollback(err);
+      }
+    }
+    // A run that did not complete is diagnosed without replays (their processes' waits are not live).
+    if (completed || m.entries === 0) {
+      const r = summarise(e, blocks, opts.images, completed, completed ? null : findDeadlock(e), blocks[0].input.beatsPerImage);
+      const replayed = m.replayedCells();
+      r.memo = { replayed, rollbacks: m.divergences, snapshotSeconds: (m.snapshotMs + m.restoreMs) / 1000, statsExact: replayed.length === 0 };
+      return r;
+    }
+  }
+  const e = elaborate(blocks, linkDepth, fast, opts.inputBeats);
+  const completed = runElaborated(e, blocks, opts);
+  return summarise(e, blocks, opts.images, completed, completed ? null : findDeadlock(e), blocks[0].input.beatsPerImage);
+}
+
+function runElaborated(e: Elaborated, blocks: Block[], opts: SimOptions): boolean {
   const last = blocks[blocks.length - 1];
   const target = opts.images * last.output.beatsPerImage;
-  const maxCycles = opts.maxCycles ?? 5e7;
   if (opts.timelineBins) {
     // A rough horizon for binning: the analytic per-image interval times the images plus a fill allowance.
     e.sim.enableTimeline(Math.max(1, Math.ceil(estimateCycles(blocks, opts.images) / opts.timelineBins)), opts.timelineBins);
   }
-  const completed = e.sim.run(() => e.sink.beats >= target, maxCycles);
+  const completed = e.sim.run(() => e.sink.beats >= target, opts.maxCycles ?? 5e7);
+  // Memo: the end-of-run check may still find a divergence (then the run goes on from a rollback, not finished).
+  if (completed && e.memo) e.memo.checkEnd(e.sim.now);
   e.sim.finish();
-  const deadlock = completed ? null : findDeadlock(e);
-  return summarise(e, blocks, opts.images, completed, deadlock, first.input.beatsPerImage);
+  return completed;
 }
 
 function estimateCycles(blocks: Block[], images: number): number {
@@ -166,6 +208,7 @@ function summarise(e: Elaborated, blocks: Block[], images: number, completed: bo
     fifos,
     bottleneck,
     deadlock,
+    memo: null,
     timeline,
   };
 }

@@ -14,6 +14,11 @@ export class StartCtl {
   exits: number[] | null = null;
   constructor(readonly sim: Scheduler, readonly pid: number, readonly ins: number[], readonly outs: number[]) {}
 
+  /** Logical state (memo.ts). */
+  memoState(out: number[]): void {
+    out.push(this.once ? 1 : 0);
+  }
+
   canStart(c: number): boolean {
     const F = this.sim.fifos;
     if (this.region) {
@@ -72,6 +77,11 @@ export class RegionCtl {
   ) {
     this.syncReg = new Array(members).fill(false);
     this.readyAt = new Array(members).fill(-Infinity);
+  }
+
+  /** Logical state (memo.ts); `readyAt` only matters in the cycle it was set. */
+  memoState(out: number[]): void {
+    out.push(this.once ? 1 : 0, ...this.syncReg.map((x) => (x ? 1 : 0)));
   }
 
   realStart(c: number): boolean {

@@ -5,10 +5,11 @@
 import type { SimProc } from './core.ts';
 import * as FL from './fifos.ts';
 import type { Fifos } from './fifos.ts';
+import type { Memo } from './memo.ts';
 
 // Module constants rather than imported bindings (those compile to getter calls under tsx).
 const { heapPush } = FL;
-const { WR, RD, LRD, LWR, LAT, BASE, CAP, PEAK, CWF, PWF } = FL;
+const { WR, RD, LRD, LWR, LAT, BASE, CAP, PEAK, CWF, PWF, REC } = FL;
 
 export class WakeCore {
   now = 0;
@@ -32,6 +33,10 @@ export class WakeCore {
   stats!: Float64Array;
   protected sleepSince!: Float64Array;
   protected sleepCat!: Uint8Array;
+  /** Memoised runs (memo.ts): boundary FIFOs report every access to it (FIFO field REC set). */
+  memo: Memo | null = null;
+  /** Processes of cells being replayed by memo.ts: never stepped or woken again. */
+  protected frozen!: Uint8Array;
   /** Optional per-bin category counts for the timeline: bins × procs × 4. */
   timeline: { bin: number; data: Float64Array; bins: number } | null = null;
 
@@ -45,7 +50,7 @@ export class WakeCore {
   }
   /** Wake process p at cycle t (≥ now; t = now only for post-phase processes from the main phase). */
   wake(p: number, t: number): void {
-    if (!this.fast || this.awake[p]) return;
+    if (!this.fast || this.awake[p] || this.frozen[p]) return;
     if (t < this.skipUntil[p]) t = this.skipUntil[p];
     if (t === this.now && this.procs[p].post) {
       this.awake[p] = 1;
@@ -64,6 +69,7 @@ export class WakeCore {
     s[o + RD]++;
     s[o + LRD] = c;
     if (s[o + PWF]) this.wakeProducers(f, c);
+    if (s[o + REC]) this.memo!.onAccess(f, false, c);
   }
   write(f: number, c: number): void {
     const s = this.fifos.s;
@@ -77,6 +83,7 @@ export class WakeCore {
     const occ = n + 1 - s[o + RD] + (s[o + LRD] === c ? 1 : 0);
     if (occ > s[o + PEAK]) s[o + PEAK] = occ;
     if (s[o + CWF]) this.wakeConsumers(f, c);
+    if (s[o + REC]) this.memo!.onAccess(f, true, c);
   }
   protected wakeProducers(f: number, c: number): void {
     const w = this.fifos.prodWait[f];

@@ -1,0 +1,491 @@
+/**
+ * Memoised simulation of a chain of blocks (DATAFLOW's whole-network runs): a block whose complete logical state,
+ * taken when it reads the first beat of an image, equals the state of an earlier block of the same structure (or of
+ * itself one image earlier) at the same point, behaves exactly as that block did from then on — shifted in time —
+ * for as long as its neighbours do too. Such a block is frozen and replaced by a replayer that performs the
+ * recorded boundary accesses (reads of its input FIFO, writes of its output FIFO) at the shifted cycles, while every
+ * access its neighbours make to those two FIFOs is checked against the reference's. Any mismatch is a divergence:
+ * the whole run is discarded and repeated without that replay (run.ts), so results never depend on a guess.
+ *
+ * What stays exact: every beat's cycle on every block boundary, hence per-image figures, block windows, intervals and
+ * deadlocks. Per-process busy/stall counts and FIFO peaks of replayed blocks are carried over from the reference at
+ * each image boundary and pro-rated over the last, partial image (`statsExact` is false then).
+ */
+import type { Block } from '../ir/index.ts';
+import type { Scheduler, SimProc } from './core.ts';
+import { BUSY, IDLE, SLEEP } from './core.ts';
+import { type Fifos, REC } from './fifos.ts';
+import { type Snapshot, snapshot } from './snapshot.ts';
+import { MoverProc } from './testbench.ts';
+
+/** A block with the movers on its input and output link: the unit that is memoised. */
+export interface Cell {
+  index: number;
+  name: string;
+  /** Processes (ids) of the block, its input mover (from the link) and its output mover (to the link). */
+  procs: number[];
+  /** FIFOs only its own processes touch. */
+  fifos: number[];
+  /** Boundary FIFOs: read from (link or the network input port) and written to (link or the network output port). */
+  inB: number;
+  outB: number;
+  /** Input beats per image (checkpoints are taken when the first beat of an image is read). */
+  inPerImage: number;
+  /** Cells with equal `shape` have the same structure and role and can stand for each other. */
+  shape: number;
+  /** False when a process has no `memoState` (its state could not be compared): never replayed. */
+  memoable: boolean;
+  outMover: MoverProc | null;
+}
+
+export interface MemoGate {
+  /**
+   * The first checkpoint (image) at which a block's replay may begin. HG-PIPE's blocks settle into periodic
+   * behaviour by their fifth image; their first images and those of the next block of the same kind differ by
+   * single cycles (measured), so earlier replays diverge and cost a rollback of the whole simulation.
+   */
+  firstEntry: number;
+  /** Images of neighbour behaviour that must equal the reference's (shifted) before a replay begins. */
+  images: number;
+}
+export const DEFAULT_GATE: MemoGate = { firstEntry: 4, images: 2 };
+/** Earlier occurrences of one state kept as replay references (the latest first). */
+const SEEN_PER_STATE = 6;
+
+/** Thrown when a replayed block's neighbours stop behaving as its reference's did. */
+export class MemoDivergence extends Error {
+  constructor(readonly cell: number, readonly entry: string, why: string, readonly cycle: number) {
+    super(`memo divergence in cell ${cell}: ${why}`);
+  }
+}
+
+class History {
+  t = new Int32Array(1024);
+  n = 0;
+  push(c: number): void {
+    if (this.n === this.t.length) {
+      const g = new Int32Array(this.t.length * 2);
+      g.set(this.t);
+      this.t = g;
+    }
+    this.t[this.n++] = c;
+  }
+}
+
+interface Replay {
+  ref: number;
+  /** Cycle shift and beat-index shifts of the two boundary FIFOs relative to the reference. */
+  delta: number;
+  sIn: number;
+  sOut: number;
+  /** Checkpoint indices of the entry (own and reference's). */
+  anchor: number;
+  refAnchor: number;
+  entry: string;
+}
+
+interface Checkpoint {
+  cycle: number;
+  stats: Float64Array;
+  peaks: Int32Array;
+}
+
+interface Seen {
+  cell: number;
+  checkpoint: number;
+  cycle: number;
+  inW: number;
+  outW: number;
+}
+
+export class Memo {
+  readonly writes: Array<History | null>;
+  readonly reads: Array<History | null>;
+  /** Cell that writes / reads each boundary FIFO (−1: testbench or not a boundary). */
+  readonly producerCell: Int32Array;
+  readonly consumerCell: Int32Array;
+  readonly replay: Array<Replay | null>;
+  readonly checkpoints: Checkpoint[][];
+  private readonly seen = new Map<string, Seen[]>();
+  private pending: number[] = [];
+  readonly replayers: ReplayProc[] = [];
+  entries = 0;
+  /** Per replayed cell: the whole simulation as it was just before it was frozen. */
+  private rollbacks: Array<Snapshot | null> = [];
+  /** Replays that diverged and were rolled back. */
+  divergences = 0;
+  snapshotMs = 0;
+  restoreMs = 0;
+
+  constructor(
+    readonly sim: Scheduler,
+    readonly cells: Cell[],
+    /** Entries ("cell@checkpoint") not to take again (they diverged in an earlier attempt). */
+    readonly excluded: Set<string>,
+    /** When a replay may begin (defaults: DEFAULT_GATE); tests loosen it to exercise divergences and rollbacks. */
+    readonly gate: MemoGate = DEFAULT_GATE,
+    /** Per cell: no replay may begin at or before this cycle (a replay of it diverged there). */
+    readonly blockedUntil: Map<number, number> = new Map(),
+  ) {
+    const F = sim.fifos;
+    this.writes = new Array(F.count).fill(null);
+    this.reads = new Array(F.count).fill(null);
+    this.producerCell = new Int32Array(F.count).fill(-1);
+    this.consumerCell = new Int32Array(F.count).fill(-1);
+    for (const c of cells) {
+      this.consumerCell[c.inB] = c.index;
+      this.producerCell[c.outB] = c.index;
+      for (const f of [c.inB, c.outB]) {
+        this.writes[f] ??= new History();
+        this.reads[f] ??= new History();
+        F.s[(f << 4) + REC] = 1;
+      }
+    }
+    this.replay = cells.map(() => null);
+    this.checkpoints = cells.map(() => []);
+    this.rollbacks = cells.map(() => null);
+  }
+
+  /** The scheduler, FIFOs, processes, start controllers and this memo's own records, restorable in one call. */
+  private snapshotAll(): Snapshot {
+    const sim = this.sim;
+    const objects: object[] = [sim.fifos, sim];
+    for (const p of sim.procs) {
+      objects.push(p);
+      const st = (p as { start?: object }).start;
+      if (st) objects.push(st);
+    }
+    const whole = snapshot(objects);
+    const lengths = [...this.writes, ...this.reads].map((h) => h?.n ?? 0);
+    const seen = new Map(this.seen);
+    const checkpoints = this.checkpoints.map((a) => a.slice());
+    const replay = this.replay.slice();
+    const rollbacks = this.rollbacks.slice();
+    const pending = this.pending.slice();
+    const entries = this.entries;
+    const replayers = this.replayers.map((r) => r.save());
+    return {
+      restore: () => {
+        whole.restore();
+        [...this.writes, ...this.reads].forEach((h, i) => h && (h.n = lengths[i]));
+        this.seen.clear();
+        for (const [k, v] of seen) this.seen.set(k, v);
+        checkpoints.forEach((a, k) => (this.checkpoints[k] = a.slice()));
+        replay.forEach((r, k) => (this.replay[k] = r));
+        this.rollbacks = rollbacks.slice();
+        this.pending = pending.slice();
+        this.entries = entries;
+        this.replayers.forEach((r, k) => r.load(replayers[k]));
+      },
+    };
+  }
+
+  /** Undo a diverged replay: back to just before it began, never to be taken again. */
+  rollback(d: MemoDivergence): void {
+    const s = this.rollbacks[d.cell];
+    if (!s) throw new Error(`memo: no rollback point for cell ${d.cell}`);
+    const t0 = performance.now();
+    s.restore();
+    this.restoreMs += performance.now() - t0;
+    this.excluded.add(d.entry);
+    // Its neighbours changed their ways at that cycle: an earlier entry would only diverge there again.
+    this.blockedUntil.set(d.cell, Math.max(this.blockedUntil.get(d.cell) ?? -Infinity, d.cycle));
+    this.divergences++;
+  }
+
+  /** Every access to a boundary FIFO (by anyone) comes here: recorded, and checked against a replay's reference. */
+  onAccess(f: number, write: boolean, c: number): void {
+    const h = (write ? this.writes[f] : this.reads[f])!;
+    const n = h.n;
+    h.push(c);
+    // A neighbour's access to a replayed cell's boundary must happen when the reference's neighbour's did.
+    const k = write ? this.consumerCell[f] : this.producerCell[f];
+    const r = k >= 0 ? this.replay[k] : null;
+    if (r) {
+      const cell = this.cells[r.ref];
+      const refH = write ? this.writes[cell.inB]! : this.reads[cell.outB]!;
+      const i = n - (write ? r.sIn : r.sOut);
+      const expected = i >= 0 && i < refH.n ? refH.t[i] + r.delta : NaN;
+      if (expected !== c) throw new MemoDivergence(k, r.entry, `${write ? 'write' : 'read'} of beat ${n} of ${this.sim.fifos.info[f].name} at cycle ${c}, reference expects ${expected}`, c);
+    }
+    // The consumer reading the first beat of an image: a checkpoint (state compared at the end of this cycle).
+    if (!write) {
+      const kc = this.consumerCell[f];
+      if (kc >= 0 && n % this.cells[kc].inPerImage === 0 && this.cells[kc].memoable) {
+        if (this.replay[kc]) this.replayedCheckpoint(kc, c);
+        else this.pending.push(kc);
+      }
+    }
+  }
+
+  /** At the start of cycle c (state as of the end of c − 1): process pending checkpoints. */
+  atCycleStart(c: number): void {
+    while (this.pending.length) this.checkpoint(this.pending.shift()!, c - 1);
+  }
+  get hasPending(): boolean {
+    return this.pending.length > 0;
+  }
+
+  private checkpoint(k: number, c: number): void {
+    const cell = this.cells[k];
+    const F = this.sim.fifos;
+    const idx = this.checkpoints[k].length;
+    this.checkpoints[k].push({ cycle: c, stats: this.statsNow(cell, c + 1), peaks: this.peaksNow(cell) });
+    const key = this.digest(cell, c);
+    const here: Seen = { cell: k, checkpoint: idx, cycle: c, inW: F.s[cell.inB << 4], outW: F.s[cell.outB << 4] };
+    const seen = this.seen.get(key) ?? [];
+    this.seen.set(key, [here, ...seen].slice(0, SEEN_PER_STATE));
+    const entry = `${k}@${idx}`;
+    if (seen.length === 0 || this.excluded.has(entry) || c <= (this.blockedUntil.get(k) ?? -Infinity)) return;
+    // Candidates: the block itself an image or more ago first (periodic), then the latest other blocks.
+    const order = [...seen.filter((p) => p.cell === k), ...seen.filter((p) => p.cell !== k)];
+    let r: Replay | null = null;
+    for (const prev of order) {
+      const cand: Replay = { ref: prev.cell, delta: c - prev.cycle, sIn: here.inW - prev.inW, sOut: here.outW - prev.outW, anchor: idx, refAnchor: prev.checkpoint, entry };
+      if (this.neighboursAgree(k, cand)) {
+        r = cand;
+        break;
+      }
+    }
+    if (!r) return;
+    // Where to come back to if this replay diverges (the checkpoint itself is kept: it was simulated in full).
+    const t0 = performance.now();
+    this.rollbacks[k] = this.snapshotAll();
+    this.snapshotMs += performance.now() - t0;
+    this.replay[k] = r;
+    this.entries++;
+    const start = c + 1;
+    for (const p of cell.procs) this.sim.freeze(p, start);
+    this.replayers[k].activate(r, start);
+  }
+
+  /**
+   * Whether the neighbours are likely to go on as the reference's did (a wrong guess costs a rollback of the whole
+   * simulation): over each of the last `gate.images` images, the upstream's writes and the downstream's reads equal
+   * the reference's, shifted. A block's first images are therefore always simulated in full (following another
+   * block from birth diverges too often: consecutive blocks' first images differ by single cycles).
+   */
+  private neighboursAgree(k: number, r: Replay): boolean {
+    const cps = this.checkpoints[k];
+    if (cps.length <= Math.max(this.gate.images, this.gate.firstEntry)) return false;
+    const cell = this.cells[k];
+    const ref = this.cells[r.ref];
+    const t0 = cps[cps.length - 1 - this.gate.images].cycle;
+    const t1 = cps[cps.length - 1].cycle;
+    return (
+      sameWindow(this.writes[cell.inB]!, this.writes[ref.inB]!, r.sIn, r.delta, t0, t1) &&
+      sameWindow(this.reads[cell.outB]!, this.reads[ref.outB]!, r.sOut, r.delta, t0, t1)
+    );
+  }
+
+  /** A replayed cell's checkpoint: its statistics follow the reference's over the same number of images. */
+  private replayedCheckpoint(k: number, c: number): void {
+    const r = this.replay[k]!;
+    const own = this.checkpoints[k];
+    const d = own.length - r.anchor;
+    const refCps = this.checkpoints[r.ref];
+    const a = own[r.anchor];
+    const from = refCps[r.refAnchor];
+    const to = refCps[r.refAnchor + d];
+    if (!to) throw new MemoDivergence(k, r.entry, `reference checkpoint ${r.refAnchor + d} missing`, c);
+    const stats = a.stats.map((v, i) => v + to.stats[i] - from.stats[i]);
+    const peaks = a.peaks.map((v, i) => Math.max(v, to.peaks[i]));
+    own.push({ cycle: c, stats, peaks });
+  }
+
+  /**
+   * Logical state of a cell at the end of cycle c, as a string: every process's own state (pipeline stages,
+   * counters, start flags, pending bulk steps), every FIFO's occupancy and its beats' write cycles relative to c
+   * (beats readable from c + 1 on are all alike), and the occupancy of the output boundary.
+   */
+  digest(cell: Cell, c: number): string {
+    const out: number[] = [cell.shape];
+    for (const p of cell.procs) {
+      const q = this.sim.procs[p] as SimProc & { memoState?: (o: number[], c: number) => void };
+      q.memoState?.(out, c);
+      const s = this.sim.skipAhead(p, c);
+      out.push(s);
+    }
+    const F = this.sim.fifos;
+    for (const f of [...cell.fifos, cell.inB]) fifoState(F, f, c, out);
+    out.push(F.level(cell.outB));
+    return out.join(',');
+  }
+
+  private statsNow(cell: Cell, t: number): Float64Array {
+    const s = new Float64Array(cell.procs.length * 4);
+    cell.procs.forEach((p, i) => this.sim.statsAsOf(p, t, s, i * 4));
+    return s;
+  }
+  private peaksNow(cell: Cell): Int32Array {
+    return Int32Array.from(cell.fifos, (f) => this.sim.fifos.peak(f));
+  }
+
+  /** End of run (cycle `end`, exclusive): no neighbour access a replay expected may be missing (else it diverged). */
+  checkEnd(end: number): void {
+    this.cells.forEach((cell, k) => {
+      const r = this.replay[k];
+      if (!r) return;
+      const ref = this.cells[r.ref];
+      const check = (h: History, refH: History, shift: number, what: string) => {
+        const i = h.n - shift;
+        if (i >= 0 && i < refH.n && refH.t[i] + r.delta < end)
+          throw new MemoDivergence(k, r.entry, `${what} beat ${h.n} expected at cycle ${refH.t[i] + r.delta} did not happen`, refH.t[i] + r.delta);
+      };
+      check(this.writes[cell.inB]!, this.writes[ref.inB]!, r.sIn, 'input');
+      check(this.reads[cell.outB]!, this.reads[ref.outB]!, r.sOut, 'output');
+    });
+  }
+
+  /** The replayed processes' statistics and FIFO peaks: at their last checkpoint, plus the partial image pro-rated. */
+  finalStats(end: number): void {
+    this.cells.forEach((cell, k) => {
+      if (!this.replay[k]) return;
+      const cps = this.checkpoints[k];
+      const last = cps[cps.length - 1];
+      const before = cps[cps.length - 2];
+      const frac = before && last.cycle > before.cycle ? (end - 1 - last.cycle) / (last.cycle - before.cycle) : 0;
+      cell.procs.forEach((p, i) => {
+        for (let j = 0; j < 4; j++) {
+          const v = last.stats[i * 4 + j];
+          this.sim.stats[p * 4 + j] = v + (before ? frac * (v - before.stats[i * 4 + j]) : 0);
+        }
+      });
+      cell.fifos.forEach((f, i) => this.sim.fifos.setPeak(f, last.peaks[i]));
+    });
+  }
+
+  replayedCells(): Array<{ block: string; from: number; reference: string; shift: number }> {
+    const out: Array<{ block: string; from: number; reference: string; shift: number }> = [];
+    this.cells.forEach((cell, k) => {
+      const r = this.replay[k];
+      if (r) out.push({ block: cell.name, from: this.replayers[k].from, reference: this.cells[r.ref].name, shift: r.delta });
+    });
+    return out;
+  }
+}
+
+
+/** First index of h with a cycle > t. */
+function after(h: History, t: number): number {
+  let lo = 0;
+  let hi = h.n;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (h.t[m] > t) hi = m;
+    else lo = m + 1;
+  }
+  return lo;
+}
+
+/** Events of h in cycles (t0, t1] are exactly those of ref in (t0 − delta, t1 − delta], shifted by delta and `shift` beats. */
+function sameWindow(h: History, ref: History, shift: number, delta: number, t0: number, t1: number): boolean {
+  const lo = after(h, t0);
+  const hi = after(h, t1);
+  if (after(ref, t0 - delta) !== lo - shift || after(ref, t1 - delta) !== hi - shift) return false;
+  for (let i = lo; i < hi; i++) if (ref.t[i - shift] + delta !== h.t[i]) return false;
+  return true;
+}
+
+function fifoState(F: Fifos, f: number, c: number, out: number[]): void {
+  const s = F.s;
+  const o = f << 4;
+  const wr = s[o];
+  const rd = s[o + 1];
+  const lat = s[o + 5];
+  out.push(wr - rd);
+  for (let i = rd; i < wr; i++) out.push(Math.max(F.ring[s[o + 6] + (i & s[o + 7])] - c, 1 - lat));
+}
+
+/** Stands in for a frozen cell: performs its boundary accesses at the reference's cycles plus the shift. */
+export class ReplayProc implements SimProc {
+  readonly post = false;
+  readonly block = -1;
+  private r: Replay | null = null;
+  from = -1;
+  private nIn = 0;
+  private nOut = 0;
+  memo!: Memo;
+  cell!: Cell;
+  constructor(readonly sim: Scheduler, readonly id: number, readonly name: string) {}
+
+  save(): [Replay | null, number, number, number] {
+    return [this.r, this.from, this.nIn, this.nOut];
+  }
+  load(s: [Replay | null, number, number, number]): void {
+    [this.r, this.from, this.nIn, this.nOut] = s;
+  }
+
+  activate(r: Replay, start: number): void {
+    this.r = r;
+    this.from = start;
+    const F = this.sim.fifos;
+    this.nIn = F.s[(this.cell.inB << 4) + 1];
+    this.nOut = F.s[this.cell.outB << 4];
+    this.sim.wake(this.id, start);
+  }
+
+  /** Cycle of the reference's i-th event in h, shifted; −1 when the reference has not got there yet. */
+  private at(h: { t: Int32Array; n: number }, i: number): number {
+    return i >= 0 && i < h.n ? h.t[i] + this.r!.delta : -1;
+  }
+
+  step(c: number): number {
+    const r = this.r;
+    if (!r) return IDLE | SLEEP;
+    const ref = this.memo.cells[r.ref];
+    const cell = this.cell;
+    const F = this.sim.fifos;
+    const refReads = this.memo.reads[ref.inB]!;
+    const refWrites = this.memo.writes[ref.outB]!;
+    let tIn = this.at(refReads, this.nIn - r.sIn);
+    if (tIn === c) {
+      if (!F.canRead(cell.inB, c)) throw new MemoDivergence(cell.index, r.entry, `input beat ${this.nIn} not readable at cycle ${c}`, c);
+      this.sim.read(cell.inB, c);
+      this.nIn++;
+      tIn = this.at(refReads, this.nIn - r.sIn);
+    }
+    let tOut = this.at(refWrites, this.nOut - r.sOut);
+    if (tOut === c) {
+      if (!F.canWrite(cell.outB, c)) throw new MemoDivergence(cell.index, r.entry, `output beat ${this.nOut} has no room at cycle ${c}`, c);
+      this.sim.write(cell.outB, c);
+      const m = cell.outMover;
+      if (m && m.perImage) {
+        const img = Math.floor(m.beats / m.perImage);
+        if (m.beats % m.perImage === 0) m.firstOut[img] = c;
+        m.lastOut[img] = c;
+        m.beats++;
+      }
+      this.nOut++;
+      tOut = this.at(refWrites, this.nOut - r.sOut);
+    }
+    // Events the reference has not reached yet happen at its cycle c or later, i.e. here at c + delta or later.
+    let next = c + r.delta;
+    if (tIn > c && tIn < next) next = tIn;
+    if (tOut > c && tOut < next) next = tOut;
+    if ((tIn !== -1 && tIn <= c) || (tOut !== -1 && tOut <= c)) throw new MemoDivergence(cell.index, r.entry, `replay fell behind at cycle ${c}`, c);
+    this.sim.wake(this.id, next);
+    return BUSY | SLEEP;
+  }
+  waits(): Array<{ fifo: number; on: 'empty' | 'full' | 'region' }> {
+    return [];
+  }
+}
+
+/** The cells of a chain: block k with the mover from link k − 1 and the mover to link k. */
+export function cellsOf(blocks: Block[], procs: SimProc[], fifos: Fifos, inPort: number, outPort: number, shapeOf: (b: Block, k: number) => string): Cell[] {
+  const shapes = new Map<string, number>();
+  return blocks.map((b, k) => {
+    const own = procs.filter((p) => p.block === k);
+    const links = [...Array(fifos.count).keys()].filter((f) => fifos.info[f].role === 'link');
+    const inB = k === 0 ? inPort : links[k - 1];
+    const outB = k === blocks.length - 1 ? outPort : links[k];
+    const fifoIds = [...Array(fifos.count).keys()].filter((f) => fifos.info[f].block === k && fifos.info[f].role !== 'link' && f !== inB && f !== outB);
+    const role = k === 0 ? 'first' : k === blocks.length - 1 ? 'last' : 'middle';
+    const key = `${role}|${shapeOf(b, k)}`;
+    if (!shapes.has(key)) shapes.set(key, shapes.size);
+    const outMover = (own.find((p) => p instanceof MoverProc && p.perImage > 0) as MoverProc | undefined) ?? null;
+    const memoable = own.every((p) => p instanceof MoverProc || typeof (p as { memoState?: unknown }).memoState === 'function');
+    return { index: k, name: b.name, procs: own.map((p) => p.id), fifos: fifoIds, inB, outB, inPerImage: b.input.beatsPerImage, shape: shapes.get(key)!, memoable, outMover };
+  });
+}
