@@ -26,6 +26,8 @@ export interface Expectation {
   taps: Tap[];
   /** Token-pruned designs: the block's input from the engine (written to expected/; the refs hold unpruned tensors). */
   inputData?: Int32Array;
+  /** Token-pruned designs with an odd count: the real output tokens (the stream carries one more, a padding slot). */
+  outputTokens?: number;
 }
 
 /** An internal stream the testbench records and compares: with the engine's hardware mode and with the refs. */

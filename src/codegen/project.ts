@@ -88,7 +88,8 @@ export function generateProject(opts: GenerateOptions): GeneratedProject {
     const e = pruned?.blocks.get(b.name) ?? expectBlock(b, weights, types, opts.weightsDir);
     const target = compareTarget(e);
     writeExpected(e, target);
-    if (e.inputData) files.push({ path: `expected/${e.inputRefs}.txt`, content: formatRefs(e.inputData) });
+    // (its own name: a block's input can be the previous block's expected output, without the padding row)
+    if (e.inputData) files.push({ path: `expected/${e.inputRefs}.in.txt`, content: formatRefs(e.inputData) });
     for (const t of e.taps) files.push({ path: `expected/${t.refs}.hw.txt`, content: formatRefs(t.hardware) });
     files.push(
       { path: `src/${code.stem}.h`, content: code.header },

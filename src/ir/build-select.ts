@@ -64,3 +64,12 @@ export function withTokenSelection(block: Block, sel: TokenSelection): Block {
   const slotsOut = Math.ceil(common.tokensOut / ln.tp) * ln.tp;
   return { ...block, streams, processes, output: { ...block.output, beatsPerImage: (slotsOut / ln.tp) * (ln.channels / sel.cpOut) } };
 }
+
+/**
+ * An attention block running an odd token count after a selection (tp = 2 slots, one of them padding): every
+ * softmax ignores the padding key, so that the real tokens do not attend to it.
+ */
+export function withValidKeys(block: Block, tokens: number): Block {
+  if (!block.processes.some((p) => p.kind === 'softmax' && p.keys > tokens)) return block;
+  return { ...block, processes: block.processes.map((p) => (p.kind === 'softmax' && p.keys > tokens ? { ...p, validKeys: tokens } : p)) };
+}

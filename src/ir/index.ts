@@ -3,7 +3,7 @@ export * from './config.ts';
 export * from './kinds/index.ts';
 export { buildDesign, buildBlock, blockNames, geometriesOf, hgpipeDesignConfig, hgpipeDeitTiny, BUILTIN_DESIGNS, type DesignConfig } from './build-design.ts';
 export { buildAttnBlock } from './build-attn.ts';
-export { withTokenSelection, type TokenSelection } from './build-select.ts';
+export { withTokenSelection, withValidKeys, type TokenSelection } from './build-select.ts';
 export { buildMlpBlock, type BlockGeometry } from './build-mlp.ts';
 export { buildPatchEmbedBlock, buildHeadBlock, type EndsGeometry } from './build-ends.ts';
 export { validateDesign, validateBlock } from './validate.ts';

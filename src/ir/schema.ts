@@ -21,7 +21,7 @@ const processSchemas = [
   }).strict(),
   z.object({ ...base, kind: z.literal('weight-cache'), shape, transposed: z.boolean(), bits, fill: stages, replay: stages }).strict(),
   z.object({ ...base, kind: z.literal('layernorm'), tt: pos, tp: pos, channels: pos, cp: pos, inBits: bits, outBits: bits, stages }).strict(),
-  z.object({ ...base, kind: z.literal('softmax'), tt: pos, tp: pos, keys: pos, cp: pos, inBits: bits, outBits: bits, stages }).strict(),
+  z.object({ ...base, kind: z.literal('softmax'), tt: pos, tp: pos, keys: pos, cp: pos, inBits: bits, outBits: bits, stages, validKeys: pos.optional() }).strict(),
   z.object({ ...base, kind: z.literal('requant'), fn: z.enum(['quant', 'gelu']), beats: pos, lanes: pos, inBits: bits, outBits: bits, tableEntries: pos, stages }).strict(),
   z.object({ ...base, kind: z.literal('head-split'), tt: pos, heads: pos, headDim: pos, cp: pos, lanes: pos, bits, stages }).strict(),
   z.object({ ...base, kind: z.literal('head-merge'), tt: pos, heads: pos, headDim: pos, cp: pos, lanes: pos, bits, stages }).strict(),

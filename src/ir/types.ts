@@ -140,6 +140,8 @@ export interface SoftmaxProcess extends ProcessBase {
   inBits: number;
   outBits: number;
   stages: Stages;
+  /** Token-pruned blocks with an odd token count: keys ≥ validKeys are the padding slot (no max, no sum, output 0). */
+  validKeys?: number;
 }
 
 /** Table requantizer (quant, GELU): one beat in, one beat out. */

@@ -7,7 +7,7 @@
 import { fail } from '../diag/index.ts';
 import type { TokenPruner } from '../engine/index.ts';
 import {
-  BUILTIN_DESIGNS, buildAttnBlock, buildHeadBlock, buildMlpBlock, buildPatchEmbedBlock, geometriesOf, hgpipeDesignConfig, validateDesign,
+  BUILTIN_DESIGNS, withValidKeys, buildAttnBlock, buildHeadBlock, buildMlpBlock, buildPatchEmbedBlock, geometriesOf, hgpipeDesignConfig, validateDesign,
   type AttnConfig, type Block, type BlockKind, type Design, type DesignConfig,
 } from '../ir/index.ts';
 import { MODEL_ZOO, type ViTConfig } from '../model/index.ts';
@@ -37,7 +37,7 @@ export function prunedNetwork(model: ViTConfig, pd: PrunedDesign, setting: Prune
   const group = (tokens: number) => pd.groups.find((g) => g.tokens === pad(tokens, tp)) ?? (() => { throw new Error(`no token group of ${tokens} tokens`); })();
   const blocks: Block[] = [builtFor(group(model.tokens), 'patch-embed')];
   for (let n = 0; n < model.depth; n++) {
-    let attn = asLayer(builtFor(group(sched.attn[n]), 'attn', n), `ATTN${n}`, n);
+    let attn = withValidKeys(asLayer(builtFor(group(sched.attn[n]), 'attn', n), `ATTN${n}`, n), sched.attn[n]);
     const stage = setting.tokens?.stages.find((s) => s.block === n);
     if (stage && sched.attn[n] !== sched.mlp[n])
       attn = selectorFor(attn, { tokensIn: sched.attn[n], keep: keptTokens(sched.attn[n], stage.keep), fuse: setting.tokens!.fuse, cpOut: group(sched.mlp[n]).lnCp }, device).block;
@@ -65,7 +65,7 @@ export function prunedFromConfig(model: ViTConfig, cfg: DesignConfig, setting: P
     const select = stage && sched.attn[n] !== sched.mlp[n]
       ? { tokensIn: sched.attn[n], keep: keptTokens(sched.attn[n], stage.keep), fuse: setting.tokens!.fuse, cpOut: m.lnCp }
       : undefined;
-    blocks.push(buildAttnBlock(`ATTN${n}`, n, { ...g, tokens: pad(sched.attn[n], tp) }, fitTokens(a, pad(sched.attn[n], tp)), select));
+    blocks.push(withValidKeys(buildAttnBlock(`ATTN${n}`, n, { ...g, tokens: pad(sched.attn[n], tp) }, fitTokens(a, pad(sched.attn[n], tp)), select), sched.attn[n]));
     blocks.push(buildMlpBlock(`MLP${n}`, n, { ...g, tokens: pad(sched.mlp[n], tp) }, m));
   }
   blocks.push(buildHeadBlock({ ...ends, tokens: pad(sched.mlp[model.depth - 1], tp) }, cfg.head));

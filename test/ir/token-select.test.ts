@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   HGPIPE_ATTN, HGPIPE_MLP, blockAnalyticInterval, buildAttnBlock, buildMlpBlock, designToJson, geometriesOf, parseDesign,
-  processCycles, validateDesign, type Block, type Design, type Process,
+  processCycles, validateDesign, withValidKeys, type Block, type Design, type Process,
 } from '../../src/ir/index.ts';
 import { measureProcess, simulateChain } from '../../src/sim/index.ts';
 import { TINY } from './tiny.ts';
@@ -45,6 +45,17 @@ describe('IR: token-select and score-tap', () => {
     const rank = doc.blocks[0].processes.find((p: { name: string }) => p.name === 'select.rank');
     rank.tokensOut = 13;
     assert.throws(() => parseDesign(doc, 'bad.json'), /block ATTN0, process select\.rank \(token-select\), field tokensOut: tokensOut = 13, but CLS \+ 12 kept \+ the fused token = 14/);
+  });
+
+  it('an odd token count: softmaxes ignore the padding key, with unchanged timing; a bad validKeys is named', () => {
+    const full = buildAttnBlock('ATTN1', 1, { ...g, tokens: 14 }, HGPIPE_ATTN);
+    const odd = withValidKeys(full, 13);
+    const sm = odd.processes.filter((p) => p.kind === 'softmax');
+    assert.deepEqual(sm.map((p) => (p as { validKeys?: number }).validKeys), [13, 13, 13]);
+    assert.deepEqual(blockAnalyticInterval(odd), blockAnalyticInterval(full));
+    const doc = JSON.parse(designToJson({ name: 'odd', model: TINY.name, blocks: [odd], linkDepth: 128 }));
+    doc.blocks[0].processes.find((p: { kind: string }) => p.kind === 'softmax').validKeys = 15;
+    assert.throws(() => parseDesign(doc, 'bad.json'), /process softmax0 \(softmax\), field validKeys: validKeys must be in 1\.\.keys \(14\), got 15/);
   });
 
   it('round-trips through the design JSON format', () => {

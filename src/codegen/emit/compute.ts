@@ -172,6 +172,9 @@ export const softmax: KindEmitter<SoftmaxProcess> = {
     const { tt, tp, keys: K, cp } = p;
     const ct = K / cp;
     const rT = ctx.ins[0].elem;
+    // token-pruned blocks with an odd token count: the padding key takes no part (as if absent) and gets 0
+    const masked = p.validKeys !== undefined && p.validKeys < K;
+    const real = (expr: string) => (masked ? `k < ${p.validKeys} ? (${expr}) : 0` : expr);
     const exp = ctx.consts.add(`${local(b.refs)}_exp_opp_table_m`, q.exp, `${b.refs}_exp_opp_table_m.txt [${q.exp.length}]`);
     const one = ctx.consts.add(`${local(b.refs)}_recip_scaled_table_m_one`, q.recipOne, `${b.refs}_recip_scaled_table_m_one.txt [${q.recipOne.length}]`);
     const two = ctx.consts.add(`${local(b.refs)}_recip_scaled_table_m_two`, q.recipTwo, `${b.refs}_recip_scaled_table_m_two.txt [${q.recipTwo.length}]`);
@@ -193,7 +196,7 @@ export const softmax: KindEmitter<SoftmaxProcess> = {
             w.block(`for (int p = 0; p < ${tp}; p++)`, () => w.block(`for (int c = 0; c < ${cp}; c++)`, () => {
               w.line(`int k = ct * ${cp} + c;`);
               w.line(`rbuf[p][k] = b.d[p * ${cp} + c];`);
-              w.line('if (k == 0 || (vp_i64)rbuf[p][k] > (vp_i64)mx[p]) mx[p] = rbuf[p][k];');
+              w.line(`if (k == 0 || (${masked ? `k < ${p.validKeys} && ` : ''}(vp_i64)rbuf[p][k] > (vp_i64)mx[p])) mx[p] = rbuf[p][k];`);
             }));
           }, '} else if (pass == 1) {');
           w.indent(() => {
@@ -201,7 +204,7 @@ export const softmax: KindEmitter<SoftmaxProcess> = {
               w.line(`int k = ct * ${cp} + c;`);
               w.line('softmax_minus_t minus = (vp_i64)mx[p] - (vp_i64)rbuf[p][k];');
               w.line(`softmax_cursor1_t c1 = ((vp_i64)minus${plus(q.b1)}) >> ${q.s1};`);
-              w.line(`softmax_exp_t e = ${exp}[vp_clamp(c1, 0, ${q.bound1})];`);
+              w.line(`softmax_exp_t e = ${real(`${exp}[vp_clamp(c1, 0, ${q.bound1})]`)};`);
               w.line('ebuf[p][k] = e;');
               w.line('sum[p] = (k == 0 ? 0 : (vp_i64)sum[p]) + (vp_i64)e;');
             }));
@@ -222,7 +225,7 @@ export const softmax: KindEmitter<SoftmaxProcess> = {
               w.line(`int k = ct * ${cp} + c;`);
               w.line('softmax_affine_t val = (vp_i64)ebuf[p][k] * (vp_i64)rec[p];');
               w.line(`softmax_cursor3_t rel = ((vp_i64)val + (two[p] ? ${cInt(q.b3Two)} : ${cInt(q.b3One)})) >> (two[p] ? ${q.s3Two} : ${q.s3One});`);
-              w.line(`o.d[p * ${cp} + c] = vp_clamp(rel, 0, ${2 ** q.clampBits - 1});`);
+              w.line(`o.d[p * ${cp} + c] = ${real(`vp_clamp(rel, 0, ${2 ** q.clampBits - 1})`)};`);
             }));
             w.line('out.write(o);');
           });

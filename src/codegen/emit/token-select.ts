@@ -1,4 +1,3 @@
-import { fail } from '../../diag/index.ts';
 import { tokenSelectGeometry, type ScoreTapProcess, type TokenSelectProcess } from '../../ir/index.ts';
 import { type KindEmitter, loopNest, passThrough } from './common.ts';
 
@@ -15,11 +14,6 @@ export const tokenSelect: KindEmitter<TokenSelectProcess> = {
   // claim/ready carry the image's typedef (one lane, a token per image); the emitted image keeps it
   outFields: (p, _b, inFields) => p.outputs.map(() => inFields[0]),
   emit(p, ctx) {
-    // an odd count leaves a padding token in the pair slots, which the blocks after it would attend to (their softmax
-    // does not mask it), so the C++ would differ from the engine
-    for (const [what, n] of [['in', p.tokensIn], ['out', p.tokensOut]] as const)
-      if (n % p.tp !== 0)
-        fail('BAD_DESIGN', `token selector ${p.name}: ${n} tokens ${what} is not a multiple of ${p.tp} tokens per beat; codegen needs whole token pairs (choose a keep rate giving an even count)`, p.origin);
     const g = tokenSelectGeometry(p);
     const W = p.width;
     const elem = p.side === 'rank' ? ctx.ins[0].elem : ctx.outs[0].elem;
