@@ -237,9 +237,12 @@ export class Scheduler extends WakeCore {
     if (k > 0) {
       // Mid-invocation (the common case): no start logic.
       cand = k === n ? EXIT : k;
-      S[b + P_LCAND] = cand;
-      S[b + P_LC] = c;
-      if (!this.advance(b, cand, c)) return S[b + P_BCAT] | SLEEP;
+      if (!this.advance(b, cand, c)) {
+        // Recorded for the deadlock report (only a blocked process is asked why it waits).
+        S[b + P_LCAND] = cand;
+        S[b + P_LC] = c;
+        return S[b + P_BCAT] | SLEEP;
+      }
       if (cand === EXIT) {
         this.startOf[p].onExit(c);
         S[b + P_K] = 0;
@@ -248,6 +251,7 @@ export class Scheduler extends WakeCore {
       S[b + P_K] = k + 1;
       // Bulk step: iterations ahead that touch no FIFO (e.g. a LayerNorm's compute pass) cannot interact with
       // anything, so the pipeline advances over all of them at once and sleeps until they are done.
+      if (this.masks[S[b + P_IDLE] + k + 1] < MIN_SKIP) return BUSY;
       return this.skipIdle(b, k + 1, c) > 0 ? BUSY | SKIP | SLEEP : BUSY;
     }
     const start = this.startOf[p];
