@@ -48,7 +48,7 @@ export interface MemoGate {
   /** Images of neighbour behaviour that must equal the reference's (shifted) before a replay begins. */
   images: number;
 }
-export const DEFAULT_GATE: MemoGate = { firstEntry: 4, images: 2 };
+export const DEFAULT_GATE: MemoGate = { firstEntry: 4, images: 1 };
 /** Earlier occurrences of one state kept as replay references (the latest first). */
 const SEEN_PER_STATE = 6;
 
