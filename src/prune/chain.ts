@@ -26,7 +26,7 @@ function asLayer(b: Block, name: string, n: number): Block {
 }
 
 function builtFor(g: GroupDesign, kind: BlockKind, n?: number): Block {
-  const e = g.built.find((b) => b.kind === kind && (n === undefined || !('layers' in b) || (b as { layers: number[] }).layers.includes(n)));
+  const e = g.built.find((b) => b.kind === kind && (n === undefined || b.layers.includes(n)));
   if (!e) throw new Error(`token group ${g.tokens} has no ${kind} block${n === undefined ? '' : ` for layer ${n}`}`);
   return e.block;
 }
