@@ -35,6 +35,15 @@ describe('memoised simulation', () => {
     assert.deepEqual(timing(loose), timing(plain));
   });
 
+  it('reports a planted deadlock exactly as the plain run does', () => {
+    const cut = tiny.blocks.map((b) => (b.name === 'ATTN1' ? { ...b, streams: b.streams.map((s) => (s.name.startsWith('resi_') ? { ...s, depth: 16 } : s)) } : b));
+    const memo = simulateChain(cut, tiny.linkDepth, { images: IMAGES, maxCycles: 2e5 });
+    const full = simulateChain(cut, tiny.linkDepth, { images: IMAGES, maxCycles: 2e5, memo: false });
+    assert.equal(memo.completed, false);
+    assert.ok(memo.deadlock);
+    assert.deepEqual(timing(memo), timing(full));
+  });
+
   it('is off for single blocks, timelines and the reference engine', () => {
     assert.equal(simulateChain([tiny.blocks[1]], 128, { images: 3 }).memo, null);
     assert.equal(simulateChain(tiny.blocks, 128, { images: 3, timelineBins: 10 }).memo, null);
