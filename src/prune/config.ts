@@ -41,6 +41,12 @@ export interface WeightPruning {
   perMatmul?: Partial<Record<MatmulName, number>>;
   /** Only these layers (0-based) are pruned; default: every layer. */
   layers?: number[];
+  /**
+   * Fold the mean of the removed MAC terms into the bias: bias[co] += round(Σ_{pruned ci} W[co][ci]·μ[ci]), μ the
+   * per-channel mean of the matmul's input over the tokens of the refs' own input image (HG-PIPE's golden input,
+   * not one of the evaluation photos), measured on the unpruned model. Default false.
+   */
+  correctBias?: boolean;
 }
 
 /** Block density of one matmul of one layer under a weight-pruning setting (1 = dense). */
@@ -53,7 +59,7 @@ export function densityOf(p: WeightPruning, name: MatmulName, layer: number): nu
 export function weightPruningKey(p: WeightPruning | undefined, depth: number): string {
   if (!p) return 'dense';
   const all = Array.from({ length: depth }, (_, n) => MATMUL_NAMES.map((m) => densityOf(p, m, n)));
-  return all.flat().every((d) => d === 1) ? 'dense' : `${p.block}|${all.map((d) => d.join(',')).join(';')}`;
+  return all.flat().every((d) => d === 1) ? 'dense' : `${p.block}|${p.correctBias ? 'bc|' : ''}${all.map((d) => d.join(',')).join(';')}`;
 }
 
 export interface PruneSetting {
@@ -129,6 +135,7 @@ export const PruneSettingSchema = z.strictObject({
     block: z.number().int().positive(),
     perMatmul: z.strictObject(Object.fromEntries(MATMUL_NAMES.map((m) => [m, density.optional()])) as Record<MatmulName, z.ZodOptional<typeof density>>).optional(),
     layers: z.array(z.number().int().nonnegative()).optional(),
+    correctBias: z.boolean().optional(),
   }).optional(),
 });
 

@@ -4,11 +4,11 @@
  */
 import { cachedWeights, infer, loadInput, mapOverWorkers, type BatchOptions, runAttention, runHead, runMlp, runPatchEmbed, topK, type InputSpec } from '../engine/index.ts';
 import { idealArith } from '../ops/index.ts';
-import { MODEL_ZOO, type ViTConfig } from '../model/index.ts';
-import type { ModelWeights } from '../refs/index.ts';
+import { MODEL_ZOO, shapeOf, type ViTConfig } from '../model/index.ts';
+import { readRefsInt32, type ModelWeights } from '../refs/index.ts';
 import { weightPruningKey, type PruneSetting } from './config.ts';
 import { makeTokenPruner } from './tokens.ts';
-import { pruneModelWeights } from './weights.ts';
+import { matmulInputMeans, pruneModelWeights, type InputMeans } from './weights.ts';
 
 export interface PruneRunRequest {
   weightsDir: string;
@@ -28,6 +28,18 @@ export interface PruneRunResult {
 }
 
 const prunedCache = new Map<string, ModelWeights>();
+const meansCache = new Map<string, InputMeans>();
+
+/** Matmul input means of the unpruned model on the refs' own input image (bias correction's calibration input). */
+function refsInputMeans(dir: string, model: ViTConfig, base: ModelWeights): InputMeans {
+  const key = `${dir}\0${model.name}`;
+  let m = meansCache.get(key);
+  if (!m) {
+    const x = readRefsInt32(dir, 'patch_embed_input', [model.tokens, shapeOf(model).patchElements]);
+    meansCache.set(key, (m = matmulInputMeans(base, [x], (w, p, trace) => void infer(w, p, { trace }))));
+  }
+  return m;
+}
 
 /** The model's weights with a setting's weight pruning applied (cached per weights directory and pruning). */
 export function weightsFor(dir: string, model: ViTConfig, s: PruneSetting): ModelWeights {
@@ -36,7 +48,7 @@ export function weightsFor(dir: string, model: ViTConfig, s: PruneSetting): Mode
   if (wk === 'dense') return base;
   const key = `${dir}\0${model.name}\0${wk}`;
   let w = prunedCache.get(key);
-  if (!w) prunedCache.set(key, (w = pruneModelWeights(base, s.weights!)));
+  if (!w) prunedCache.set(key, (w = pruneModelWeights(base, s.weights!, s.weights!.correctBias ? refsInputMeans(dir, model, base) : undefined)));
   return w;
 }
 

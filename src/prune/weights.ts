@@ -36,13 +36,55 @@ export function pruneWeightBlocks(w: Int32Array, co: number, ci: number, block: 
   return { weights: out, mask, rows, cols, kept, total };
 }
 
-/** One matmul pruned to a density; density 1 returns the same matmul object (bit-identical, shared kernels). */
-function pruneMatmul(m: StaticMatmul, block: number, density: number): StaticMatmul {
+/**
+ * One matmul pruned to a density; density 1 returns the same matmul object (bit-identical, shared kernels). The
+ * bias stays as it is unless input means `mu` are given: then each output gains the rounded mean of its removed terms.
+ */
+function pruneMatmul(m: StaticMatmul, block: number, density: number, mu?: Float64Array): StaticMatmul {
   if (density >= 1) return m;
   const { co, ci } = m.weights;
   const r = pruneWeightBlocks(m.weights.w, co, ci, block, density);
-  // the bias and the quantization tables stay as they are: pruning removes MAC terms only
-  return { weights: new PackedWeights(r.weights, co, ci), bias: m.bias };
+  if (!mu) return { weights: new PackedWeights(r.weights, co, ci), bias: m.bias };
+  const bias = Float64Array.from(m.bias);
+  for (let o = 0; o < co; o++) {
+    let removed = 0;
+    for (let i = 0; i < ci; i++) removed += (m.weights.w[o * ci + i] - r.weights[o * ci + i]) * mu[i];
+    bias[o] += Math.round(removed);
+  }
+  return { weights: new PackedWeights(r.weights, co, ci), bias };
+}
+
+/** Trace name of each prunable matmul's input (q, k and v share the attention LayerNorm output). */
+const INPUT_TRACE: Record<MatmulName, (n: number) => string> = {
+  q: (n) => `attn_${n}_gen_q_matmul_input`,
+  k: (n) => `attn_${n}_gen_k_matmul_input`,
+  v: (n) => `attn_${n}_gen_v_matmul_input`,
+  o: (n) => `attn_${n}_gen_o_matmul_input`,
+  fc1: (n) => `mlp_${n}_matmul1_input`,
+  fc2: (n) => `mlp_${n}_matmul2_input`,
+};
+
+/** Per-channel means over tokens of every prunable matmul's input ([tokens][ci] traces), keyed `${name}${layer}`. */
+export type InputMeans = Map<string, Float64Array>;
+
+/** Input means of the unpruned model on calibration inputs (patch matrices), for bias correction. */
+export function matmulInputMeans(w: ModelWeights, inputs: Int32Array[], run: (w: ModelWeights, x: Int32Array, trace: (name: string, data: Int32Array) => void) => void): InputMeans {
+  const sums = new Map<string, { s: Float64Array; rows: number }>();
+  const wanted = new Map<string, string>();
+  for (const { layer, name, m } of prunableMatmuls(w)) {
+    wanted.set(INPUT_TRACE[name](layer), `${name}${layer}`);
+    sums.set(`${name}${layer}`, { s: new Float64Array(m.weights.ci), rows: 0 });
+  }
+  for (const x of inputs)
+    run(w, x, (traceName, data) => {
+      const key = wanted.get(traceName);
+      if (!key) return;
+      const acc = sums.get(key)!;
+      const ci = acc.s.length;
+      for (let k = 0; k < data.length; k++) acc.s[k % ci] += data[k];
+      acc.rows += data.length / ci;
+    });
+  return new Map([...sums].map(([k, { s, rows }]) => [k, s.map((v) => v / rows)]));
 }
 
 /** The 3-bit matmuls of every layer, by name, in a fixed order (what weight-block pruning applies to). */
@@ -55,10 +97,13 @@ export function prunableMatmuls(w: ModelWeights): Array<{ layer: number; name: M
 
 /**
  * A copy of the model with its 3-bit matmuls block-pruned, each to its density under `p` (densityOf); patch
- * embedding, head, biases, LayerNorm parameters and quantization tables are shared with `w`, unchanged.
+ * embedding, head, LayerNorm parameters and quantization tables are shared with `w`, unchanged, and so are the
+ * biases unless `p.correctBias` (then `means` must be given).
  */
-export function pruneModelWeights(w: ModelWeights, p: WeightPruning): ModelWeights {
-  const one = (m: StaticMatmul, name: MatmulName, layer: number) => pruneMatmul(m, p.block, densityOf(p, name, layer));
+export function pruneModelWeights(w: ModelWeights, p: WeightPruning, means?: InputMeans): ModelWeights {
+  if (p.correctBias && !means) throw new RangeError('bias correction needs the matmul input means');
+  const one = (m: StaticMatmul, name: MatmulName, layer: number) =>
+    pruneMatmul(m, p.block, densityOf(p, name, layer), p.correctBias ? means!.get(`${name}${layer}`) : undefined);
   return {
     ...w,
     attention: w.attention.map((a, n) => ({ ...a, q: one(a.q, 'q', n), k: one(a.k, 'k', n), v: one(a.v, 'v', n), o: one(a.o, 'o', n) })),

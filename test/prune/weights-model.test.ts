@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { infer } from '../../src/engine/index.ts';
 import { MODEL_ZOO, shapeOf } from '../../src/model/index.ts';
 import {
-  blockCensus, densityOf, inferPruned, loadSettings, prunableMatmuls, pruneModelWeights, pruneWeightBlocks, weightPruningKey,
+  blockCensus, densityOf, inferPruned, loadSettings, matmulInputMeans, prunableMatmuls, pruneModelWeights, pruneWeightBlocks, weightPruningKey,
   type WeightPruning,
 } from '../../src/prune/index.ts';
 import { loadWeights, readRefsInt32, type ModelWeights } from '../../src/refs/index.ts';
@@ -77,6 +77,28 @@ describe('weight-block pruning of the HG-PIPE model', { skip: SKIP_NO_REFS }, ()
     assert.deepEqual(inferPruned(pruneModelWeights(w!, { density: 1, block: 16, perMatmul: { fc1: 1 } }), x, { name: 'dense' }), base);
     assert.equal(weightPruningKey({ density: 0.5, block: 16, layers: [] }, cfg.depth), 'dense');
     assert.equal(weightPruningKey({ density: 1, block: 16, perMatmul: { o: 0.9 } }, cfg.depth), weightPruningKey({ density: 0.9, block: 16, perMatmul: { q: 1, k: 1, v: 1, fc1: 1, fc2: 1 } }, cfg.depth));
+  });
+
+  test('bias correction: same pruned weights, each bias moved by the rounded mean of its removed terms', () => {
+    const x = readRefsInt32(REFS_DIR, 'patch_embed_input', [cfg.tokens, shapeOf(cfg).patchElements]);
+    const means = matmulInputMeans(w!, [x], (m, p, trace) => void infer(m, p, { trace }));
+    // the means are those of the traced inputs: fc2's input is the GELU output (unsigned codes), q's the LayerNorm output
+    let gelu = 0;
+    infer(w!, x, { trace: (name, data) => void (name === 'mlp_0_matmul2_input' && (gelu = data.reduce((a, v) => a + v, 0) / data.length)) });
+    assert.ok(Math.abs(means.get('fc20')!.reduce((a, v) => a + v, 0) / 768 - gelu) < 1e-9);
+    const p: WeightPruning = { density: 1, block: 16, perMatmul: { fc2: 0.75 }, layers: [0] };
+    const plain = pruneModelWeights(w!, p);
+    const fixed = pruneModelWeights(w!, { ...p, correctBias: true }, means);
+    assert.deepEqual(fixed.mlp[0].fc2.weights.w, plain.mlp[0].fc2.weights.w);
+    assert.equal(fixed.mlp[1].fc2, w!.mlp[1].fc2);
+    const { co, ci } = w!.mlp[0].fc2.weights;
+    const mu = means.get('fc20')!;
+    for (let o = 0; o < co; o++) {
+      let removed = 0;
+      for (let i = 0; i < ci; i++) removed += (w!.mlp[0].fc2.weights.w[o * ci + i] - plain.mlp[0].fc2.weights.w[o * ci + i]) * mu[i];
+      assert.equal(fixed.mlp[0].fc2.bias[o], w!.mlp[0].fc2.bias[o] + Math.round(removed));
+    }
+    assert.throws(() => pruneModelWeights(w!, { ...p, correctBias: true }), /needs the matmul input means/);
   });
 
   test('the ranking uses |w| of signed weights: a strongly negative block outranks a weakly positive one', () => {
