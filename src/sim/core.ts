@@ -337,10 +337,67 @@ export class Scheduler extends WakeCore {
     const stats = this.stats;
     const awake = this.awake;
     const nb = this.nonBusy;
+    const S = this.ps;
+    const M = this.masks;
+    const F = this.fifos.s;
+    const R = this.ring;
+    const pipeOf = this.pipeOf;
     let w = 0;
     for (let j = 0; j < lens[li]; j++) {
       const p = list[j];
       awake[p] = 0;
+      // Steady fast path (the common case, inlined): a loop process mid-invocation whose pipeline holds k − 1,
+      // k − 2, … issues k when every access of the steady table can go ahead; otherwise stepLoop decides.
+      if (loops) {
+        const b = pipeOf[p];
+        const k = S[b + P_K];
+        if (k > 0 && k < S[b + P_N] && k >= S[b + P_D] - 1) {
+          let act = M[S[b + P_STEADY] + k];
+          let ok = true;
+          for (let v = act, o = b + P_ACC; v !== 0; v >>= 1, o += 3) {
+            if ((v & 1) === 0) continue;
+            const fo = S[o + 1];
+            if (S[o + 2] === 1) {
+              if (F[fo + WR] - F[fo + RD] + (F[fo + LRD] === c ? 1 : 0) >= F[fo + DEPTH]) {
+                ok = false;
+                break;
+              }
+            } else {
+              const r = F[fo + RD];
+              if (F[fo + WR] <= r || R[F[fo + BASE] + (r & F[fo + CAP])] > c - F[fo + LAT]) {
+                ok = false;
+                break;
+              }
+            }
+          }
+          if (ok && M[S[b + P_IDLE] + k + 1] < MIN_SKIP) {
+            for (let o = b + P_ACC; act !== 0; o += 3, act >>= 1) {
+              if ((act & 1) === 0) continue;
+              const fo = S[o + 1];
+              if (S[o + 2] === 1) {
+                const n = F[fo + WR];
+                R[F[fo + BASE] + (n & F[fo + CAP])] = c;
+                F[fo + WR] = n + 1;
+                F[fo + LWR] = c;
+                const occ = n + 1 - F[fo + RD] + (F[fo + LRD] === c ? 1 : 0);
+                if (occ > F[fo + PEAK]) F[fo + PEAK] = occ;
+                if (F[fo + CWF]) this.wakeConsumers(fo >> 4, c);
+                if (F[fo + REC]) this.memo!.onAccess(fo >> 4, true, c);
+              } else {
+                F[fo + RD]++;
+                F[fo + LRD] = c;
+                if (F[fo + PWF]) this.wakeProducers(fo >> 4, c);
+                if (F[fo + REC]) this.memo!.onAccess(fo >> 4, false, c);
+              }
+            }
+            S[b + P_SM] = k + 1;
+            S[b + P_K] = k + 1;
+            list[w++] = p;
+            awake[p] = 1;
+            continue;
+          }
+        }
+      }
       const r = loops ? this.stepLoop(p, c) : this.stepOther(procs[p], c);
       if (r === BUSY) {
         list[w++] = p;
