@@ -14,7 +14,7 @@ export { Fifos, type FifoInfo } from './fifos.ts';
 // Imported bindings compile to getter calls under tsx, which would cost more than a whole step on the hot path:
 // copy the record layouts of fifos.ts and pipe.ts into module constants once.
 const { heapPop } = FL;
-const { materialise } = PL;
+const { materialise, MIN_SKIP } = PL;
 const { WR, RD, LRD, LWR, DEPTH, LAT, BASE, CAP, PEAK, CWF, PWF, REC } = FL;
 const { P_K, P_N, P_D, P_HEAD, P_OCC, P_RMASK, P_NACC, P_MASK, P_BCAT, P_LCAND, P_LC, P_PID, P_RING, P_STEADY, P_IDLE, P_SM, P_ACC, BUBBLE, EXIT } = PL;
 
@@ -26,8 +26,6 @@ export const IDLE = 3;
 export const SLEEP = 4;
 /** Set (with SLEEP) when a loop process skipped ahead over iterations without FIFO accesses (`skipLen` of them). */
 export const SKIP = 8;
-/** Shortest skip worth a sleep and a timed wake. */
-const MIN_SKIP = 4;
 export const CATEGORY_NAMES = ['busy', 'stalledIn', 'stalledOut', 'idle'] as const;
 
 export interface SimProc {

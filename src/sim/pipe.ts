@@ -72,6 +72,9 @@ function idleRuns(l: LoopProgram, steady: Uint8Array): Uint8Array {
   return r;
 }
 
+/** Shortest run of access-free iterations worth a bulk step (a sleep and a timed wake). */
+export const MIN_SKIP = 4;
+
 export function compileLoop(l: LoopProgram, ins: number[], outs: number[]): CompiledLoop {
   const a: Access[] = l.accesses;
   const mask = accessMask(l);

@@ -6,7 +6,7 @@ import type { StartCtl } from './start.ts';
 
 // Module constants rather than imported bindings (those compile to getter calls under tsx).
 const { BUSY, IDLE, SKIP, SLEEP, STALL_IN, STALL_OUT } = core;
-const { BUBBLE, EXIT, P_BCAT, P_LC, P_LCAND, P_OCC } = pipe;
+const { BUBBLE, EXIT, MIN_SKIP, P_BCAT, P_IDLE, P_LC, P_LCAND, P_OCC } = pipe;
 
 type Wait = { fifo: number; on: 'empty' | 'full' | 'region' };
 
@@ -244,6 +244,9 @@ export class UnpackProc implements SimProc {
 }
 
 export type FsmStepC = { kind: 'state' } | { kind: 'loop'; loop: CompiledLoop };
+const NO_STEP = 0;
+const STATE_STEP = 1;
+const LOOP_STEP = 2;
 
 /**
  * A process made of sequential sub-loops and one-cycle FSM states (DATAFLOW §0.9): a start state, `repeat` times
@@ -260,12 +263,17 @@ export class FsmProc implements SimProc {
   readonly fsmPipe: number;
   private lastC = 0;
   private lastCand = BUBBLE;
+  private readonly total: number;
+  private curKind = NO_STEP;
+  private curN = 0;
+  private doneStage = 0;
   constructor(
     readonly sim: Scheduler, readonly id: number, readonly name: string, readonly block: number,
     readonly body: FsmStepC[], readonly repeat: number, readonly readyState: boolean,
   ) {
     const loops = body.flatMap((s) => (s.kind === 'loop' ? [s.loop] : []));
     this.fsmPipe = sim.allocPipe(id, loops);
+    this.total = body.length * repeat;
   }
 
   /** Logical state (memo.ts). */
@@ -277,54 +285,56 @@ export class FsmProc implements SimProc {
 
   private enter(pos: number): void {
     this.pos = pos;
-    const total = this.body.length * this.repeat;
-    if (pos >= 0 && pos < total) {
-      const st = this.body[pos % this.body.length];
-      if (st.kind === 'loop') {
-        this.sim.setLoop(this.fsmPipe, st.loop);
-        this.k = 0;
-        this.exitStage = -1;
-      }
+    // The current step's figures, cached as plain numbers (the step runs every cycle; snapshot.ts copies them).
+    const cur = pos >= 0 && pos < this.total ? this.body[pos % this.body.length] : null;
+    this.curKind = cur === null ? NO_STEP : cur.kind === 'state' ? STATE_STEP : LOOP_STEP;
+    if (cur?.kind === 'loop') {
+      this.sim.setLoop(this.fsmPipe, cur.loop);
+      this.k = 0;
+      this.exitStage = -1;
+      this.curN = cur.loop.n;
+      this.doneStage = Math.max(0, cur.loop.depth - 2);
     }
   }
 
   step(c: number): number {
     this.lastC = c;
-    const total = this.body.length * this.repeat;
-    if (this.pos === -1) {
-      if (!this.start.canStart(c)) {
-        this.start.waitStart(c);
-        return IDLE | SLEEP;
+    const kind = this.curKind;
+    if (kind === NO_STEP) {
+      if (this.pos === -1) {
+        if (!this.start.canStart(c)) {
+          this.start.waitStart(c);
+          return IDLE | SLEEP;
+        }
+        this.start.onIssue(c);
+        this.enter(0);
+        return BUSY;
       }
-      this.start.onIssue(c);
-      this.enter(0);
-      return BUSY;
-    }
-    if (this.pos === total) {
       this.start.onExit(c);
       this.enter(-1);
       return BUSY;
     }
-    const st = this.body[this.pos % this.body.length];
-    if (st.kind === 'state') {
+    if (kind === STATE_STEP) {
       this.enter(this.pos + 1);
       return BUSY;
     }
-    const n = st.loop.n;
-    const cand = this.k < n ? this.k : this.k === n ? EXIT : BUBBLE;
+    const n = this.curN;
+    const k = this.k;
+    const cand = k < n ? k : k === n ? EXIT : BUBBLE;
     this.lastCand = cand;
-    if (!this.sim.advance(this.fsmPipe, cand, c)) return this.sim.ps[this.fsmPipe + P_BCAT] | SLEEP;
+    const sim = this.sim;
+    if (!sim.advance(this.fsmPipe, cand, c)) return sim.ps[this.fsmPipe + P_BCAT] | SLEEP;
     if (cand === EXIT) this.exitStage = 0;
     else if (this.exitStage >= 0) this.exitStage++;
-    if (this.k <= n) this.k++;
-    if (this.exitStage === Math.max(0, st.loop.depth - 2)) {
-      if (this.pos + 1 === total && !this.readyState) {
+    if (k <= n) this.k = k + 1;
+    if (this.exitStage === this.doneStage) {
+      if (this.pos + 1 === this.total && !this.readyState) {
         this.start.onExit(c);
         this.enter(-1);
       } else this.enter(this.pos + 1);
-    } else if (cand >= 0) {
+    } else if (cand >= 0 && sim.masks[sim.ps[this.fsmPipe + P_IDLE] + this.k] >= MIN_SKIP) {
       // Bulk step over the sub-loop's iterations that touch no FIFO (see Scheduler.skipIdle).
-      const m = this.sim.skipIdle(this.fsmPipe, this.k, c);
+      const m = sim.skipIdle(this.fsmPipe, this.k, c);
       if (m > 0) {
         this.k += m;
         return BUSY | SKIP | SLEEP;
