@@ -187,25 +187,7 @@ export class Scheduler extends WakeCore {
       }
     }
     if (blocked) return false;
-    for (let o = b + P_ACC; act !== 0; o += 3, act >>= 1) {
-      if ((act & 1) === 0) continue;
-      const fo = S[o + 1];
-      if (S[o + 2] === 1) {
-        const n = F[fo + WR];
-        this.ring[F[fo + BASE] + (n & F[fo + CAP])] = c;
-        F[fo + WR] = n + 1;
-        F[fo + LWR] = c;
-        const occ = n + 1 - F[fo + RD] + (F[fo + LRD] === c ? 1 : 0);
-        if (occ > F[fo + PEAK]) F[fo + PEAK] = occ;
-        if (F[fo + CWF]) this.wakeConsumers(fo >> 4, c);
-        if (F[fo + REC]) this.memo!.onAccess(fo >> 4, true, c);
-      } else {
-        F[fo + RD]++;
-        F[fo + LRD] = c;
-        if (F[fo + PWF]) this.wakeProducers(fo >> 4, c);
-        if (F[fo + REC]) this.memo!.onAccess(fo >> 4, false, c);
-      }
-    }
+    this.commit(b, act, c);
     if (steady) {
       S[b + P_SM] = cand + 1;
       return true;
@@ -224,6 +206,49 @@ export class Scheduler extends WakeCore {
     return true;
   }
 
+
+  /** Whether the accesses `act` (bits over pipe record b's accesses) can all go ahead in cycle c (no side effects). */
+  private canIssue(b: number, act: number, c: number): boolean {
+    const S = this.ps;
+    const F = this.fifos.s;
+    for (let o = b + P_ACC; act !== 0; act >>= 1, o += 3) {
+      if ((act & 1) === 0) continue;
+      const fo = S[o + 1];
+      if (S[o + 2] === 1) {
+        if (F[fo + WR] - F[fo + RD] + (F[fo + LRD] === c ? 1 : 0) >= F[fo + DEPTH]) return false;
+      } else {
+        const r = F[fo + RD];
+        if (F[fo + WR] <= r || this.ring[F[fo + BASE] + (r & F[fo + CAP])] > c - F[fo + LAT]) return false;
+      }
+    }
+    return true;
+  }
+
+  /** Perform the accesses `act` of pipe record b in cycle c (none may block). */
+  private commit(b: number, act: number, c: number): void {
+    const S = this.ps;
+    const F = this.fifos.s;
+    const R = this.ring;
+    for (let o = b + P_ACC; act !== 0; o += 3, act >>= 1) {
+      if ((act & 1) === 0) continue;
+      const fo = S[o + 1];
+      if (S[o + 2] === 1) {
+        const n = F[fo + WR];
+        R[F[fo + BASE] + (n & F[fo + CAP])] = c;
+        F[fo + WR] = n + 1;
+        F[fo + LWR] = c;
+        const occ = n + 1 - F[fo + RD] + (F[fo + LRD] === c ? 1 : 0);
+        if (occ > F[fo + PEAK]) F[fo + PEAK] = occ;
+        if (F[fo + CWF]) this.wakeConsumers(fo >> 4, c);
+        if (F[fo + REC]) this.memo!.onAccess(fo >> 4, true, c);
+      } else {
+        F[fo + RD]++;
+        F[fo + LRD] = c;
+        if (F[fo + PWF]) this.wakeProducers(fo >> 4, c);
+        if (F[fo + REC]) this.memo!.onAccess(fo >> 4, false, c);
+      }
+    }
+  }
 
   /** One cycle of a flattened stall-all loop process: N iterations plus an exit slot per invocation (DATAFLOW §0.1–0.3). */
   stepLoop(p: number, c: number): number {
@@ -337,8 +362,6 @@ export class Scheduler extends WakeCore {
     const nb = this.nonBusy;
     const S = this.ps;
     const M = this.masks;
-    const F = this.fifos.s;
-    const R = this.ring;
     const pipeOf = this.pipeOf;
     let w = 0;
     for (let j = 0; j < lens[li]; j++) {
@@ -350,44 +373,9 @@ export class Scheduler extends WakeCore {
         const b = pipeOf[p];
         const k = S[b + P_K];
         if (k > 0 && k < S[b + P_N] && k >= S[b + P_D] - 1) {
-          let act = M[S[b + P_STEADY] + k];
-          let ok = true;
-          for (let v = act, o = b + P_ACC; v !== 0; v >>= 1, o += 3) {
-            if ((v & 1) === 0) continue;
-            const fo = S[o + 1];
-            if (S[o + 2] === 1) {
-              if (F[fo + WR] - F[fo + RD] + (F[fo + LRD] === c ? 1 : 0) >= F[fo + DEPTH]) {
-                ok = false;
-                break;
-              }
-            } else {
-              const r = F[fo + RD];
-              if (F[fo + WR] <= r || R[F[fo + BASE] + (r & F[fo + CAP])] > c - F[fo + LAT]) {
-                ok = false;
-                break;
-              }
-            }
-          }
-          if (ok && M[S[b + P_IDLE] + k + 1] < MIN_SKIP) {
-            for (let o = b + P_ACC; act !== 0; o += 3, act >>= 1) {
-              if ((act & 1) === 0) continue;
-              const fo = S[o + 1];
-              if (S[o + 2] === 1) {
-                const n = F[fo + WR];
-                R[F[fo + BASE] + (n & F[fo + CAP])] = c;
-                F[fo + WR] = n + 1;
-                F[fo + LWR] = c;
-                const occ = n + 1 - F[fo + RD] + (F[fo + LRD] === c ? 1 : 0);
-                if (occ > F[fo + PEAK]) F[fo + PEAK] = occ;
-                if (F[fo + CWF]) this.wakeConsumers(fo >> 4, c);
-                if (F[fo + REC]) this.memo!.onAccess(fo >> 4, true, c);
-              } else {
-                F[fo + RD]++;
-                F[fo + LRD] = c;
-                if (F[fo + PWF]) this.wakeProducers(fo >> 4, c);
-                if (F[fo + REC]) this.memo!.onAccess(fo >> 4, false, c);
-              }
-            }
+          const act = M[S[b + P_STEADY] + k];
+          if (M[S[b + P_IDLE] + k + 1] < MIN_SKIP && this.canIssue(b, act, c)) {
+            this.commit(b, act, c);
             S[b + P_SM] = k + 1;
             S[b + P_K] = k + 1;
             list[w++] = p;
