@@ -11,32 +11,12 @@
  * deadlocks. Per-process busy/stall counts and FIFO peaks of replayed blocks are carried over from the reference at
  * each image boundary and pro-rated over the last, partial image (`statsExact` is false then).
  */
-import type { Block } from '../ir/index.ts';
 import type { Scheduler, SimProc } from './core.ts';
-import { BUSY, IDLE, SLEEP } from './core.ts';
 import { type Fifos, REC } from './fifos.ts';
+import { type Cell, History, MemoDivergence, type Replay, type ReplayProc, sameWindow } from './memo-cells.ts';
 import { type Snapshot, snapshot } from './snapshot.ts';
-import { MoverProc } from './testbench.ts';
 
-/** A block with the movers on its input and output link: the unit that is memoised. */
-export interface Cell {
-  index: number;
-  name: string;
-  /** Processes (ids) of the block, its input mover (from the link) and its output mover (to the link). */
-  procs: number[];
-  /** FIFOs only its own processes touch. */
-  fifos: number[];
-  /** Boundary FIFOs: read from (link or the network input port) and written to (link or the network output port). */
-  inB: number;
-  outB: number;
-  /** Input beats per image (checkpoints are taken when the first beat of an image is read). */
-  inPerImage: number;
-  /** Cells with equal `shape` have the same structure and role and can stand for each other. */
-  shape: number;
-  /** False when a process has no `memoState` (its state could not be compared): never replayed. */
-  memoable: boolean;
-  outMover: MoverProc | null;
-}
+export { type Cell, MemoDivergence, ReplayProc, cellsOf } from './memo-cells.ts';
 
 export interface MemoGate {
   /**
@@ -51,38 +31,6 @@ export interface MemoGate {
 export const DEFAULT_GATE: MemoGate = { firstEntry: 4, images: 1 };
 /** Earlier occurrences of one state kept as replay references (the latest first). */
 const SEEN_PER_STATE = 6;
-
-/** Thrown when a replayed block's neighbours stop behaving as its reference's did. */
-export class MemoDivergence extends Error {
-  constructor(readonly cell: number, readonly entry: string, why: string, readonly cycle: number) {
-    super(`memo divergence in cell ${cell}: ${why}`);
-  }
-}
-
-class History {
-  t = new Int32Array(1024);
-  n = 0;
-  push(c: number): void {
-    if (this.n === this.t.length) {
-      const g = new Int32Array(this.t.length * 2);
-      g.set(this.t);
-      this.t = g;
-    }
-    this.t[this.n++] = c;
-  }
-}
-
-interface Replay {
-  ref: number;
-  /** Cycle shift and beat-index shifts of the two boundary FIFOs relative to the reference. */
-  delta: number;
-  sIn: number;
-  sOut: number;
-  /** Checkpoint indices of the entry (own and reference's). */
-  anchor: number;
-  refAnchor: number;
-  entry: string;
-}
 
 interface Checkpoint {
   cycle: number;
@@ -366,27 +314,6 @@ export class Memo {
 }
 
 
-/** First index of h with a cycle > t. */
-function after(h: History, t: number): number {
-  let lo = 0;
-  let hi = h.n;
-  while (lo < hi) {
-    const m = (lo + hi) >> 1;
-    if (h.t[m] > t) hi = m;
-    else lo = m + 1;
-  }
-  return lo;
-}
-
-/** Events of h in cycles (t0, t1] are exactly those of ref in (t0 − delta, t1 − delta], shifted by delta and `shift` beats. */
-function sameWindow(h: History, ref: History, shift: number, delta: number, t0: number, t1: number): boolean {
-  const lo = after(h, t0);
-  const hi = after(h, t1);
-  if (after(ref, t0 - delta) !== lo - shift || after(ref, t1 - delta) !== hi - shift) return false;
-  for (let i = lo; i < hi; i++) if (ref.t[i - shift] + delta !== h.t[i]) return false;
-  return true;
-}
-
 function fifoState(F: Fifos, f: number, c: number, out: number[]): void {
   const s = F.s;
   const o = f << 4;
@@ -395,97 +322,4 @@ function fifoState(F: Fifos, f: number, c: number, out: number[]): void {
   const lat = s[o + 5];
   out.push(wr - rd);
   for (let i = rd; i < wr; i++) out.push(Math.max(F.ring[s[o + 6] + (i & s[o + 7])] - c, 1 - lat));
-}
-
-/** Stands in for a frozen cell: performs its boundary accesses at the reference's cycles plus the shift. */
-export class ReplayProc implements SimProc {
-  readonly post = false;
-  readonly block = -1;
-  private r: Replay | null = null;
-  from = -1;
-  private nIn = 0;
-  private nOut = 0;
-  memo!: Memo;
-  cell!: Cell;
-  constructor(readonly sim: Scheduler, readonly id: number, readonly name: string) {}
-
-  save(): [Replay | null, number, number, number] {
-    return [this.r, this.from, this.nIn, this.nOut];
-  }
-  load(s: [Replay | null, number, number, number]): void {
-    [this.r, this.from, this.nIn, this.nOut] = s;
-  }
-
-  activate(r: Replay, start: number): void {
-    this.r = r;
-    this.from = start;
-    const F = this.sim.fifos;
-    this.nIn = F.s[(this.cell.inB << 4) + 1];
-    this.nOut = F.s[this.cell.outB << 4];
-    this.sim.wake(this.id, start);
-  }
-
-  /** Cycle of the reference's i-th event in h, shifted; −1 when the reference has not got there yet. */
-  private at(h: { t: Int32Array; n: number }, i: number): number {
-    return i >= 0 && i < h.n ? h.t[i] + this.r!.delta : -1;
-  }
-
-  step(c: number): number {
-    const r = this.r;
-    if (!r) return IDLE | SLEEP;
-    const ref = this.memo.cells[r.ref];
-    const cell = this.cell;
-    const F = this.sim.fifos;
-    const refReads = this.memo.reads[ref.inB]!;
-    const refWrites = this.memo.writes[ref.outB]!;
-    let tIn = this.at(refReads, this.nIn - r.sIn);
-    if (tIn === c) {
-      if (!F.canRead(cell.inB, c)) throw new MemoDivergence(cell.index, r.entry, `input beat ${this.nIn} not readable at cycle ${c}`, c);
-      this.sim.read(cell.inB, c);
-      this.nIn++;
-      tIn = this.at(refReads, this.nIn - r.sIn);
-    }
-    let tOut = this.at(refWrites, this.nOut - r.sOut);
-    if (tOut === c) {
-      if (!F.canWrite(cell.outB, c)) throw new MemoDivergence(cell.index, r.entry, `output beat ${this.nOut} has no room at cycle ${c}`, c);
-      this.sim.write(cell.outB, c);
-      const m = cell.outMover;
-      if (m && m.perImage) {
-        const img = Math.floor(m.beats / m.perImage);
-        if (m.beats % m.perImage === 0) m.firstOut[img] = c;
-        m.lastOut[img] = c;
-        m.beats++;
-      }
-      this.nOut++;
-      tOut = this.at(refWrites, this.nOut - r.sOut);
-    }
-    // Events the reference has not reached yet happen at its cycle c or later, i.e. here at c + delta or later.
-    let next = c + r.delta;
-    if (tIn > c && tIn < next) next = tIn;
-    if (tOut > c && tOut < next) next = tOut;
-    if ((tIn !== -1 && tIn <= c) || (tOut !== -1 && tOut <= c)) throw new MemoDivergence(cell.index, r.entry, `replay fell behind at cycle ${c}`, c);
-    this.sim.wake(this.id, next);
-    return BUSY | SLEEP;
-  }
-  waits(): Array<{ fifo: number; on: 'empty' | 'full' | 'region' }> {
-    return [];
-  }
-}
-
-/** The cells of a chain: block k with the mover from link k − 1 and the mover to link k. */
-export function cellsOf(blocks: Block[], procs: SimProc[], fifos: Fifos, inPort: number, outPort: number, shapeOf: (b: Block, k: number) => string): Cell[] {
-  const shapes = new Map<string, number>();
-  return blocks.map((b, k) => {
-    const own = procs.filter((p) => p.block === k);
-    const links = [...Array(fifos.count).keys()].filter((f) => fifos.info[f].role === 'link');
-    const inB = k === 0 ? inPort : links[k - 1];
-    const outB = k === blocks.length - 1 ? outPort : links[k];
-    const fifoIds = [...Array(fifos.count).keys()].filter((f) => fifos.info[f].block === k && fifos.info[f].role !== 'link' && f !== inB && f !== outB);
-    const role = k === 0 ? 'first' : k === blocks.length - 1 ? 'last' : 'middle';
-    const key = `${role}|${shapeOf(b, k)}`;
-    if (!shapes.has(key)) shapes.set(key, shapes.size);
-    const outMover = (own.find((p) => p instanceof MoverProc && p.perImage > 0) as MoverProc | undefined) ?? null;
-    const memoable = own.every((p) => p instanceof MoverProc || typeof (p as { memoState?: unknown }).memoState === 'function');
-    return { index: k, name: b.name, procs: own.map((p) => p.id), fifos: fifoIds, inB, outB, inPerImage: b.input.beatsPerImage, shape: shapes.get(key)!, memoable, outMover };
-  });
 }
