@@ -51,10 +51,11 @@ const SETTINGS_HELP = `
 --settings file: a JSON array of settings (or {"settings": [...]}, as --out writes), each
   { "name": "…",
     "tokens":  { "stages": [{ "block": 3, "keep": 0.7 }, …], "fuse": true, "ties": "index" | "logit" },
-    "weights": { "density": 0.9, "block": 16, "perMatmul": { "fc1": 0.75, "o": 1 }, "layers": [4, 5] } }
+    "weights": { "density": 0.9, "block": 16, "perMatmul": { "fc1": 0.75, "o": 1 }, "layers": [4, 5], "correctBias": true } }
   tokens: after attention block n (0-based), keep ceil(keep × image tokens), fuse the rest into one token or drop them.
   weights: zero the lowest-L1 block×block blocks of the 3-bit matmuls q, k, v, o, fc1, fc2 down to "density";
   "perMatmul" overrides it per kind (1 = dense), "layers" limits it to those layers. Patch embedding and head stay dense.
+  "correctBias": add the mean of the removed terms to each bias (input means from the refs' own input image).
   Example, fc2 only at 0.75: { "name": "fc2 0.75", "weights": { "density": 1, "block": 16, "perMatmul": { "fc2": 0.75 } } }`;
 
 export function register(program: Command): void {
