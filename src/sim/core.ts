@@ -403,14 +403,7 @@ export class Scheduler extends WakeCore {
       }
       stats[p * 4] += c + 1 - this.awakeFrom[p] - nb[p];
       nb[p] = 0;
-      this.sleepSince[p] = c + 1;
-      this.sleepCat[p] = cat;
-      if (r & SKIP) {
-        const t = c + 1 + this.skipLen;
-        this.skipUntil[p] = t;
-        this.wakeAt[p] = Infinity;
-        this.wake(p, t);
-      }
+      this.sleepAfter(p, r, c);
     }
     this.steps += lens[li];
     lens[li] = w;
@@ -444,19 +437,26 @@ export class Scheduler extends WakeCore {
         this.wakeAt[p] = Infinity;
       } else {
         this.blockedRun[p] = 0;
-        this.sleepSince[p] = c + 1;
-        this.sleepCat[p] = cat;
-        if (r & SKIP) {
-          // Busy until it wakes (accounted then, or at the end of the run if that comes first).
-          const t = c + 1 + this.skipLen;
-          this.skipUntil[p] = t;
-          this.wakeAt[p] = Infinity;
-          this.wake(p, t);
-        }
+        this.sleepAfter(p, r, c);
       }
     }
     this.steps += lens[li];
     lens[li] = w;
+  }
+
+  /**
+   * Process p sleeps after its step in cycle c (result r): in r's category until woken; after a bulk step it is busy
+   * until the step is done (accounted then, or at the end of the run if that comes first).
+   */
+  private sleepAfter(p: number, r: number, c: number): void {
+    this.sleepSince[p] = c + 1;
+    this.sleepCat[p] = r & 3;
+    if (r & SKIP) {
+      const t = c + 1 + this.skipLen;
+      this.skipUntil[p] = t;
+      this.wakeAt[p] = Infinity;
+      this.wake(p, t);
+    }
   }
 
   /**
