@@ -74,3 +74,18 @@ describe('per-block steady intervals equal block-intervals/ of the authors’ re
     });
   });
 });
+
+describe('the whole network reproduces the RTL to the cycle (FACTS.md, 10 images back to back)', () => {
+  it('images 0 and 9: first in→last in, first out→last out, first in→first out, last in→last out, first in→last out; interval 57,625', () => {
+    // Memoised (the default for networks): replays must leave every boundary beat where the full simulation puts it.
+    const r = simulateChain(design.blocks, design.linkDepth, { images: 10 });
+    const cols = (i: number) => {
+      const p = r.perImage[i];
+      return [p.firstInLastIn, p.firstOutLastOut, p.firstInFirstOut, p.lastInLastOut, p.firstInLastOut];
+    };
+    assert.deepEqual(cols(0), [55883, 47811, 768773, 760701, 816584]);
+    assert.deepEqual(cols(9), [57624, 47811, 771109, 761296, 818920]);
+    assert.equal(r.steadyInterval, 57625);
+    assert.ok(r.memo && r.memo.replayed.length > 0, 'the run was memoised');
+  });
+});
