@@ -1,5 +1,5 @@
 import type { AdapterProcess } from '../types.ts';
-import { type KindSpec, checkStages, divides, every, programCycles, read, stallAll, write } from './common.ts';
+import { type KindSpec, checkStages, divides, every, read, stallAll, write } from './common.ts';
 
 /** Adapter: `pack` (cip < cop) reads every iteration and writes every R-th; `unpack` reads every R-th, writes every one. */
 export const adapter: KindSpec<AdapterProcess> = {
@@ -12,9 +12,6 @@ export const adapter: KindSpec<AdapterProcess> = {
     }
     const r = p.cip / p.cop;
     return stallAll((p.tt * p.channels) / p.cop, s, [read(0, s.read, every(r, 0)), write(0, s.write)]);
-  },
-  cycles(p) {
-    return programCycles(this.timing(p));
   },
   check(p) {
     const out: Array<[string, string]> = [];

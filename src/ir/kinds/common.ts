@@ -5,8 +5,6 @@ export interface KindSpec<P extends Process> {
   /** Lanes expected on each input and output port; stream widths are checked against these. */
   ports(p: P): { inputs: number[]; outputs: number[] };
   timing(p: P): TimingProgram;
-  /** Cycles per image when never stalled, exit slot included (the process's own interval). */
-  cycles(p: P): number;
   /** Geometry problems as [field, message] pairs (empty when fine). */
   check(p: P): Array<[string, string]>;
 }
@@ -78,9 +76,6 @@ export function threePassKind<P extends Process & { tt: number; tp: number; cp: 
         read(0, p.stages.read, pred(1, 3 * ct, 0, ct)),
         write(0, p.stages.write, pred(1, 3 * ct, 2 * ct, 3 * ct)),
       ]);
-    },
-    cycles(p) {
-      return programCycles(this.timing(p));
     },
     check(p) {
       const out: Array<[string, string]> = [];

@@ -1,5 +1,5 @@
 import type { HeadMergeProcess, HeadSplitProcess } from '../types.ts';
-import { type KindSpec, checkStages, divides, pred, programCycles, read, stallAll, write } from './common.ts';
+import { type KindSpec, checkStages, divides, pred, read, stallAll, write } from './common.ts';
 
 /** Head split: per token pair, walks h = 0..H−1 over headDim/cp beats each and writes head h's stream. */
 export const headSplit: KindSpec<HeadSplitProcess> = {
@@ -8,9 +8,6 @@ export const headSplit: KindSpec<HeadSplitProcess> = {
     const per = p.headDim / p.cp;
     const heads = p.outputs.map((_, h) => write(h, p.stages.write, pred(per, p.heads, h, h + 1)));
     return stallAll((p.tt * p.heads * p.headDim) / p.cp, p.stages, [read(0, p.stages.read), ...heads]);
-  },
-  cycles(p) {
-    return programCycles(this.timing(p));
   },
   check(p) {
     const out: Array<[string, string]> = [];
@@ -28,9 +25,6 @@ export const headMerge: KindSpec<HeadMergeProcess> = {
     const per = p.headDim / p.cp;
     const heads = p.inputs.map((_, h) => read(h, p.stages.read, pred(per, p.heads, h, h + 1)));
     return stallAll((p.tt * p.heads * p.headDim) / p.cp, p.stages, [...heads, write(0, p.stages.write)]);
-  },
-  cycles(p) {
-    return programCycles(this.timing(p));
   },
   check(p) {
     const out: Array<[string, string]> = [];

@@ -1,7 +1,7 @@
 import type { Process, ProcessKind, TimingProgram } from '../types.ts';
 import { adapter } from './adapter.ts';
 import { clsSelect } from './cls-select.ts';
-import type { KindSpec } from './common.ts';
+import { type KindSpec, programCycles } from './common.ts';
 import { headMerge, headSplit } from './head-split.ts';
 import { layerNorm } from './layernorm.ts';
 import { mac } from './mac.ts';
@@ -46,8 +46,9 @@ function specOf<P extends Process>(p: P): KindSpec<P> {
   return KIND_SPECS[p.kind] as unknown as KindSpec<P>;
 }
 export const processTiming = (p: Process): TimingProgram => specOf(p).timing(p);
-/** Analytic cycles per image of a process when never stalled (its own interval). */
-export const processCycles = (p: Process): number => specOf(p).cycles(p);
+/** Analytic cycles per image of a process when never stalled, exit slot included (its own interval): what its
+ * timing program takes unstalled. */
+export const processCycles = (p: Process): number => programCycles(processTiming(p));
 export const processPorts = (p: Process) => specOf(p).ports(p);
 export const processChecks = (p: Process) => specOf(p).check(p);
 export { sparseIterations, tileSequence, rowEndPredicate, weightMemoryOf, columnBits, sameSparsity } from './sparse.ts';

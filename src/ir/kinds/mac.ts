@@ -1,5 +1,5 @@
 import type { MacProcess, MatmulShape } from '../types.ts';
-import { type KindSpec, checkStages, divides, every, programCycles, read, write } from './common.ts';
+import { type KindSpec, checkStages, divides, every, read, write } from './common.ts';
 import { checkSparsity, rowEndPredicate, sparseIterations, weightMemoryOf } from './sparse.ts';
 
 export function checkShape(out: Array<[string, string]>, s: MatmulShape): void {
@@ -32,9 +32,6 @@ export const mac: KindSpec<MacProcess> = {
     if (p.weights === 'dynamic') accesses.splice(1, 0, read(1, s.read));
     const loop = { n: tt * (co / cop) * cit, depth: s.depth, accesses };
     return { style: 'loop', stall, frpBuffer: p.frpBuffer, loop };
-  },
-  cycles(p) {
-    return programCycles(this.timing(p));
   },
   check(p) {
     const out: Array<[string, string]> = [];

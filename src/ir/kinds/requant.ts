@@ -1,13 +1,10 @@
 import type { RequantProcess } from '../types.ts';
-import { type KindSpec, checkStages, programCycles, read, stallAll, write } from './common.ts';
+import { type KindSpec, checkStages, read, stallAll, write } from './common.ts';
 
 /** Table requantizer (quant or GELU): one beat in, one beat out per iteration. */
 export const requant: KindSpec<RequantProcess> = {
   ports: (p) => ({ inputs: [p.lanes], outputs: [p.lanes] }),
   timing: (p) => stallAll(p.beats, p.stages, [read(0, p.stages.read), write(0, p.stages.write)]),
-  cycles(p) {
-    return programCycles(this.timing(p));
-  },
   check(p) {
     const out: Array<[string, string]> = [];
     if (p.beats <= 0) out.push(['beats', `beats must be positive, got ${p.beats}`]);

@@ -1,5 +1,5 @@
 import type { ReshapeReorderProcess, ReshapeUnpackProcess } from '../types.ts';
-import { type KindSpec, checkStages, divides, every, programCycles, read, write } from './common.ts';
+import { type KindSpec, checkStages, divides, every, read, write } from './common.ts';
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 export const lcm = (a: number, b: number): number => (a / gcd(a, b)) * b;
@@ -8,9 +8,6 @@ export const lcm = (a: number, b: number): number => (a / gcd(a, b)) * b;
 export const reshapeUnpack: KindSpec<ReshapeUnpackProcess> = {
   ports: (p) => ({ inputs: [p.tp], outputs: [1] }),
   timing: (p) => ({ style: 'unpack-ii2', n: p.tokens * p.headDim }),
-  cycles(p) {
-    return programCycles(this.timing(p));
-  },
   check(p) {
     const out: Array<[string, string]> = [];
     if (p.tp !== 2) out.push(['tp', `the II = 2 unpack is modelled for 2 elements per beat only, got ${p.tp}`]);
@@ -37,9 +34,6 @@ export const reshapeReorder: KindSpec<ReshapeReorderProcess> = {
         { kind: 'loop', loop: { n, depth: p.writeLoop.depth, accesses: [write(0, p.writeLoop.write, every(p.top * p.cop))] } },
       ],
     };
-  },
-  cycles(p) {
-    return programCycles(this.timing(p));
   },
   check(p) {
     const out: Array<[string, string]> = [];

@@ -1,5 +1,5 @@
 import type { ScoreTapProcess, TokenSelectProcess } from '../types.ts';
-import { type KindSpec, checkStages, divides, every, pred, programCycles, read, stallAll, write } from './common.ts';
+import { type KindSpec, checkStages, divides, every, pred, read, stallAll, write } from './common.ts';
 
 /**
  * Dynamic token selection between an attention block and its MLP (src/prune/tokens.ts defines what is kept). The
@@ -69,9 +69,6 @@ export const tokenSelect: KindSpec<TokenSelectProcess> = {
       ],
     };
   },
-  cycles(p) {
-    return programCycles(this.timing(p));
-  },
   check(p) {
     const out: Array<[string, string]> = [];
     for (const f of ['tokensIn', 'tokensOut', 'keep', 'width', 'tp', 'heads', 'scoreBits', 'bits'] as const)
@@ -100,9 +97,6 @@ export const scoreTap: KindSpec<ScoreTapProcess> = {
       write(0, p.stages.write),
       write(1, p.stages.write, pred(p.tapBeats, Math.ceil(p.beats / p.tapBeats), 0, 1)),
     ]),
-  cycles(p) {
-    return programCycles(this.timing(p));
-  },
   check(p) {
     const out: Array<[string, string]> = [];
     if (!Number.isInteger(p.beats) || p.beats < 1) out.push(['beats', `beats must be a positive integer, got ${p.beats}`]);

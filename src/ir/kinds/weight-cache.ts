@@ -1,5 +1,5 @@
 import type { WeightCacheProcess } from '../types.ts';
-import { type KindSpec, checkStages, programCycles, read, write } from './common.ts';
+import { type KindSpec, checkStages, read, write } from './common.ts';
 import { checkShape } from './mac.ts';
 
 /** Dynamic-weight cache (FSM): S1; FILL all cot·cit tiles; S3; S4; REPLAY them tt times; ready when REPLAY is done. */
@@ -19,9 +19,6 @@ export const weightCache: KindSpec<WeightCacheProcess> = {
         { kind: 'loop', loop: { n: tt * tiles, depth: p.replay.depth, accesses: [write(0, p.replay.write)] } },
       ],
     };
-  },
-  cycles(p) {
-    return programCycles(this.timing(p));
   },
   check(p) {
     const out: Array<[string, string]> = [];

@@ -1,5 +1,5 @@
 import type { WindowCacheProcess } from '../types.ts';
-import { type KindSpec, checkStages, pred, programCycles, read, stallAll, write } from './common.ts';
+import { type KindSpec, checkStages, pred, read, stallAll, write } from './common.ts';
 import { checkShape } from './mac.ts';
 import { checkSparsity, sparseIterations } from './sparse.ts';
 
@@ -27,9 +27,6 @@ export const windowCache: KindSpec<WindowCacheProcess> = {
       ]);
     }
     return stallAll(tt * cot * cit, p.stages, [read(0, p.stages.read, pred(cit, cot, 0, 1)), write(0, p.stages.write)]);
-  },
-  cycles(p) {
-    return programCycles(this.timing(p));
   },
   check(p) {
     const out: Array<[string, string]> = [];
