@@ -8,7 +8,7 @@ import type { Scheduler, SimProc } from './core.ts';
 import { BUSY, IDLE, SLEEP } from './core.ts';
 import type { Fifos } from './fifos.ts';
 import type { Memo } from './memo.ts';
-import { MoverProc } from './testbench.ts';
+import { MoverProc, countBeat } from './testbench.ts';
 
 /** A block with the movers on its input and output link: the unit that is memoised. */
 export interface Cell {
@@ -137,12 +137,7 @@ export class ReplayProc implements SimProc {
       if (!F.canWrite(cell.outB, c)) throw new MemoDivergence(cell.index, r.entry, `output beat ${this.nOut} has no room at cycle ${c}`, c);
       this.sim.write(cell.outB, c);
       const m = cell.outMover;
-      if (m && m.perImage) {
-        const img = Math.floor(m.beats / m.perImage);
-        if (m.beats % m.perImage === 0) m.firstOut[img] = c;
-        m.lastOut[img] = c;
-        m.beats++;
-      }
+      if (m && m.perImage) countBeat(m, c);
       this.nOut++;
       tOut = this.at(refWrites, this.nOut - r.sOut);
     }

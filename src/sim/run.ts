@@ -137,8 +137,8 @@ function summarise(e: Elaborated, blocks: Block[], images: number, completed: bo
   const { source, sink, sim } = e;
   const perImage: ImageTimes[] = [];
   for (let n = 0; n < images; n++) {
-    if (sink.lastOut[n] === undefined || (n + 1) * blocks[blocks.length - 1].output.beatsPerImage > sink.beats) break;
-    const t = { firstIn: source.firstIn[n], lastIn: source.lastIn[n], firstOut: sink.firstOut[n], lastOut: sink.lastOut[n] };
+    if (sink.last[n] === undefined || (n + 1) * blocks[blocks.length - 1].output.beatsPerImage > sink.beats) break;
+    const t = { firstIn: source.first[n], lastIn: source.last[n], firstOut: sink.first[n], lastOut: sink.last[n] };
     perImage.push({
       image: n,
       ...t,
@@ -151,7 +151,7 @@ function summarise(e: Elaborated, blocks: Block[], images: number, completed: bo
   }
   const diffs = (a: number[]) => a.slice(1).map((x, i) => x - a[i]);
   const outputIntervals = diffs(perImage.map((p) => p.lastOut));
-  const inputIntervals = diffs(source.firstIn.filter((x) => x !== undefined));
+  const inputIntervals = diffs(source.first.filter((x) => x !== undefined));
   const steadyInterval = outputIntervals.length ? outputIntervals[outputIntervals.length - 1] : perImage[0]?.firstInLastOut ?? 0;
   const names = blocks.map((b) => b.name);
   const S = sim.stats;
@@ -191,7 +191,7 @@ function summarise(e: Elaborated, blocks: Block[], images: number, completed: bo
     };
   }
   const recorders = [...e.outputs, e.sink];
-  const blockWindows = recorders.map((r, k) => ({ block: names[k], firstOut: [...r.firstOut], lastOut: [...r.lastOut] }));
+  const blockWindows = recorders.map((r, k) => ({ block: names[k], firstOut: [...r.first], lastOut: [...r.last] }));
   return {
     blocks: names,
     blockWindows,

@@ -6,13 +6,29 @@ const { BUSY, IDLE, SLEEP, STALL_IN, STALL_OUT } = core;
 
 type Wait = { fifo: number; on: 'empty' | 'full' | 'region' };
 
+/** A beat counter that keeps each image's first and last beat cycle (testbench ends, block output windows). */
+export interface ImageBeats {
+  beats: number;
+  readonly perImage: number;
+  first: number[];
+  last: number[];
+}
+
+/** Count a beat moved in cycle c. */
+export function countBeat(r: ImageBeats, c: number): void {
+  const img = Math.floor(r.beats / r.perImage);
+  if (r.beats % r.perImage === 0) r.first[img] = c;
+  r.last[img] = c;
+  r.beats++;
+}
+
 /** Testbench source: offers a beat every cycle; records each image's first and last accepted beat. */
-export class SourceProc implements SimProc {
+export class SourceProc implements SimProc, ImageBeats {
   readonly post = false;
   readonly block = -1;
   beats = 0;
-  firstIn: number[] = [];
-  lastIn: number[] = [];
+  first: number[] = [];
+  last: number[] = [];
   constructor(
     readonly sim: Scheduler, readonly id: number, readonly name: string, readonly outF: number, readonly perImage: number,
     readonly limit = Infinity,
@@ -29,10 +45,7 @@ export class SourceProc implements SimProc {
       return STALL_OUT | SLEEP;
     }
     this.sim.write(this.outF, c);
-    const img = Math.floor(this.beats / this.perImage);
-    if (this.beats % this.perImage === 0) this.firstIn[img] = c;
-    this.lastIn[img] = c;
-    this.beats++;
+    countBeat(this, c);
     return BUSY;
   }
   waits(): Wait[] {
@@ -41,12 +54,12 @@ export class SourceProc implements SimProc {
 }
 
 /** Testbench sink: always ready; records each image's first and last output beat. */
-export class SinkProc implements SimProc {
+export class SinkProc implements SimProc, ImageBeats {
   readonly post = false;
   readonly block = -1;
   beats = 0;
-  firstOut: number[] = [];
-  lastOut: number[] = [];
+  first: number[] = [];
+  last: number[] = [];
   constructor(readonly sim: Scheduler, readonly id: number, readonly name: string, readonly inF: number, readonly perImage: number) {}
   step(c: number): number {
     if (!this.sim.fifos.canRead(this.inF, c)) {
@@ -54,10 +67,7 @@ export class SinkProc implements SimProc {
       return IDLE | SLEEP;
     }
     this.sim.read(this.inF, c);
-    const img = Math.floor(this.beats / this.perImage);
-    if (this.beats % this.perImage === 0) this.firstOut[img] = c;
-    this.lastOut[img] = c;
-    this.beats++;
+    countBeat(this, c);
     return BUSY;
   }
   waits(): Wait[] {
@@ -66,11 +76,11 @@ export class SinkProc implements SimProc {
 }
 
 /** A combinational stream handshake between two FIFOs (block output slice → link FIFO → next block's input slice). */
-export class MoverProc implements SimProc {
+export class MoverProc implements SimProc, ImageBeats {
   readonly post = false;
   beats = 0;
-  firstOut: number[] = [];
-  lastOut: number[] = [];
+  first: number[] = [];
+  last: number[] = [];
   constructor(
     readonly sim: Scheduler, readonly id: number, readonly name: string, readonly block: number, readonly inF: number, readonly outF: number,
     /** When set, the mover takes a block's output beats and records each image's first and last (per-block windows). */
@@ -88,12 +98,7 @@ export class MoverProc implements SimProc {
     }
     this.sim.read(this.inF, c);
     this.sim.write(this.outF, c);
-    if (this.perImage) {
-      const img = Math.floor(this.beats / this.perImage);
-      if (this.beats % this.perImage === 0) this.firstOut[img] = c;
-      this.lastOut[img] = c;
-      this.beats++;
-    }
+    if (this.perImage) countBeat(this, c);
     return BUSY;
   }
   waits(): Wait[] {

@@ -61,7 +61,7 @@ describe('patience (blocked processes stay awake a few cycles) changes no result
       const target = 3 * b.output.beatsPerImage;
       assert.equal(e.sim.run(() => e.sink.beats >= target), true);
       e.sim.finish();
-      return { now: e.sim.now, lastOut: [...e.sink.lastOut], stats: [...e.sim.stats], steps: e.sim.steps };
+      return { now: e.sim.now, lastOut: [...e.sink.last], stats: [...e.sim.stats], steps: e.sim.steps };
     };
     const plain = runWith(0);
     const patient = runWith(5);
