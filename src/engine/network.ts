@@ -30,13 +30,6 @@ export interface InferResult {
   wrapTallies: WrapTally[];
 }
 
-/** Hardware block names, in execution order, as the RTL and hardware-types.json name them. */
-export function blockNames(depth: number): string[] {
-  const names = ['PATCH_EMBED'];
-  for (let n = 0; n < depth; n++) names.push(`ATTN${n}`, `MLP${n}`);
-  names.push('HEAD');
-  return names;
-}
 
 /** Run the whole integer network on one patch matrix [tokens][patchElements]. */
 export function infer(weights: ModelWeights, patches: Int32Array, opts: InferOptions = {}): InferResult {

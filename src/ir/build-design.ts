@@ -1,4 +1,4 @@
-import { MODEL_ZOO, type ViTConfig, checkViTConfig, shapeOf } from '../model/index.ts';
+import { MODEL_ZOO, type ViTConfig, blockNames, checkViTConfig, shapeOf } from '../model/index.ts';
 import { buildAttnBlock } from './build-attn.ts';
 import { buildHeadBlock, buildPatchEmbedBlock, type EndsGeometry } from './build-ends.ts';
 import { type BlockGeometry, buildMlpBlock } from './build-mlp.ts';
@@ -19,12 +19,6 @@ export interface DesignConfig {
   linkDepth: number;
 }
 
-/** Block names in network order for a model of `depth` transformer layers. */
-export function blockNames(depth: number): string[] {
-  const out = ['PATCH_EMBED'];
-  for (let i = 0; i < depth; i++) out.push(`ATTN${i}`, `MLP${i}`);
-  return [...out, 'HEAD'];
-}
 
 /** What the transformer-block builders (g) and the patch-embed/head builders (ends) need from a ViT. */
 export function geometriesOf(model: ViTConfig): { g: BlockGeometry; ends: EndsGeometry } {

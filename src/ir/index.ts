@@ -1,12 +1,13 @@
 export * from './types.ts';
 export * from './config.ts';
 export * from './kinds/index.ts';
-export { buildDesign, buildBlock, blockNames, geometriesOf, hgpipeDesignConfig, hgpipeDeitTiny, BUILTIN_DESIGNS, type DesignConfig } from './build-design.ts';
+export { blockNames } from '../model/index.ts';
+export { buildDesign, buildBlock, geometriesOf, hgpipeDesignConfig, hgpipeDeitTiny, BUILTIN_DESIGNS, type DesignConfig } from './build-design.ts';
 export { buildAttnBlock } from './build-attn.ts';
 export { withTokenSelection, withValidKeys, type TokenSelection } from './build-select.ts';
 export { buildMlpBlock, type BlockGeometry } from './build-mlp.ts';
 export { buildPatchEmbedBlock, buildHeadBlock, type EndsGeometry } from './build-ends.ts';
 export { validateDesign, validateBlock } from './validate.ts';
-export { parseDesign, loadDesign, saveDesign, designToJson, DESIGN_FORMAT } from './design-io.ts';
+export { parseDesign, loadDesign, saveDesign, designToJson, structuralKey, DESIGN_FORMAT } from './design-io.ts';
 export { printBlock, printDesign, blockAnalyticInterval } from './print.ts';
 export { withSparseMatmul, tileSparsityOf, matmulCycles } from './sparsify.ts';

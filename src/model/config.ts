@@ -57,6 +57,14 @@ export function shapeOf(cfg: ViTConfig): ViTShape {
 }
 
 /** Geometric sanity beyond the schema: divisibility that every later layer relies on. */
+/** Hardware block names in network order for `depth` transformer layers, as the RTL and hardware-types.json name them. */
+export function blockNames(depth: number): string[] {
+  const names = ['PATCH_EMBED'];
+  for (let n = 0; n < depth; n++) names.push(`ATTN${n}`, `MLP${n}`);
+  names.push('HEAD');
+  return names;
+}
+
 export function checkViTConfig(cfg: ViTConfig, where = cfg.name): ViTConfig {
   if (cfg.imageSize % cfg.patchSize !== 0)
     fail('BAD_MODEL', `imageSize ${cfg.imageSize} is not a multiple of patchSize ${cfg.patchSize}`, where);
