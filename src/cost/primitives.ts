@@ -101,19 +101,19 @@ export function memoryCost(p: MemoryParams): Resources & { style: ResolvedMemory
   }
 }
 
-export type FifoImpl = 'register' | 'srl' | 'lutram' | 'bram' | 'uram';
+export type FifoStorage = 'register' | 'srl' | 'lutram' | 'bram' | 'uram';
 
 /**
  * An HLS stream FIFO. Small ones (depth·width ≤ srlFifoMaxBits, and every depth ≤ 2) are shift-register `_S` FIFOs;
  * the rest are memory `_A` FIFOs whose RAM follows the array rules (LUTRAM when shallow, URAM when deep and wide).
  */
-export function fifoCost(depth: number, width: number, uramAvailable = true): Resources & { impl: FifoImpl } {
+export function fifoCost(depth: number, width: number, uramAvailable = true): Resources & { impl: FifoStorage } {
   const ctrl = { lut: MODEL.fifoControlLut + clog2(depth), ff: MODEL.fifoControlFf + clog2(depth) };
   if (depth <= 2) return { ...res({ lut: ctrl.lut + width, ff: ctrl.ff + depth * width }), impl: 'register' };
   if (depth * width <= MODEL.srlFifoMaxBits)
     return { ...res({ lut: ctrl.lut + Math.ceil(depth / 32) * width, ff: ctrl.ff }), impl: 'srl' };
   const mem = memoryCost({ depth, width, uramAvailable });
-  const impl: FifoImpl = mem.style === 'register' || mem.style === 'srl' ? 'lutram' : mem.style;
+  const impl: FifoStorage = mem.style === 'register' || mem.style === 'srl' ? 'lutram' : mem.style;
   return {
     lut: mem.lut + ctrl.lut + MODEL.memFifoControlLut + 2 * clog2(depth),
     ff: mem.ff + ctrl.ff + 2 * clog2(depth),

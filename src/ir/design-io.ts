@@ -70,3 +70,8 @@ export function designToJson(d: Design): string {
 export function saveDesign(d: Design, file: string): void {
   writeFileSync(file, designToJson(d));
 }
+
+/** Key identifying a block's timing-relevant structure (names of the block and layer origins left out). */
+export function structuralKey(b: Block): string {
+  return JSON.stringify({ ...b, name: '', processes: b.processes.map((p) => ({ ...p, origin: '' })) });
+}

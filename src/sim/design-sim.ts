@@ -1,4 +1,4 @@
-import { type Block, type Design, blockAnalyticInterval } from '../ir/index.ts';
+import { type Block, type Design, blockAnalyticInterval, structuralKey } from '../ir/index.ts';
 import { type ChainResult, type ImageTimes, simulateChain } from './run.ts';
 
 export interface BlockSimResult {
@@ -61,10 +61,6 @@ export interface DesignSimResult {
   wallSeconds: number;
 }
 
-/** Key identifying a block's timing-relevant structure (names of the block and layer origins left out). */
-export function structuralKey(b: Block): string {
-  return JSON.stringify({ ...b, name: '', processes: b.processes.map((p) => ({ ...p, origin: '' })) });
-}
 
 /** Simulate one block alone with inputs every cycle and outputs always ready. */
 export function simulateBlock(b: Block, images: number, engine: 'fast' | 'reference' = 'fast'): BlockSimResult {

@@ -1,21 +1,17 @@
 import type { Block, BlockKind, Design, Stream } from '../ir/index.ts';
+import { bram18Count } from '../cost/index.ts';
 import { simulateChain } from './run.ts';
 
-/** Memory cost of one FIFO: bits, 18-Kb BRAM halves (best aspect ratio) for memory FIFOs, LUTRAM (64-bit) otherwise. */
-export interface FifoCost {
+/** Memory of one FIFO: bits, 18-Kb BRAM halves (src/cost's best tiling) for memory FIFOs, LUTRAM (64-bit) otherwise. */
+export interface FifoMemory {
   bits: number;
   bram18: number;
   lutram64: number;
 }
 
-const ASPECTS: Array<[number, number]> = [[1, 16384], [2, 8192], [4, 4096], [9, 2048], [18, 1024], [36, 512]];
-
-export function fifoCost(depth: number, width: number, impl: Stream['impl']): FifoCost {
+export function fifoMemory(depth: number, width: number, impl: Stream['impl']): FifoMemory {
   const bits = depth * width;
-  if (impl === 'memory' && depth > 64) {
-    const bram18 = Math.min(...ASPECTS.map(([w, d]) => Math.ceil(width / w) * Math.ceil(depth / d)));
-    return { bits, bram18, lutram64: 0 };
-  }
+  if (impl === 'memory' && depth > 64) return { bits, bram18: bram18Count(depth, width), lutram64: 0 };
   return { bits, bram18: 0, lutram64: Math.ceil(depth / 64) * width };
 }
 
@@ -47,7 +43,7 @@ export interface FifoSizeResult {
   design: string;
   method: string;
   fifos: FifoSizing[];
-  totals: { original: FifoCost; sized: FifoCost; savedBits: number; savedBram18: number; savedLutram64: number };
+  totals: { original: FifoMemory; sized: FifoMemory; savedBits: number; savedBram18: number; savedLutram64: number };
   /** Steady interval and first-image latency of each distinct block structure alone, before and after sizing. */
   verification: Array<{ block: string; interval: number; sizedInterval: number; latency: number; sizedLatency: number; deadlock: boolean }>;
   evaluations: number;
@@ -149,10 +145,10 @@ export function sizeFifos(d: Design, opts: FifoSizeOptions = {}): FifoSizeResult
       deadlock: !after.completed,
     });
   });
-  const total = (pick: (f: FifoSizing) => number): FifoCost =>
+  const total = (pick: (f: FifoSizing) => number): FifoMemory =>
     fifos.reduce(
       (acc, f) => {
-        const c = fifoCost(pick(f), f.lanes * f.bits, f.impl);
+        const c = fifoMemory(pick(f), f.lanes * f.bits, f.impl);
         return { bits: acc.bits + c.bits * f.blocks, bram18: acc.bram18 + c.bram18 * f.blocks, lutram64: acc.lutram64 + c.lutram64 * f.blocks };
       },
       { bits: 0, bram18: 0, lutram64: 0 },

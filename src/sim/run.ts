@@ -1,7 +1,6 @@
-import { type Block, type Design, processCycles } from '../ir/index.ts';
+import { type Block, type Design, processCycles, structuralKey } from '../ir/index.ts';
 import { CATEGORY_NAMES } from './core.ts';
 import { findDeadlock, type DeadlockReport } from './deadlock.ts';
-import { structuralKey } from './design-sim.ts';
 import { type Elaborated, elaborate } from './elaborate.ts';
 import { MemoDivergence, type MemoGate } from './memo.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildDesign, hgpipeDesignConfig } from '../../src/ir/index.ts';
-import { fifoCost, simulateChain, sizeFifos } from '../../src/sim/index.ts';
+import { fifoMemory, simulateChain, sizeFifos } from '../../src/sim/index.ts';
 import { TINY } from '../ir/tiny.ts';
 
 describe('FIFO sizing', () => {
@@ -29,8 +29,8 @@ describe('FIFO sizing', () => {
     assert.match(r.method, /binary search/);
   });
   it('costs memory FIFOs in 18-Kb BRAM halves and small ones in LUTRAM', () => {
-    assert.deepEqual(fifoCost(12288, 52, 'memory'), { bits: 12288 * 52, bram18: 36, lutram64: 0 });
-    assert.deepEqual(fifoCost(512, 30, 'memory'), { bits: 15360, bram18: 1, lutram64: 0 });
-    assert.deepEqual(fifoCost(2, 48, 'shift-register'), { bits: 96, bram18: 0, lutram64: 48 });
+    assert.deepEqual(fifoMemory(12288, 52, 'memory'), { bits: 12288 * 52, bram18: 36, lutram64: 0 });
+    assert.deepEqual(fifoMemory(512, 30, 'memory'), { bits: 15360, bram18: 1, lutram64: 0 });
+    assert.deepEqual(fifoMemory(2, 48, 'shift-register'), { bits: 96, bram18: 0, lutram64: 48 });
   });
 });
