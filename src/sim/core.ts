@@ -43,6 +43,8 @@ export interface SimProc {
   step(c: number): number;
   /** Why the process is blocked right now: FIFOs it waits on (for the deadlock report). */
   waits(): Array<{ fifo: number; on: 'empty' | 'full' | 'region' }>;
+  /** Its logical state at the end of cycle c, appended as numbers (memo.ts compares them); absent: never memoised. */
+  memoState?(out: number[], c: number): void;
 }
 
 /**

@@ -145,7 +145,7 @@ export function elaborate(blocks: Block[], linkDepth: number, fast: boolean, inp
   if (memo) {
     const inPort = streamIds[0].get(first.input.stream)!;
     const outPort = streamIds[blocks.length - 1].get(last.output.stream)!;
-    m = new Memo(sim, cellsOf(blocks, procs, fifos, inPort, outPort, memo.shapeOf), new Set(), memo.gate);
+    m = new Memo(sim, cellsOf(blocks, procs, fifos, inPort, outPort, memo.shapeOf), memo.gate);
     m.cells.forEach((cell, k) => {
       const r = procs[replayFrom + k] as ReplayProc;
       r.memo = m!;

@@ -157,9 +157,9 @@ export class ReplayProc implements SimProc {
 /** The cells of a chain: block k with the mover from link k − 1 and the mover to link k. */
 export function cellsOf(blocks: Block[], procs: SimProc[], fifos: Fifos, inPort: number, outPort: number, shapeOf: (b: Block, k: number) => string): Cell[] {
   const shapes = new Map<string, number>();
+  const links = [...Array(fifos.count).keys()].filter((f) => fifos.info[f].role === 'link');
   return blocks.map((b, k) => {
     const own = procs.filter((p) => p.block === k);
-    const links = [...Array(fifos.count).keys()].filter((f) => fifos.info[f].role === 'link');
     const inB = k === 0 ? inPort : links[k - 1];
     const outB = k === blocks.length - 1 ? outPort : links[k];
     const fifoIds = [...Array(fifos.count).keys()].filter((f) => fifos.info[f].block === k && fifos.info[f].role !== 'link' && f !== inB && f !== outB);
@@ -167,7 +167,7 @@ export function cellsOf(blocks: Block[], procs: SimProc[], fifos: Fifos, inPort:
     const key = `${role}|${shapeOf(b, k)}`;
     if (!shapes.has(key)) shapes.set(key, shapes.size);
     const outMover = (own.find((p) => p instanceof MoverProc && p.perImage > 0) as MoverProc | undefined) ?? null;
-    const memoable = own.every((p) => p instanceof MoverProc || typeof (p as { memoState?: unknown }).memoState === 'function');
+    const memoable = own.every((p) => p instanceof MoverProc || p.memoState !== undefined);
     return { index: k, name: b.name, procs: own.map((p) => p.id), fifos: fifoIds, inB, outB, inPerImage: b.input.beatsPerImage, shape: shapes.get(key)!, memoable, outMover };
   });
 }

@@ -11,7 +11,7 @@
  * deadlocks. Per-process busy/stall counts and FIFO peaks of replayed blocks are carried over from the reference at
  * each image boundary and pro-rated over the last, partial image (`statsExact` is false then).
  */
-import type { Scheduler, SimProc } from './core.ts';
+import type { Scheduler } from './core.ts';
 import { type Fifos, REC } from './fifos.ts';
 import { type Cell, History, MemoDivergence, type Replay, type ReplayProc, sameWindow } from './memo-cells.ts';
 import { type Snapshot, snapshot } from './snapshot.ts';
@@ -65,15 +65,16 @@ export class Memo {
   snapshotMs = 0;
   restoreMs = 0;
 
+  /** Entries ("cell@checkpoint") not to take again, and per cell the cycle up to which no replay may begin: what
+   * diverged before. Kept across rollbacks (they are not part of the snapshots). */
+  private readonly excluded = new Set<string>();
+  private readonly blockedUntil = new Map<number, number>();
+
   constructor(
     readonly sim: Scheduler,
     readonly cells: Cell[],
-    /** Entries ("cell@checkpoint") not to take again (they diverged in an earlier attempt). */
-    readonly excluded: Set<string>,
     /** When a replay may begin (defaults: DEFAULT_GATE); tests loosen it to exercise divergences and rollbacks. */
     readonly gate: MemoGate = DEFAULT_GATE,
-    /** Per cell: no replay may begin at or before this cycle (a replay of it diverged there). */
-    readonly blockedUntil: Map<number, number> = new Map(),
   ) {
     const F = sim.fifos;
     this.writes = new Array(F.count).fill(null);
@@ -249,8 +250,7 @@ export class Memo {
   digest(cell: Cell, c: number): string {
     const out: number[] = [cell.shape];
     for (const p of cell.procs) {
-      const q = this.sim.procs[p] as SimProc & { memoState?: (o: number[], c: number) => void };
-      q.memoState?.(out, c);
+      this.sim.procs[p].memoState?.(out, c);
       const s = this.sim.skipAhead(p, c);
       out.push(s);
     }

@@ -83,8 +83,8 @@ export interface ChainResult {
 /** Simulate a chain of blocks (one block = that block alone) with inputs offered every cycle, outputs always ready. */
 export function simulateChain(blocks: Block[], linkDepth: number, opts: SimOptions): ChainResult {
   const fast = opts.engine !== 'reference';
-  const memo = opts.memo ?? (fast && !opts.timelineBins && blocks.length > 2);
-  if (memo && fast && !opts.timelineBins) {
+  // Memoised by default for chains of several blocks; never with the reference stepper or a timeline (per-cycle data).
+  if (fast && !opts.timelineBins && (opts.memo ?? blocks.length > 2)) {
     const shapes = new Map<Block, string>();
     const shapeOf = (b: Block) => shapes.get(b) ?? shapes.set(b, structuralKey(b)).get(b)!;
     const e = elaborate(blocks, linkDepth, true, opts.inputBeats, { shapeOf, gate: opts.memoGate });
