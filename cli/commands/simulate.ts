@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { loadDesign, saveDesign } from '../../src/ir/index.ts';
 import { renderTimelineSvg } from '../../src/report/timeline-svg.ts';
-import { type DesignSimResult, simulateDesign } from '../../src/sim/index.ts';
+import { type DesignSimResult, estimateCycles, simulateDesignConcurrently } from '../../src/sim/index.ts';
 import { printJson, positiveInt } from '../print.ts';
 import { startProgress } from '../progress.ts';
 
@@ -33,13 +33,16 @@ export function register(program: Command): void {
     .option('--no-memo', 'simulate every block of the network in full (exact per-process statistics; slower)')
     .option('--save-design <file.json>', 'also write the (validated) design as a design file')
     .option('--json', 'print one JSON document')
-    .action((opts: SimulateOptions) => {
+    .action(async (opts: SimulateOptions) => {
       const design = loadDesign(opts.design);
       if (opts.saveDesign) saveDesign(design, opts.saveDesign);
-      const progress = startProgress('simulate', design.blocks.length + 1, !opts.json);
+      // Progress in simulated cycles of the whole-network run (the long part; the blocks alone run beside it on a
+      // second thread), or in blocks when there is no network run.
+      const estimate = estimateCycles(design.blocks, opts.images);
+      const progress = startProgress('simulate', opts.network ? estimate : design.blocks.length, !opts.json);
       let result: DesignSimResult;
       try {
-        result = simulateDesign(design, {
+        result = await simulateDesignConcurrently(design, {
           images: opts.images,
           clockMhz: opts.clockMhz,
           engine: opts.engine,
@@ -47,7 +50,8 @@ export function register(program: Command): void {
           network: opts.network,
           memo: opts.memo,
           timelineBins: opts.timeline ? 400 : undefined,
-          onProgress: (done, _t, what) => progress.update(done, what),
+          onProgress: opts.network ? undefined : (done, _t, what) => progress.update(done, what),
+          onNetworkCycle: (c) => progress.update(Math.min(c, estimate - 1), `whole network, cycle ${c.toLocaleString('en-US')}`),
         });
       } finally {
         progress.stop();

@@ -2,7 +2,8 @@
  * Running the integer engine under pruning settings: one photo through every setting in one go (decoded once),
  * in this thread or over a worker pool (one task per photo; weights and pruned weights are cached per thread).
  */
-import { cachedWeights, infer, loadInput, mapOverWorkers, type BatchOptions, runAttention, runHead, runMlp, runPatchEmbed, topK, type InputSpec } from '../engine/index.ts';
+import { mapOverWorkers } from '../workers/index.ts';
+import { cachedWeights, infer, loadInput, type BatchOptions, runAttention, runHead, runMlp, runPatchEmbed, topK, type InputSpec } from '../engine/index.ts';
 import { idealArith } from '../ops/index.ts';
 import { MODEL_ZOO, shapeOf, type ViTConfig } from '../model/index.ts';
 import { readRefsInt32, type ModelWeights } from '../refs/index.ts';
@@ -121,7 +122,7 @@ export function runPrunedBatch(inputs: InputSpec[], req: PruneRunRequest, opts: 
   return mapOverWorkers(
     inputs.map((input) => ({ input, req })),
     (t) => runPrunedOne(t.input, t.req),
-    new URL('./worker-entry.mjs', import.meta.url),
+    new URL('./worker.ts', import.meta.url),
     opts,
   );
 }

@@ -26,6 +26,8 @@ export const IDLE = 3;
 export const SLEEP = 4;
 /** Set (with SLEEP) when a loop process skipped ahead over iterations without FIFO accesses (`skipLen` of them). */
 export const SKIP = 8;
+/** Simulated cycles between two progress calls (Scheduler.onTick). */
+const TICK_CYCLES = 1 << 16;
 export const CATEGORY_NAMES = ['busy', 'stalledIn', 'stalledOut', 'idle'] as const;
 
 export interface SimProc {
@@ -74,6 +76,9 @@ export class Scheduler extends WakeCore {
   /** Blocked steps a process stays awake for before it sleeps (0: sleep at once; results do not depend on it). */
   patience = 0;
   steps = 0;
+  /** Called every TICK_CYCLES simulated cycles with the cycle reached (progress reports). */
+  onTick: ((cycle: number) => void) | null = null;
+  private nextTick = Infinity;
 
 
   /** Reserve a pipe record for process `pid` that will run `loops` (the first one loaded); returns its base. */
@@ -313,8 +318,13 @@ export class Scheduler extends WakeCore {
     const lean = this.fast && this.timeline === null && this.patience === 0;
     if (lean && !this.lean) for (let j = 0; j < 3; j++) for (let i = 0; i < this.lens[j]; i++) this.awakeFrom[this.lists[j][i]] = this.now;
     this.lean = lean;
+    this.nextTick = this.onTick ? this.now + TICK_CYCLES : Infinity;
     while (true) {
       const c = this.now;
+      if (c >= this.nextTick) {
+        this.nextTick = c + TICK_CYCLES;
+        this.onTick!(c);
+      }
       if (this.memo !== null && this.memo.hasPending) this.memo.atCycleStart(c);
       // Collect timed wakes for this cycle.
       const hT = this.heapT;

@@ -1,4 +1,6 @@
+import { availableParallelism } from 'node:os';
 import { type Block, type Design, blockAnalyticInterval, structuralKey } from '../ir/index.ts';
+import { runInThread } from '../workers/index.ts';
 import { type ChainResult, type ImageTimes, simulateChain } from './run.ts';
 
 export interface BlockSimResult {
@@ -49,6 +51,8 @@ export interface DesignSimOptions {
   /** Memoise the whole-network run (default on; see memo.ts). Off for exact per-process statistics. */
   memo?: boolean;
   onProgress?: (done: number, total: number, what: string) => void;
+  /** Called now and then during the whole-network run with the cycle reached (see SimOptions.onCycle). */
+  onNetworkCycle?: (cycle: number) => void;
 }
 
 export interface DesignSimResult {
@@ -85,58 +89,82 @@ export function simulateBlock(b: Block, images: number, engine: 'fast' | 'refere
 }
 
 /**
- * Simulate a design: every block alone (blocks with identical structure are simulated once; `sameAs` names the
- * one whose figures are reused) and the whole chain. Returns typed results; never prints.
+ * Every block of a design alone; blocks with identical structure are simulated once (`sameAs` names the one whose
+ * figures are reused).
  */
+export function simulateBlocksAlone(d: Design, blockImages: number, engine?: 'fast' | 'reference', onBlock?: (name: string) => void): BlockSimResult[] {
+  const cache = new Map<string, BlockSimResult>();
+  return d.blocks.map((b) => {
+    const key = structuralKey(b);
+    const hit = cache.get(key);
+    const r = hit ? { ...hit, name: b.name, sameAs: hit.name } : simulateBlock(b, blockImages, engine);
+    if (!hit) cache.set(key, r);
+    onBlock?.(b.name);
+    return r;
+  });
+}
+
+function simulateWholeNetwork(d: Design, opts: DesignSimOptions, clockMhz: number): NetworkSimResult {
+  const chain = simulateChain(d.blocks, d.linkDepth, { images: opts.images, engine: opts.engine, timelineBins: opts.timelineBins, memo: opts.memo, onCycle: opts.onNetworkCycle });
+  return {
+    steadyInterval: chain.steadyInterval,
+    imagesPerSecond: chain.steadyInterval > 0 ? (clockMhz * 1e6) / chain.steadyInterval : 0,
+    bottleneck: chain.bottleneck,
+    perImage: chain.perImage,
+    outputIntervals: chain.outputIntervals,
+    inputIntervals: chain.inputIntervals,
+    extraInputBeats: chain.extraInputBeats,
+    simulatedCycles: chain.simulatedCycles,
+    completed: chain.completed,
+    deadlock: chain.deadlock,
+    chain,
+  };
+}
+
+const blockImagesOf = (opts: DesignSimOptions) => opts.blockImages ?? Math.max(3, Math.min(opts.images, 4));
+
+function assemble(d: Design, opts: DesignSimOptions, blocks: BlockSimResult[], network: NetworkSimResult | null, t0: number): DesignSimResult {
+  // Blocks reusing another block's figures did not simulate anything themselves.
+  const cycles = blocks.reduce((a, b) => a + (b.sameAs ? 0 : b.simulatedCycles), 0) + (network?.simulatedCycles ?? 0);
+  return { design: d.name, clockMhz: opts.clockMhz ?? 425, images: opts.images, blocks, network, simulatedCycles: cycles, wallSeconds: (performance.now() - t0) / 1000 };
+}
+
+/** Simulate a design: every block alone (see simulateBlocksAlone) and the whole chain. Returns typed results; never prints. */
 export function simulateDesign(d: Design, opts: DesignSimOptions): DesignSimResult {
   const t0 = performance.now();
-  const clockMhz = opts.clockMhz ?? 425;
-  const blockImages = opts.blockImages ?? Math.max(3, Math.min(opts.images, 4));
-  const blocks: BlockSimResult[] = [];
-  let cycles = 0;
   const total = (opts.blocks === false ? 0 : d.blocks.length) + (opts.network === false ? 0 : 1);
   let done = 0;
-  if (opts.blocks !== false) {
-    const cache = new Map<string, BlockSimResult>();
-    for (const b of d.blocks) {
-      const key = structuralKey(b);
-      const hit = cache.get(key);
-      if (hit) blocks.push({ ...hit, name: b.name, sameAs: hit.name });
-      else {
-        const r = simulateBlock(b, blockImages, opts.engine);
-        cycles += r.simulatedCycles;
-        cache.set(key, r);
-        blocks.push(r);
-      }
-      opts.onProgress?.(++done, total, b.name);
-    }
+  const blocks = opts.blocks === false ? [] : simulateBlocksAlone(d, blockImagesOf(opts), opts.engine, (name) => opts.onProgress?.(++done, total, name));
+  const network = opts.network === false ? null : simulateWholeNetwork(d, opts, opts.clockMhz ?? 425);
+  if (network) opts.onProgress?.(++done, total, 'network');
+  return assemble(d, opts, blocks, network, t0);
+}
+
+/**
+ * simulateDesign with the isolated block runs on a second thread while this one simulates the whole network (the
+ * same results; the wall time of the longer part instead of the sum). One part only, or `threads: 1`: as simulateDesign.
+ */
+export async function simulateDesignConcurrently(d: Design, opts: DesignSimOptions & { threads?: number }): Promise<DesignSimResult> {
+  if ((opts.threads ?? availableParallelism()) < 2 || opts.blocks === false || opts.network === false) return simulateDesign(d, opts);
+  const t0 = performance.now();
+  const task: BlocksTask = { design: d, blockImages: blockImagesOf(opts), engine: opts.engine };
+  const blocksAlone = runInThread<BlocksTask, BlockSimResult[]>(new URL('./worker.ts', import.meta.url), task);
+  let network: NetworkSimResult;
+  try {
+    network = simulateWholeNetwork(d, opts, opts.clockMhz ?? 425);
+  } catch (e) {
+    await blocksAlone.stop();
+    throw e;
   }
-  let network: NetworkSimResult | null = null;
-  if (opts.network !== false) {
-    const chain = simulateChain(d.blocks, d.linkDepth, { images: opts.images, engine: opts.engine, timelineBins: opts.timelineBins, memo: opts.memo });
-    cycles += chain.simulatedCycles;
-    network = {
-      steadyInterval: chain.steadyInterval,
-      imagesPerSecond: chain.steadyInterval > 0 ? (clockMhz * 1e6) / chain.steadyInterval : 0,
-      bottleneck: chain.bottleneck,
-      perImage: chain.perImage,
-      outputIntervals: chain.outputIntervals,
-      inputIntervals: chain.inputIntervals,
-      extraInputBeats: chain.extraInputBeats,
-      simulatedCycles: chain.simulatedCycles,
-      completed: chain.completed,
-      deadlock: chain.deadlock,
-      chain,
-    };
-    opts.onProgress?.(++done, total, 'network');
-  }
-  return {
-    design: d.name,
-    clockMhz,
-    images: opts.images,
-    blocks,
-    network,
-    simulatedCycles: cycles,
-    wallSeconds: (performance.now() - t0) / 1000,
-  };
+  opts.onProgress?.(1, 2, 'network');
+  const blocks = await blocksAlone.result;
+  opts.onProgress?.(2, 2, 'blocks alone');
+  return assemble(d, opts, blocks, network, t0);
+}
+
+/** The isolated block runs as a worker-thread task (sim/worker.ts). */
+export interface BlocksTask {
+  design: Design;
+  blockImages: number;
+  engine?: 'fast' | 'reference';
 }

@@ -19,6 +19,11 @@ export interface SimOptions {
    * boundary timing, far fewer steps. Default: on for fast-engine chains of several blocks without a timeline.
    */
   memo?: boolean;
+  /**
+   * Called every 65,536 simulated cycles with the cycle reached (progress on long runs; a memoised run that rolls
+   * back reports earlier cycles again).
+   */
+  onCycle?: (cycle: number) => void;
   /** When a memoised replay may begin (memo.ts DEFAULT_GATE); loosened only to test divergences and rollbacks. */
   memoGate?: MemoGate;
 }
@@ -121,6 +126,7 @@ function runElaborated(e: Elaborated, blocks: Block[], opts: SimOptions): boolea
     // A rough horizon for binning: the analytic per-image interval times the images plus a fill allowance.
     e.sim.enableTimeline(Math.max(1, Math.ceil(estimateCycles(blocks, opts.images) / opts.timelineBins)), opts.timelineBins);
   }
+  e.sim.onTick = opts.onCycle ?? null;
   const completed = e.sim.run(() => e.sink.beats >= target, opts.maxCycles ?? 5e7);
   // Memo: the end-of-run check may still find a divergence (then the run goes on from a rollback, not finished).
   if (completed && e.memo) e.memo.checkEnd(e.sim.now);
@@ -128,7 +134,8 @@ function runElaborated(e: Elaborated, blocks: Block[], opts: SimOptions): boolea
   return completed;
 }
 
-function estimateCycles(blocks: Block[], images: number): number {
+/** A rough number of cycles a chain takes for `images` images (timeline bins, progress reports). */
+export function estimateCycles(blocks: Block[], images: number): number {
   return (images + blocks.length * 0.6 + 2) * 60000;
 }
 
