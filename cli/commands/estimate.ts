@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
-import { estimateDesign, loadDesignOrModel, loadDevice, roundedEstimate, type Resources } from '../../src/cost/index.ts';
+import { RESOURCE_KEYS, estimateDesign, loadDesignOrModel, loadDevice, resourcesByKind, rounded, roundedEstimate, type Resources } from '../../src/cost/index.ts';
+import { resourceBreakdownSvg } from '../../src/report/resources-svg.ts';
+import { writeFilesAtomically } from '../files.ts';
 import { printJson } from '../print.ts';
 
 interface EstimateOptions {
   design: string;
   device: string;
+  svg?: string;
   json?: boolean;
 }
 
@@ -14,11 +17,18 @@ export function register(program: Command): void {
     .description('estimate LUT, FF, DSP, BRAM (36-Kb equivalents) and URAM per block and in total for a device')
     .requiredOption('--design <name|design.json>', 'a built-in design (hgpipe-deit-tiny) or a design file')
     .option('--device <name|device.json>', 'device from the catalogue or a device file', 'vck190')
+    .option('--svg <out.svg>', 'also write where the resources go: each resource as a share of the device, by process kind')
     .option('--json', 'print one JSON document')
     .action((opts: EstimateOptions) => {
       const device = loadDevice(opts.device);
       const design = loadDesignOrModel(opts.design);
-      const e = roundedEstimate(estimateDesign(design, device));
+      const exact = estimateDesign(design, device);
+      const e = roundedEstimate(exact);
+      // Largest consumers first (by their summed shares of the device).
+      const kinds = Object.entries(resourcesByKind(design, exact))
+        .map(([name, r]) => ({ name, resources: r }))
+        .sort((a, b) => weight(b.resources, device.capacity) - weight(a.resources, device.capacity));
+      if (opts.svg) writeFilesAtomically([{ path: opts.svg, content: resourceBreakdownSvg(kinds, device.capacity, { title: `${design.name} on ${device.name}: resources by process kind`, maxUtilization: 0.9 }) }]);
       const pct = (r: Resources) => utilisation(r, device.capacity);
       const doc = {
         design: design.name,
@@ -27,6 +37,7 @@ export function register(program: Command): void {
         total: e.total,
         utilisation: pct(e.total),
         hlsEstimateEquivalent: e.hlsTotal,
+        byKind: Object.fromEntries(kinds.map((k) => [k.name, rounded(k.resources)])),
         units: { bram: '36-Kb block RAMs (an 18-Kb half counts 0.5)', uram: '288-Kb UltraRAMs' },
         device: { name: device.name, part: device.part, capacity: device.capacity },
       };
@@ -42,6 +53,11 @@ export function register(program: Command): void {
       process.stdout.write(`${design.name} on ${device.name} (${device.part}); BRAM in 36-Kb equivalents\n`);
       process.stdout.write(table(rows));
     });
+}
+
+/** Summed shares of the device (for ordering the parts of a breakdown). */
+function weight(r: Resources, cap: Resources): number {
+  return RESOURCE_KEYS.reduce((a, k) => a + (cap[k] > 0 ? r[k] / cap[k] : 0), 0);
 }
 
 export function utilisation(r: Resources, cap: Resources): Resources {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
+import { writeFilesAtomically } from '../files.ts';
 import { estimateDesign, loadDevice } from '../../src/cost/index.ts';
 import { blockAnalyticInterval, hgpipeDeitTiny, saveDesign } from '../../src/ir/index.ts';
 import { loadModel } from '../../src/model/index.ts';
@@ -121,9 +121,11 @@ function writePareto(file: string, r: PlanResult, reference: ReturnType<typeof h
     lutCapacity: r.device.capacity.lut,
     marks,
   });
-  writeFileSync(file, svg);
   const json = file.replace(/\.svg$/i, '') + '.json';
-  writeFileSync(json, JSON.stringify({ model: r.model, device: r.device.name, clockMhz: r.clockMhz, front: r.pareto.map((p) => ({ ...p, imagesPerSecond: round1(p.imagesPerSecond), lut: Math.round(p.lut), resources: roundRes(p.resources) })), chosen: marks[0], reference }, null, 1) + '\n');
+  writeFilesAtomically([
+    { path: file, content: svg },
+    { path: json, content: JSON.stringify({ model: r.model, device: r.device.name, clockMhz: r.clockMhz, front: r.pareto.map((p) => ({ ...p, imagesPerSecond: round1(p.imagesPerSecond), lut: Math.round(p.lut), resources: roundRes(p.resources) })), chosen: marks[0], reference }, null, 1) + '\n' },
+  ]);
 }
 
 function formatText(doc: Record<string, unknown> & { resources: PlanResult['resources'] }, r: PlanResult): string {

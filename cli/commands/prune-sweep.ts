@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFilesAtomically } from '../files.ts';
 import { loadDevice } from '../../src/cost/index.ts';
 import { fail } from '../../src/diag/index.ts';
 import { cachedWeights } from '../../src/engine/index.ts';
@@ -115,8 +116,10 @@ export function register(program: Command): void {
       }
       const table = sweepTable(accuracy, points);
       const doc = { ...table, settings, designs: points.map((p) => ({ setting: p.setting, tokens: p.tokens, groups: p.design.groups.map((g) => ({ tokens: g.tokens, lnCp: g.lnCp, blocks: g.blocks, choice: g.choice })), peInCp: p.design.peInCp, selectors: p.design.selectors, sparseMacs: p.design.sparseMacs, chain: p.chain })) };
-      if (opts.out) writeFileSync(opts.out, JSON.stringify(doc, null, 2) + '\n');
-      if (opts.svg) writeFileSync(opts.svg, pruneSweepSvg(table));
+      writeFilesAtomically([
+        ...(opts.out ? [{ path: opts.out, content: JSON.stringify(doc, null, 2) + '\n' }] : []),
+        ...(opts.svg ? [{ path: opts.svg, content: pruneSweepSvg(table) }] : []),
+      ]);
       if (opts.json) printJson(doc);
       else {
         process.stdout.write(formatSweepTable(table) + '\n');

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
+import { writeFilesAtomically } from '../files.ts';
 import { loadDesign, saveDesign } from '../../src/ir/index.ts';
 import { renderTimelineSvg } from '../../src/report/timeline-svg.ts';
 import { type DesignSimResult, estimateCycles, simulateDesignConcurrently } from '../../src/sim/index.ts';
@@ -56,7 +56,7 @@ export function register(program: Command): void {
       } finally {
         progress.stop();
       }
-      if (opts.timeline && result.network?.chain.timeline) writeFileSync(opts.timeline, renderTimelineSvg(result.network.chain, result.clockMhz));
+      if (opts.timeline && result.network?.chain.timeline) writeFilesAtomically([{ path: opts.timeline, content: renderTimelineSvg(result.network.chain, result.clockMhz) }]);
       if (opts.json) printJson(toJson(result));
       else process.stdout.write(formatText(result, opts.timeline));
       if (result.network && !result.network.completed) process.exitCode = 1;

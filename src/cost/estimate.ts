@@ -96,6 +96,23 @@ export function estimateDesign(design: Design, device: Device, opts: EstimateOpt
   return { blocks, links, total, hlsTotal, movedToUram: moved };
 }
 
+/** Where a design's resources go: every block's per-kind figures summed, `link` for the FIFOs between blocks. */
+export type KindBreakdown = Partial<Record<ProcessKind | 'fifo' | 'control' | 'link', Resources>>;
+
+/**
+ * The design's resources by process kind. Memories rebound to UltraRAM are moved within the kind that owns them, so
+ * that the kinds add up to `e.total` exactly.
+ */
+export function resourcesByKind(design: Design, e: DesignEstimate): KindBreakdown {
+  const out: KindBreakdown = { link: e.links };
+  for (const b of e.blocks) for (const [k, r] of Object.entries(b.byKind) as Array<[keyof KindBreakdown, Resources]>) out[k] = add(out[k] ?? res({}), r);
+  for (const m of e.movedToUram) {
+    const owner = design.blocks.find((b) => b.name === m.block)?.processes.find((p) => p.name === m.process)?.kind ?? 'fifo';
+    out[owner] = add(out[owner]!, res({ bram: -m.bram, uram: m.uram, lut: -m.lut }));
+  }
+  return out;
+}
+
 /** Rounded copies for printing (BRAM to the 18-Kb half). */
 export function roundedEstimate(e: DesignEstimate): DesignEstimate {
   return {
