@@ -132,14 +132,42 @@ function formatText(r: DesignSimResult, timeline?: string): string {
     for (const p of n.perImage)
       out.push(`  ${String(p.image).padEnd(7)}${f(p.firstInLastIn).padStart(18)}${f(p.firstOutLastOut).padStart(20)}${f(p.firstInFirstOut).padStart(20)}${f(p.lastInLastOut).padStart(18)}${f(p.firstInLastOut).padStart(19)}`);
     out.push(`  steady interval ${f(n.steadyInterval)} cycles → ${n.imagesPerSecond.toFixed(0)} images/s at ${r.clockMhz} MHz`);
-    out.push(`  bottleneck: ${n.bottleneck.join(', ')}`);
+    out.push(`  bottleneck: ${groupProcessNames(n.bottleneck)}`);
     out.push(`  drained the last image with ${f(n.extraInputBeats)} further input beats`);
     const m = n.chain.memo;
     if (m && m.replayed.length)
-      out.push(`  memoised: ${m.replayed.length} of ${r.blocks.length || m.replayed.length} blocks replayed once they repeated an earlier block's behaviour (${m.rollbacks} rollbacks); boundary timing exact, their per-process statistics estimated (--no-memo for exact ones)`);
+      out.push(`  memoised: ${m.replayed.length} of ${n.chain.blocks.length} blocks replayed once they repeated an earlier block's behaviour (${m.rollbacks} rollbacks); boundary timing exact, their per-process statistics estimated (--no-memo for exact ones)`);
     if (n.deadlock) out.push('', n.deadlock.message);
   }
   out.push('', `simulated ${f(r.simulatedCycles)} cycles in ${r.wallSeconds.toFixed(2)} s`);
   if (timeline) out.push(`timeline written to ${timeline}`);
   return out.join('\n') + '\n';
+}
+
+/**
+ * Process names grouped for reading: "ATTN0.softmax0, ATTN0.softmax1, …, ATTN11.softmax1" becomes
+ * "softmax0, softmax1 in ATTN0–ATTN11 (24 processes)".
+ */
+export function groupProcessNames(names: string[]): string {
+  const blocksOf = new Map<string, string[]>();
+  for (const n of names) {
+    const i = n.indexOf('.');
+    const proc = n.slice(i + 1);
+    blocksOf.set(proc, [...(blocksOf.get(proc) ?? []), n.slice(0, i)]);
+  }
+  const procsOf = new Map<string, string[]>();
+  for (const [proc, blocks] of blocksOf) procsOf.set(blocks.join(','), [...(procsOf.get(blocks.join(',')) ?? []), proc]);
+  const parts = [...procsOf].map(([key, procs]) => {
+    const blocks = key.split(',');
+    return blocks.length === 1 ? procs.map((p) => `${blocks[0]}.${p}`).join(', ') : `${procs.join(', ')} in ${blockRange(blocks)}`;
+  });
+  return parts.join('; ') + (names.length > 1 && parts.length < names.length ? ` (${names.length} processes)` : '');
+}
+
+/** "ATTN0, ATTN1, …, ATTN11" as "ATTN0–ATTN11" when the numbers run on without a gap; else the list. */
+function blockRange(blocks: string[]): string {
+  const m = blocks.map((b) => /^(.*?)(\d+)$/.exec(b));
+  const prefix = m[0]?.[1];
+  const consecutive = m.every((x, i) => x && x[1] === prefix && Number(x[2]) === Number(m[0]![2]) + i);
+  return consecutive && blocks.length > 2 ? `${blocks[0]}–${blocks[blocks.length - 1]}` : blocks.join(', ');
 }

@@ -37,6 +37,10 @@ describe('vitpipe simulate / fifo-size', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /first in→last in\s+first out→last out\s+first in→first out\s+last in→last out\s+first in→last out/);
     assert.match(r.stdout, /images\/s at 425 MHz/);
+    // The bottleneck processes, grouped by process name across the blocks that have them; the replay count is out of
+    // the network's blocks (none were simulated alone here).
+    assert.match(r.stdout, /bottleneck: layernorm in ATTN0, MLP0, ATTN1, MLP1 \(4 processes\)/);
+    assert.match(r.stdout, /memoised: \d+ of 6 blocks replayed/);
   });
   it('a bad design file exits 1 naming block, process and field', () => {
     const doc = JSON.parse(readFileSync(designFile, 'utf8'));
