@@ -7,7 +7,7 @@ import * as FL from './fifos.ts';
 import * as PL from './pipe.ts';
 import { type CompiledLoop, loadLoop, pipeRecordSize, ringMask } from './pipe.ts';
 import type { StartCtl } from './start.ts';
-import { WakeCore } from './wake.ts';
+import { WHEEL, WakeCore } from './wake.ts';
 
 export { Fifos, type FifoInfo } from './fifos.ts';
 
@@ -311,6 +311,13 @@ export class Scheduler extends WakeCore {
 
 
 
+  /** The earliest cycle after c with a wheel entry (Infinity: none). */
+  private nextWheelWake(c: number): number {
+    if (this.wheelCount === 0) return Infinity;
+    for (let t = c + 1; t < c + WHEEL; t++) if (this.wheel[t & (WHEEL - 1)].length > 0) return t;
+    return Infinity;
+  }
+
   /** Run until `done()` is true after a cycle, or until nothing can change (returns false: deadlock). */
   run(done: () => boolean, maxCycles = 1e9): boolean {
     const procs = this.procs;
@@ -326,7 +333,23 @@ export class Scheduler extends WakeCore {
         this.onTick!(c);
       }
       if (this.memo !== null && this.memo.hasPending) this.memo.atCycleStart(c);
-      // Collect timed wakes for this cycle.
+      // Collect timed wakes for this cycle: its wheel slot, then the heap. An entry whose process was woken earlier
+      // (wakeAt changed) is stale and dropped.
+      if (this.wheelCount > 0) {
+        const slot = this.wheel[c & (WHEEL - 1)];
+        if (slot.length > 0) {
+          this.wheelCount -= slot.length;
+          for (let i = 0; i < slot.length; i++) {
+            const p = slot[i];
+            if (this.wakeAt[p] !== c || this.awake[p] || this.frozen[p]) continue;
+            this.wakeAt[p] = Infinity;
+            this.awake[p] = 1;
+            this.account(p, c);
+            this.enlist(p);
+          }
+          slot.length = 0;
+        }
+      }
       const hT = this.heapT;
       const hP = this.heapP;
       while (hT.length && hT[0] <= c) {
@@ -349,7 +372,7 @@ export class Scheduler extends WakeCore {
       }
       const lens = this.lens;
       if (lens[0] || lens[1] || lens[2]) this.now = c + 1;
-      else if (hT.length) this.now = Math.max(c + 1, hT[0]);
+      else if (hT.length || this.wheelCount > 0) this.now = Math.max(c + 1, Math.min(this.nextWheelWake(c), hT.length ? hT[0] : Infinity));
       else {
         this.now = c + 1;
         return false;

@@ -11,6 +11,9 @@ import type { Memo } from './memo.ts';
 const { heapPush } = FL;
 const { WR, RD, LRD, LWR, LAT, BASE, CAP, PEAK, CWF, PWF, REC } = FL;
 
+/** Cycles ahead the timing wheel covers (a power of two). */
+export const WHEEL = 256;
+
 export class WakeCore {
   now = 0;
   procs: SimProc[] = [];
@@ -18,6 +21,10 @@ export class WakeCore {
   protected readonly ring: Int32Array;
   protected awake!: Uint8Array;
   protected wakeAt!: Float64Array;
+  /** Timed wakes: those due within WHEEL cycles in a timing wheel (one slot of process ids per cycle: most wakes are
+   * a FIFO latency or a bulk step ahead), later ones in a heap (times heapT, processes heapP). */
+  protected wheel: number[][] = Array.from({ length: WHEEL }, () => []);
+  protected wheelCount = 0;
   protected heapT: number[] = [];
   protected heapP: number[] = [];
   /** Awake processes: list 0 loop processes, 1 the others, 2 post-phase processes (each with its length). */
@@ -60,7 +67,10 @@ export class WakeCore {
     }
     if (t < this.wakeAt[p]) {
       this.wakeAt[p] = t;
-      heapPush(this.heapT, this.heapP, t, p);
+      if (t > this.now && t < this.now + WHEEL) {
+        this.wheel[t & (WHEEL - 1)].push(p);
+        this.wheelCount++;
+      } else heapPush(this.heapT, this.heapP, t, p);
     }
   }
   read(f: number, c: number): void {
