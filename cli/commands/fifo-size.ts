@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadDesign, saveDesign } from '../../src/ir/index.ts';
-import { type FifoSizeResult, simulateNetwork, sizeFifos } from '../../src/sim/index.ts';
+import { type FifoSizeResult, simulateNetwork, sizeFifosConcurrently } from '../../src/sim/index.ts';
 import { printJson, positiveInt } from '../print.ts';
 
 interface FifoSizeOptions {
@@ -22,12 +22,13 @@ export function register(program: Command): void {
     .option('--out <sized.json>', 'write the sized design as a design file')
     .option('--verify-network <images>', 'also simulate the whole sized network with this many images', positiveInt('--verify-network'))
     .option('--json', 'print one JSON document')
-    .action((opts: FifoSizeOptions) => {
+    .action(async (opts: FifoSizeOptions) => {
       const design = loadDesign(opts.design);
       const searchBits = opts.searchBits === 'off' ? Infinity : Number(opts.searchBits);
       const t0 = performance.now();
       const log = opts.json ? undefined : (m: string) => process.stderr.write(`  ${m}\n`);
-      const r = sizeFifos(design, { images: opts.images, searchBits, onProgress: log });
+      // Block kinds side by side on the machine's cores (the same result as one after the other).
+      const r = await sizeFifosConcurrently(design, { images: opts.images, searchBits, onProgress: log });
       let network: { images: number; steadyInterval: number; completed: boolean; outputIntervals: number[] } | null = null;
       if (opts.verifyNetwork) {
         log?.(`verifying the whole sized network (${opts.verifyNetwork} images)`);

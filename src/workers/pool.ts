@@ -30,7 +30,7 @@ export function workerTask<T, R>(run: (task: T) => R | Promise<R>, where: (task:
 }
 
 /** A pool running tasks of one task module (whose default export is a `workerTask`) on `threads` threads. */
-function openPool(taskModule: URL, threads: number): { run<T, R>(task: T): Promise<R>; close(): Promise<void> } {
+export function openPool(taskModule: URL, threads: number): { run<T, R>(task: T): Promise<R>; close(): Promise<void> } {
   const pool = new Piscina({ filename: new URL('./entry.mjs', import.meta.url).href, minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
   return {
     async run<T, R>(task: T): Promise<R> {

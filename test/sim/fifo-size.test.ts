@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildDesign, hgpipeDesignConfig } from '../../src/ir/index.ts';
-import { fifoMemory, simulateChain, sizeFifos } from '../../src/sim/index.ts';
+import { fifoMemory, simulateChain, sizeFifos, sizeFifosConcurrently } from '../../src/sim/index.ts';
 import { TINY } from '../ir/tiny.ts';
 
 describe('FIFO sizing', () => {
@@ -27,6 +27,12 @@ describe('FIFO sizing', () => {
     assert.equal(after.completed, true);
     assert.equal(after.steadyInterval, before.steadyInterval);
     assert.match(r.method, /binary search/);
+  });
+  it('sized over two threads gives exactly the one-thread result', async () => {
+    const one = sizeFifos(d, { searchBits: 256 });
+    const two = await sizeFifosConcurrently(d, { searchBits: 256, threads: 2 });
+    assert.deepEqual(two, one);
+    assert.ok(one.fifos.some((f) => f.method === 'search'), 'the search ran');
   });
   it('costs memory FIFOs in 18-Kb BRAM halves and small ones in LUTRAM', () => {
     assert.deepEqual(fifoMemory(12288, 52, 'memory'), { bits: 12288 * 52, bram18: 36, lutram64: 0 });
