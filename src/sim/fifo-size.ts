@@ -217,6 +217,8 @@ export async function sizeFifosConcurrently(d: Design, opts: FifoSizeOptions & {
     );
     const distinct = distinctStructures(d);
     const beforeDone = Promise.all(distinct.map((k) => run<AloneFigures>({ op: 'alone', block: d.blocks[k], linkDepth: d.linkDepth, images })));
+    // Observed now: when a kind fails, closing the pool ends these runs too, and only the kind's error is reported.
+    beforeDone.catch(() => {});
     // Kinds in the design's order, as sizeFifos gives them.
     const byKind = new Map((await kindsDone).map((k) => [k.kind, k]));
     const kinds = kindNames.map((kind) => byKind.get(kind)!);

@@ -51,6 +51,16 @@ describe('vitpipe simulate / fifo-size', () => {
     assert.equal(r.status, 1);
     assert.match(r.stderr, /\[BAD_DESIGN\] .*bad\.json: block MLP0, process resi_i_adapter, field kind: unknown process kind 'warp-drive'/);
   });
+  it('fifo-size on a design that deadlocks with its own depths: a DEADLOCK diagnostic naming the block, exit 1', () => {
+    const doc = JSON.parse(readFileSync(designFile, 'utf8'));
+    for (const b of doc.blocks) if (b.kind === 'attn') for (const s of b.streams) if (s.name.startsWith('resi_')) s.depth = 16;
+    const cut = join(dir, 'cut.json');
+    writeFileSync(cut, JSON.stringify(doc));
+    const r = cli('fifo-size', '--design', cut);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /\[DEADLOCK\] ATTN0: deadlocks with its own FIFO depths/);
+    assert.doesNotMatch(r.stderr, /Terminating worker thread|at .*node_modules/);
+  });
   it('fifo-size --json reports depths, savings and its method', () => {
     const out = join(dir, 'sized.json');
     const r = cli('fifo-size', '--design', designFile, '--json', '--search-bits', 'off', '--out', out);
