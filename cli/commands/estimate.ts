@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { RESOURCE_KEYS, estimateDesign, loadDesignOrModel, loadDevice, resourcesByKind, rounded, roundedEstimate, type Resources } from '../../src/cost/index.ts';
+import { estimateDesign, loadDesignOrModel, loadDevice, resourcesByKind, rounded, roundedEstimate, sizeOn, type Resources } from '../../src/cost/index.ts';
 import { resourceBreakdownSvg } from '../../src/report/resources-svg.ts';
 import { writeFilesAtomically } from '../files.ts';
 import { printJson } from '../print.ts';
@@ -27,7 +27,7 @@ export function register(program: Command): void {
       // Largest consumers first (by their summed shares of the device).
       const kinds = Object.entries(resourcesByKind(design, exact))
         .map(([name, r]) => ({ name, resources: r }))
-        .sort((a, b) => weight(b.resources, device.capacity) - weight(a.resources, device.capacity));
+        .sort((a, b) => sizeOn(b.resources, device.capacity) - sizeOn(a.resources, device.capacity));
       if (opts.svg) writeFilesAtomically([{ path: opts.svg, content: resourceBreakdownSvg(kinds, device.capacity, { title: `${design.name} on ${device.name}: resources by process kind`, maxUtilization: 0.9 }) }]);
       const pct = (r: Resources) => utilisation(r, device.capacity);
       const doc = {
@@ -53,11 +53,6 @@ export function register(program: Command): void {
       process.stdout.write(`${design.name} on ${device.name} (${device.part}); BRAM in 36-Kb equivalents\n`);
       process.stdout.write(table(rows));
     });
-}
-
-/** Summed shares of the device (for ordering the parts of a breakdown). */
-function weight(r: Resources, cap: Resources): number {
-  return RESOURCE_KEYS.reduce((a, k) => a + (cap[k] > 0 ? r[k] / cap[k] : 0), 0);
 }
 
 export function utilisation(r: Resources, cap: Resources): Resources {

@@ -13,6 +13,16 @@ export interface Resources {
 export const RESOURCE_KEYS = ['lut', 'ff', 'dsp', 'bram', 'uram'] as const;
 export type ResourceKey = (typeof RESOURCE_KEYS)[number];
 
+/** How reports and errors name each resource (BRAM in 36-Kb equivalents). */
+export const RESOURCE_LABELS: Record<ResourceKey, string> = { lut: 'LUT', ff: 'FF', dsp: 'DSP', bram: 'BRAM36', uram: 'URAM' };
+
+/** Normalised size of a resource vector on a device: the sum of the shares of each resource. */
+export function sizeOn(r: Resources, cap: Resources): number {
+  let s = 0;
+  for (const k of RESOURCE_KEYS) s += cap[k] > 0 ? r[k] / cap[k] : r[k] > 0 ? 1e6 : 0;
+  return s;
+}
+
 export const ZERO: Resources = Object.freeze({ lut: 0, ff: 0, dsp: 0, bram: 0, uram: 0 });
 
 export function res(p: Partial<Resources>): Resources {

@@ -1,9 +1,9 @@
 import type { ViTConfig } from '../model/index.ts';
 import type { Design, ProcessKind } from '../ir/index.ts';
-import { estimateBlock, estimateDesign, RESOURCE_KEYS, type Device, type ResourceKey, type Resources } from '../cost/index.ts';
+import { estimateBlock, estimateDesign, RESOURCE_KEYS, RESOURCE_LABELS, sizeOn, type Device, type ResourceKey, type Resources } from '../cost/index.ts';
 import { sizeFifos } from '../sim/index.ts';
 import { assembleDesign } from './assemble.ts';
-import { paretoFront, sizeOn, sweep, type Candidate } from './search.ts';
+import { paretoFront, sweep, type Candidate } from './search.ts';
 import { geometryOf, intervalFloor, lnCpOptions, type Choice } from './space.ts';
 import { settleFifos, type SettleStep } from './settle.ts';
 import { verifyDesign, type Verification } from './verify.ts';
@@ -72,7 +72,6 @@ export interface PlanResult {
 }
 
 const fmtCount = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e4 ? `${Math.round(n / 1e3)} k` : `${Math.round(n * 10) / 10}`);
-const NAMES: Record<ResourceKey, string> = { lut: 'LUT', ff: 'FF', dsp: 'DSP', bram: 'BRAM36', uram: 'URAM' };
 
 /** The worst overflowing resource of a candidate and the (block kind, process kind) pairs that use most of it. */
 export function shortfallOf(c: Candidate, device: Device, maxUtil: number): Shortfall | null {
@@ -104,7 +103,7 @@ export function shortfallOf(c: Candidate, device: Device, maxUtil: number): Shor
   const top = parts[0];
   const limit = maxUtil < 1 ? ` (${Math.round(maxUtil * 100)} % usable: ${fmtCount(has * maxUtil)})` : '';
   const message =
-    `needs ${fmtCount(needs)} ${NAMES[k]}, device ${device.name} has ${fmtCount(has)}${limit}` +
+    `needs ${fmtCount(needs)} ${RESOURCE_LABELS[k]}, device ${device.name} has ${fmtCount(has)}${limit}` +
     (top ? `; largest user: ${top.block} ${top.process} (${fmtCount(top.amount)}, ${Math.round(top.share * 100)} %)` : '') +
     (memories[0] ? `; largest memory: ${memories[0].block} ${memories[0].name} (${memories[0].what}, ${memories[0].depth} × ${memories[0].width} bits, ${fmtCount(memories[0].bram)} BRAM36 in all)` : '') +
     '; shrink that stage or pick a larger device';

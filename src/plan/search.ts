@@ -1,6 +1,6 @@
 import type { ViTConfig } from '../model/index.ts';
 import { processCycles, validateBlock, type Block, type BlockKind, type MatmulPar } from '../ir/index.ts';
-import { estimateBlock, fifoCost, rebindToUram, type Device, type PlacedMemory, type Resources, RESOURCE_KEYS, add, scale } from '../cost/index.ts';
+import { estimateBlock, fifoCost, rebindToUram, type Device, type PlacedMemory, type Resources, RESOURCE_KEYS, add, scale, sizeOn } from '../cost/index.ts';
 import { assembleBlock, type KindConfigs } from './assemble.ts';
 import {
   compatible, configsOf, geometryOf, HGPIPE_CHOICE, intervalFloor, knobsFor, lnCpOptions,
@@ -33,13 +33,6 @@ export interface SearchOptions {
 
 const KNOB_ORDER: KnobName[] = ['softmaxCp', 'geluCp', 'qkv', 'o', 'qk', 'rv', 'fc1', 'fc2', 'pe', 'fc'];
 const KINDS: BlockKind[] = ['patch-embed', 'attn', 'mlp', 'head'];
-
-/** Normalised size of a resource vector on a device: the sum of the shares of each resource. */
-export function sizeOn(r: Resources, cap: Resources): number {
-  let s = 0;
-  for (const k of RESOURCE_KEYS) s += cap[k] > 0 ? r[k] / cap[k] : r[k] > 0 ? 1e6 : 0;
-  return s;
-}
 
 interface PricedOption extends KnobOption {
   cost: number;

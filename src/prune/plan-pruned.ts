@@ -11,10 +11,10 @@ import {
   type Block, type BlockKind, type MatmulPar, type MatmulShape, type Process, type TileSparsity,
 } from '../ir/index.ts';
 import {
-  add, estimateBlock, fifoCost, rebindToUram, res, RESOURCE_KEYS, scale, weightRomSummary, type Device, type PlacedMemory, type Resources,
+  add, estimateBlock, fifoCost, rebindToUram, res, RESOURCE_KEYS, scale, sizeOn, weightRomSummary, type Device, type PlacedMemory, type Resources,
   type WeightRomSummary,
 } from '../cost/index.ts';
-import { assembleBlock, configsOf, pickChoice, geometryOf, HGPIPE_CHOICE, intervalFloor, sizeOn, type Choice, type KindConfigs, type KnobName } from '../plan/index.ts';
+import { assembleBlock, configsOf, pickChoice, geometryOf, HGPIPE_CHOICE, intervalFloor, type Choice, type KindConfigs, type KnobName } from '../plan/index.ts';
 import { allKnobOptions, compatible, lnCpOptions, ratioOk, type Geometry, type KnobOption, type KnobValue } from '../plan/space.ts';
 import { lcm } from '../ir/kinds/index.ts';
 import type { ViTConfig } from '../model/index.ts';

@@ -2,8 +2,7 @@
  * Running the integer engine under pruning settings: one photo through every setting in one go (decoded once),
  * in this thread or over a worker pool (one task per photo; weights and pruned weights are cached per thread).
  */
-import { mapOverWorkers } from '../workers/index.ts';
-import { cachedWeights, infer, loadInput, type BatchOptions, runAttention, runHead, runMlp, runPatchEmbed, topK, type InputSpec } from '../engine/index.ts';
+import { cachedWeights, infer, loadInput, mapInputs, type BatchOptions, runAttention, runHead, runMlp, runPatchEmbed, topK, type InputSpec } from '../engine/index.ts';
 import { idealArith } from '../ops/index.ts';
 import { MODEL_ZOO, shapeOf, type ViTConfig } from '../model/index.ts';
 import { readRefsInt32, type ModelWeights } from '../refs/index.ts';
@@ -119,10 +118,5 @@ export type PruneBatchOptions = BatchOptions<PruneRunResult>;
 
 /** Every input under every setting over all cores, results in input order; the first failure stops the batch. */
 export function runPrunedBatch(inputs: InputSpec[], req: PruneRunRequest, opts: PruneBatchOptions = {}): Promise<PruneRunResult[]> {
-  return mapOverWorkers(
-    inputs.map((input) => ({ input, req })),
-    (t) => runPrunedOne(t.input, t.req),
-    new URL('./worker.ts', import.meta.url),
-    opts,
-  );
+  return mapInputs(inputs, req, runPrunedOne, new URL('./worker.ts', import.meta.url), opts);
 }

@@ -3,6 +3,7 @@
  * partial); blocks are ranked by their L1 norm Σ|w|, largest first, ties to the lower block index (row-major over
  * the block grid); the first ceil(density × blocks) are kept and the rest are zeroed. Deterministic by construction.
  */
+import { tileSparsityOf } from '../ir/index.ts';
 import { PackedWeights } from '../ops/index.ts';
 import type { ModelWeights, StaticMatmul } from '../refs/index.ts';
 import { densityOf, MATMUL_NAMES, type MatmulName, type WeightPruning } from './config.ts';
@@ -131,20 +132,10 @@ export function blockCensus(w: ModelWeights, block: number): Record<MatmulName, 
  * pair (a row with no tile still writes its bias-only result) and stores Σ_r k_r tiles.
  */
 export function tileOccupancy(w: Int32Array, co: number, ci: number, cop: number, cip: number): { iterations: number; storedTiles: number; denseTiles: number } {
-  const cot = co / cop;
-  const cit = ci / cip;
-  const nz = new Uint8Array(cot * cit);
-  for (let o = 0; o < co; o++) {
-    const rowBase = Math.floor(o / cop) * cit;
-    for (let i = 0; i < ci; i++) if (w[o * ci + i] !== 0) nz[rowBase + Math.floor(i / cip)] = 1;
-  }
-  let iterations = 0;
-  let stored = 0;
-  for (let r = 0; r < cot; r++) {
-    let k = 0;
-    for (let c = 0; c < cit; c++) k += nz[r * cit + c];
-    stored += k;
-    iterations += Math.max(1, k);
-  }
-  return { iterations, storedTiles: stored, denseTiles: cot * cit };
+  const { rows } = tileSparsityOf(w, co, ci, cop, cip);
+  return {
+    iterations: rows.reduce((a, r) => a + Math.max(1, r.length), 0),
+    storedTiles: rows.reduce((a, r) => a + r.length, 0),
+    denseTiles: (co / cop) * (ci / cip),
+  };
 }

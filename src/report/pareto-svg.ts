@@ -1,4 +1,5 @@
 import { scaleLinear } from 'd3-scale';
+import { chartStart, esc } from './svg.ts';
 
 /** One point of a throughput-versus-area front. */
 export interface FrontPoint {
@@ -18,7 +19,6 @@ export interface ParetoSvgOptions {
   height?: number;
 }
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** Throughput (images/s) against LUTs as a stand-alone SVG document (a pure string; deterministic output). */
 export function paretoSvg(points: FrontPoint[], opts: ParetoSvgOptions): string {
@@ -32,9 +32,7 @@ export function paretoSvg(points: FrontPoint[], opts: ParetoSvgOptions): string 
   const y = scaleLinear().domain([0, maxIps]).range([H - m.b, m.t]).nice();
   const f = (v: number) => v.toFixed(1);
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`);
-  out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
-  out.push(`<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(opts.title)}</text>`);
+  out.push(...chartStart(W, H, opts.title));
   for (const t of x.ticks(6)) {
     out.push(`<line x1="${f(x(t))}" x2="${f(x(t))}" y1="${m.t}" y2="${H - m.b}" stroke="#eee"/>`);
     out.push(`<text x="${f(x(t))}" y="${H - m.b + 16}" text-anchor="middle">${Math.round(t / 1000)}k</text>`);
@@ -61,7 +59,6 @@ export function paretoSvg(points: FrontPoint[], opts: ParetoSvgOptions): string 
     out.push(`<circle cx="${f(x(p.lut))}" cy="${f(y(p.imagesPerSecond))}" r="3.5" fill="${p.fits ? '#369' : 'white'}" stroke="#369"><title>${esc(p.label ?? `${Math.round(p.imagesPerSecond)} images/s, ${Math.round(p.lut)} LUT${p.fits ? '' : ' (does not fit)'}`)}</title></circle>`);
   for (const p of opts.marks ?? []) {
     const cx = f(x(p.lut));
-    const cy = f(y(p.imagesPerSecond));
     out.push(`<rect x="${(x(p.lut) - 5).toFixed(1)}" y="${(y(p.imagesPerSecond) - 5).toFixed(1)}" width="10" height="10" fill="none" stroke="#e80" stroke-width="2"/>`);
     out.push(`<text x="${cx}" y="${(y(p.imagesPerSecond) - 9).toFixed(1)}" text-anchor="middle" fill="#a50">${esc(p.label)}</text>`);
   }

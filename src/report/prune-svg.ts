@@ -4,8 +4,8 @@
  * unpruned throughput for at most 2 points of top-1.
  */
 import type { SweepTable } from '../prune/table.ts';
+import { chartStart, esc } from './svg.ts';
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const f = (v: number) => v.toFixed(1);
 
 /** Round numbers for axis ticks between lo and hi (about n of them). */
@@ -30,10 +30,8 @@ export function pruneSweepSvg(t: SweepTable, opts: { width?: number; height?: nu
   const x = (v: number) => m.l + (v / xMax) * (W - m.l - m.r);
   const y = (v: number) => H - m.b - ((v - yLo) / (yHi - yLo)) * (H - m.t - m.b);
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`);
-  out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   const title = opts.title ?? `Pruning without fine-tuning: top-1 vs throughput (${t.device}, ${t.clockMhz} MHz, ${t.images} photos)`;
-  out.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="14">${esc(title)}</text>`);
+  out.push(...chartStart(W, H, title, 22));
   // target region: x ≥ 1.5 × base, y ≥ base − 2
   const tx = x(1.5 * base.imagesPerSecond);
   const ty = y(Math.min(yHi, Math.max(yLo, base.top1.percent - 2)));

@@ -1,5 +1,6 @@
 import { scaleLinear } from 'd3-scale';
-import { RESOURCE_KEYS, add, type ResourceKey, type Resources } from '../cost/index.ts';
+import { chartStart, esc } from './svg.ts';
+import { RESOURCE_KEYS, RESOURCE_LABELS, add, type ResourceKey, type Resources } from '../cost/index.ts';
 
 export interface ResourceSvgOptions {
   title: string;
@@ -8,10 +9,8 @@ export interface ResourceSvgOptions {
   width?: number;
 }
 
-const LABEL: Record<ResourceKey, string> = { lut: 'LUT', ff: 'FF', dsp: 'DSP', bram: 'BRAM36', uram: 'URAM' };
 // Colour-blind-safe qualitative palette (Okabe–Ito, then greys); parts are drawn in the order given.
 const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000', '#999999', '#CCCCCC', '#666666', '#B3DE69'];
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /**
  * Where a design's resources go: one bar per resource, as a share of the device, stacked by part (process kind,
@@ -32,9 +31,7 @@ export function resourceBreakdownSvg(all: Array<{ name: string; detail?: string;
   const x = scaleLinear().domain([0, Math.max(100, ...finite) * 1.02]).range([m.l, W - m.r]).nice();
   const f = (v: number) => v.toFixed(1);
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`);
-  out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
-  out.push(`<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(opts.title)}</text>`);
+  out.push(...chartStart(W, H, opts.title));
   const bottom = m.t + rowH * RESOURCE_KEYS.length;
   for (const t of x.ticks(6)) {
     out.push(`<line x1="${f(x(t))}" x2="${f(x(t))}" y1="${m.t}" y2="${bottom}" stroke="#eee"/>`);
@@ -44,7 +41,7 @@ export function resourceBreakdownSvg(all: Array<{ name: string; detail?: string;
   RESOURCE_KEYS.forEach((k, row) => {
     const y = m.t + row * rowH + 6;
     const h = rowH - 12;
-    out.push(`<text x="${m.l - 8}" y="${f(y + h / 2 + 4)}" text-anchor="end">${LABEL[k]}</text>`);
+    out.push(`<text x="${m.l - 8}" y="${f(y + h / 2 + 4)}" text-anchor="end">${RESOURCE_LABELS[k]}</text>`);
     if (capacity[k] === 0) {
       out.push(`<text x="${m.l + 4}" y="${f(y + h / 2 + 4)}" fill="#c33">${total(k) > 0 ? `${Math.round(total(k))} used, device has none` : 'device has none'}</text>`);
       return;
@@ -55,7 +52,7 @@ export function resourceBreakdownSvg(all: Array<{ name: string; detail?: string;
       if (v <= 0) return;
       const x0 = x(at);
       at += v;
-      out.push(`<rect x="${f(x0)}" y="${y}" width="${f(Math.max(0.5, x(at) - x0))}" height="${h}" fill="${PALETTE[i % PALETTE.length]}"><title>${esc(`${p.name}: ${LABEL[k]} ${Math.round(p.resources[k] * 10) / 10} (${v.toFixed(1)} %)`)}</title></rect>`);
+      out.push(`<rect x="${f(x0)}" y="${y}" width="${f(Math.max(0.5, x(at) - x0))}" height="${h}" fill="${PALETTE[i % PALETTE.length]}"><title>${esc(`${p.name}: ${RESOURCE_LABELS[k]} ${Math.round(p.resources[k] * 10) / 10} (${v.toFixed(1)} %)`)}</title></rect>`);
     });
     out.push(`<text x="${f(x(at) + 4)}" y="${f(y + h / 2 + 4)}">${at.toFixed(1)} %</text>`);
   });

@@ -1,6 +1,5 @@
 import type { ChainResult } from '../sim/index.ts';
-
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+import { esc } from './svg.ts';
 
 /**
  * Hand-written SVG timeline: one lane per block, time on x; in each time bin a stacked column shows the share of

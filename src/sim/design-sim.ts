@@ -156,9 +156,11 @@ export async function simulateDesignConcurrently(d: Design, opts: DesignSimOptio
     await blocksAlone.stop();
     throw e;
   }
-  opts.onProgress?.(1, 2, 'network');
+  // Progress in simulateDesign's units (a block alone each, the network one).
+  const total = d.blocks.length + 1;
+  opts.onProgress?.(1, total, 'network');
   const blocks = await blocksAlone.result;
-  opts.onProgress?.(2, 2, 'blocks alone');
+  opts.onProgress?.(total, total, 'blocks alone');
   return assemble(d, opts, blocks, network, t0);
 }
 

@@ -71,6 +71,10 @@ export interface KindSizing {
 
 type VerificationRow = FifoSizeResult['verification'][number];
 
+/** The block kinds of a design, in the order they first occur, and the block each is sized on. */
+const kindsOf = (d: Design) => [...new Set(d.blocks.map((b) => b.kind))];
+const representative = (d: Design, kind: BlockKind) => d.blocks.find((b) => b.kind === kind)!;
+
 const runAlone = (b: Block, linkDepth: number, images: number) => simulateChain([b], linkDepth, { images, maxCycles: (images + 3) * 400000 });
 
 /**
@@ -88,7 +92,7 @@ export function sizeKind(d: Design, kind: BlockKind, opts: FifoSizeOptions = {})
     evaluations++;
     return runAlone(b, d.linkDepth, images);
   };
-  const rep = d.blocks.find((b) => b.kind === kind)!;
+  const rep = representative(d, kind);
   const count = d.blocks.filter((b) => b.kind === kind).length;
   opts.onProgress?.(`${rep.name}: baseline`);
   const base = run(rep);
@@ -106,7 +110,7 @@ export function sizeKind(d: Design, kind: BlockKind, opts: FifoSizeOptions = {})
   const ordered = [...groups.values()].sort((a, b) => depths.get(b[0].name)! * b[0].lanes * b[0].bits - depths.get(a[0].name)! * a[0].lanes * a[0].bits);
   const passes = (trial: Map<string, number>) => {
     const r = run(withDepths(rep, trial));
-    return r.completed && r.outputIntervals.slice(0).every((x) => x <= target) && r.steadyInterval <= target;
+    return r.completed && r.outputIntervals.every((x) => x <= target) && r.steadyInterval <= target;
   };
   for (const g of ordered) {
     const s0 = g[0];
@@ -177,7 +181,7 @@ function applySizing(d: Design, kinds: KindSizing[]): Design {
  */
 export function sizeFifos(d: Design, opts: FifoSizeOptions = {}): FifoSizeResult {
   const images = opts.images ?? 3;
-  const kinds = [...new Set(d.blocks.map((b) => b.kind))].map((kind) => sizeKind(d, kind, opts));
+  const kinds = kindsOf(d).map((kind) => sizeKind(d, kind, opts));
   const sized = applySizing(d, kinds);
   const verification = distinctStructures(d).map((k) => {
     opts.onProgress?.(`verifying ${d.blocks[k].name}`);
@@ -200,35 +204,36 @@ export function runFifoSizeTask(t: FifoSizeTask): KindSizing | AloneFigures {
  * while the other thread also simulates the original blocks for the verification; then the sized blocks.
  */
 export async function sizeFifosConcurrently(d: Design, opts: FifoSizeOptions & { threads?: number } = {}): Promise<FifoSizeResult> {
+  const threads = opts.threads ?? availableParallelism();
+  if (threads < 2) return sizeFifos(d, opts);
   const images = opts.images ?? 3;
-  const threads = Math.max(1, opts.threads ?? availableParallelism());
-  const pool = threads > 1 ? openPool(new URL('./fifo-size-worker.ts', import.meta.url), threads) : null;
-  const run = async <R>(t: FifoSizeTask): Promise<R> => (pool ? pool.run<FifoSizeTask, R>(t) : (runFifoSizeTask(t) as R));
+  const pool = openPool(new URL('./fifo-size-worker.ts', import.meta.url), threads);
   try {
     const plain = { images: opts.images, searchBits: opts.searchBits };
-    const kindNames = [...new Set(d.blocks.map((b) => b.kind))];
-    const size = (kind: BlockKind) => d.blocks.find((b) => b.kind === kind)!.processes.length;
+    const kindNames = kindsOf(d);
+    const size = (kind: BlockKind) => representative(d, kind).processes.length;
     const kindsDone = Promise.all(
       [...kindNames].sort((a, b) => size(b) - size(a)).map(async (kind) => {
-        const k = await run<KindSizing>({ op: 'kind', design: d, kind, opts: plain });
-        opts.onProgress?.(`${d.blocks.find((b) => b.kind === kind)!.name}: ${kind} FIFOs sized (${k.evaluations} runs)`);
+        const k = await pool.run<FifoSizeTask, KindSizing>({ op: 'kind', design: d, kind, opts: plain });
+        opts.onProgress?.(`${representative(d, kind).name}: ${kind} FIFOs sized (${k.evaluations} runs)`);
         return k;
       }),
     );
+    const alone = (block: Block) => pool.run<FifoSizeTask, AloneFigures>({ op: 'alone', block, linkDepth: d.linkDepth, images });
     const distinct = distinctStructures(d);
-    const beforeDone = Promise.all(distinct.map((k) => run<AloneFigures>({ op: 'alone', block: d.blocks[k], linkDepth: d.linkDepth, images })));
+    const beforeDone = Promise.all(distinct.map((k) => alone(d.blocks[k])));
     // Observed now: when a kind fails, closing the pool ends these runs too, and only the kind's error is reported.
     beforeDone.catch(() => {});
     // Kinds in the design's order, as sizeFifos gives them.
     const byKind = new Map((await kindsDone).map((k) => [k.kind, k]));
     const kinds = kindNames.map((kind) => byKind.get(kind)!);
     const sized = applySizing(d, kinds);
-    const after = await Promise.all(distinct.map((k) => run<AloneFigures>({ op: 'alone', block: sized.blocks[k], linkDepth: d.linkDepth, images })));
+    const after = await Promise.all(distinct.map((k) => alone(sized.blocks[k])));
     const before = await beforeDone;
     opts.onProgress?.(`verified ${distinct.length} block structures`);
     return assembleSizing(d, opts, kinds, sized, distinct.map((k, i) => verificationRow(d.blocks[k].name, before[i], after[i])));
   } finally {
-    await pool?.close();
+    await pool.close();
   }
 }
 

@@ -5,21 +5,14 @@ import {
   printBlock, processCycles, PROCESS_KINDS,
 } from '../../src/ir/index.ts';
 import { MODEL_ZOO } from '../../src/model/index.ts';
+import { badDesignMessage } from './rejection.ts';
 import { TINY } from './tiny.ts';
-import { VitpipeError } from '../../src/diag/index.ts';
 
 
 const badDesign = (mutate: (doc: any) => void): string => {
   const doc = JSON.parse(designToJson(hgpipeDeitTiny()));
   mutate(doc);
-  try {
-    parseDesign(doc, 'bad.json');
-  } catch (e) {
-    assert.ok(e instanceof VitpipeError);
-    assert.equal(e.diagnostic.code, 'BAD_DESIGN');
-    return e.message;
-  }
-  assert.fail('design was accepted');
+  return badDesignMessage(() => parseDesign(doc, 'bad.json'), 'design');
 };
 
 describe('IR: hgpipe-deit-tiny', () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { VitpipeError } from '../../src/diag/index.ts';
 import {
   buildDesign, designToJson, hgpipeDesignConfig, parseDesign, processCycles, sparseIterations, tileSequence, tileSparsityOf,
   validateBlock, withSparseMatmul, type Block, type MacProcess, type TileSparsity,
 } from '../../src/ir/index.ts';
+import { badDesignMessage } from './rejection.ts';
 import { TINY } from './tiny.ts';
 
 const tiny = buildDesign(TINY, { ...hgpipeDesignConfig(2), name: 'tiny' });
@@ -14,16 +14,7 @@ const m1 = proc(mlp, 'm1.mac') as MacProcess; // ci 48 / cip 12 = 4 tile columns
 /** Row r keeps columns c with (r + c) mod 3 ≠ 0; row 2 keeps nothing. */
 const pattern: TileSparsity = { rows: Array.from({ length: 8 }, (_, r) => (r === 2 ? [] : [0, 1, 2, 3].filter((c) => (r + c) % 3 !== 0))) };
 
-const rejected = (b: Block): string => {
-  try {
-    validateBlock(b);
-  } catch (e) {
-    assert.ok(e instanceof VitpipeError);
-    assert.equal(e.diagnostic.code, 'BAD_DESIGN');
-    return e.message;
-  }
-  assert.fail('block was accepted');
-};
+const rejected = (b: Block): string => badDesignMessage(() => validateBlock(b), 'block');
 
 describe('IR: block-sparse static MACs', () => {
   const sparse = withSparseMatmul(mlp, 'm1', pattern);
