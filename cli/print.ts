@@ -19,6 +19,15 @@ export function printJson(doc: unknown): void {
   process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
 }
 
+/** Parse a positive (finite) number option with a message naming the option. */
+export function positiveNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number, got '${value}'`);
+    return n;
+  };
+}
+
 /** Parse a positive integer option with a message naming the option. */
 export function positiveInt(name: string) {
   return (value: string): number => {

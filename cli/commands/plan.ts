@@ -5,8 +5,7 @@ import { blockAnalyticInterval, hgpipeDeitTiny, saveDesign } from '../../src/ir/
 import { loadModel } from '../../src/model/index.ts';
 import { plan, type PlanResult } from '../../src/plan/index.ts';
 import { paretoSvg } from '../../src/report/pareto-svg.ts';
-import { fail } from '../../src/diag/index.ts';
-import { printJson, positiveInt } from '../print.ts';
+import { positiveInt, positiveNumber, printJson } from '../print.ts';
 import { startProgress } from '../progress.ts';
 import { table, utilisation } from './estimate.ts';
 
@@ -22,12 +21,6 @@ interface PlanOptions {
   verify: boolean;
   fullNetwork?: boolean;
 }
-
-const positiveNumber = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) fail('BAD_ARGUMENT', `${name} must be a positive number, got '${v}'`, name);
-  return n;
-};
 
 export function register(program: Command): void {
   program

@@ -11,7 +11,7 @@ import {
   type AccuracyRow, type PipelinePoint, type PruneSetting,
 } from '../../src/prune/index.ts';
 import { pruneSweepSvg } from '../../src/report/prune-svg.ts';
-import { printJson, positiveInt } from '../print.ts';
+import { positiveInt, positiveNumber, printJson } from '../print.ts';
 import { startProgress } from '../progress.ts';
 
 interface PruneSweepOptions {
@@ -71,7 +71,7 @@ export function register(program: Command): void {
     .option('--complement', 'with --stride: the other photos (1…k−1, k+1…), e.g. a held-out set after screening on --stride')
     .option('--limit <n>', 'only the first n photos', positiveInt('--limit'))
     .option('--threads <n>', 'worker threads (default: all cores)', positiveInt('--threads'))
-    .option('--clock-mhz <f>', 'clock for images/s (default: the device\'s typical clock)', (v) => Number(v))
+    .option('--clock-mhz <f>', 'clock for images/s (default: the device\'s typical clock)', positiveNumber('--clock-mhz'))
     .option('--out <table.json>', 'write the table as JSON')
     .option('--svg <out.svg>', 'write top-1 against images/s as SVG')
     .option('--reuse <table.json>', 'take the accuracy from an earlier --out table (or bench:prune\'s prune-accuracy.json)')

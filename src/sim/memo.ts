@@ -55,6 +55,8 @@ export class Memo {
   readonly replay: Array<Replay | null>;
   readonly checkpoints: Checkpoint[][];
   private readonly seen = new Map<string, Seen[]>();
+  /** Called after every checkpoint a cell takes (state as of the end of `cycle`); for analyses such as bench/transient.ts. */
+  onCheckpoint: ((cell: number, checkpoint: number, cycle: number) => void) | null = null;
   private pending: number[] = [];
   readonly replayers: ReplayProc[] = [];
   entries = 0;
@@ -181,6 +183,7 @@ export class Memo {
     const idx = this.checkpoints[k].length;
     this.checkpoints[k].push({ cycle: c, stats: this.statsNow(cell, c + 1), peaks: this.peaksNow(cell) });
     const key = this.digest(cell, c);
+    this.onCheckpoint?.(k, idx, c);
     const here: Seen = { cell: k, checkpoint: idx, cycle: c, inW: F.s[cell.inB << 4], outW: F.s[cell.outB << 4] };
     const seen = this.seen.get(key) ?? [];
     this.seen.set(key, [here, ...seen].slice(0, SEEN_PER_STATE));
@@ -248,16 +251,29 @@ export class Memo {
    * (beats readable from c + 1 on are all alike), and the occupancy of the output boundary.
    */
   digest(cell: Cell, c: number): string {
-    const out: number[] = [cell.shape];
+    return [cell.shape, ...this.cellState(cell, c).flat()].join(',');
+  }
+
+  /**
+   * The parts of that state: one array per process of the cell (its own state, then its pending bulk step), one per
+   * FIFO of `cell.fifos` and the input boundary, and the output boundary's occupancy last.
+   */
+  cellState(cell: Cell, c: number): number[][] {
+    const parts: number[][] = [];
     for (const p of cell.procs) {
+      const out: number[] = [];
       this.sim.procs[p].memoState?.(out, c);
-      const s = this.sim.skipAhead(p, c);
-      out.push(s);
+      out.push(this.sim.skipAhead(p, c));
+      parts.push(out);
     }
     const F = this.sim.fifos;
-    for (const f of [...cell.fifos, cell.inB]) fifoState(F, f, c, out);
-    out.push(F.level(cell.outB));
-    return out.join(',');
+    for (const f of [...cell.fifos, cell.inB]) {
+      const out: number[] = [];
+      fifoState(F, f, c, out);
+      parts.push(out);
+    }
+    parts.push([F.level(cell.outB)]);
+    return parts;
   }
 
   private statsNow(cell: Cell, t: number): Float64Array {

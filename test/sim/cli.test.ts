@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -50,6 +50,20 @@ describe('vitpipe simulate / fifo-size', () => {
     const r = cli('simulate', '--design', bad);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /\[BAD_DESIGN\] .*bad\.json: block MLP0, process resi_i_adapter, field kind: unknown process kind 'warp-drive'/);
+  });
+  it('a clock that is not a positive number is a usage error (exit 2) naming the option', () => {
+    for (const v of ['-5', '0', 'fast']) {
+      const r = cli('simulate', '--design', designFile, '--images', '1', '--clock-mhz', v);
+      assert.equal(r.status, 2);
+      assert.match(r.stderr, new RegExp(`--clock-mhz must be a positive number, got '${v}'`));
+    }
+  });
+  it('--timeline without the network run is a usage error, and nothing is written', () => {
+    const svg = join(dir, 'no-network.svg');
+    const r = cli('simulate', '--design', designFile, '--images', '1', '--no-network', '--timeline', svg);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /'--timeline <out.svg>' cannot be used with option '--no-network'/);
+    assert.equal(existsSync(svg), false);
   });
   it('fifo-size on a design that deadlocks with its own depths: a DEADLOCK diagnostic naming the block, exit 1', () => {
     const doc = JSON.parse(readFileSync(designFile, 'utf8'));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildDesign, hgpipeDesignConfig } from '../../src/ir/index.ts';
+import { buildDesign, hgpipeDesignConfig, structuralKey } from '../../src/ir/index.ts';
+import { elaborate } from '../../src/sim/elaborate.ts';
 import { type ChainResult, simulateChain } from '../../src/sim/index.ts';
 import { TINY } from '../ir/tiny.ts';
 
@@ -42,6 +43,25 @@ describe('memoised simulation', () => {
     assert.equal(memo.completed, false);
     assert.ok(memo.deadlock);
     assert.deepEqual(timing(memo), timing(full));
+  });
+
+  it('reports every checkpoint with the parts of the compared state (transient analyses)', () => {
+    const e = elaborate(tiny.blocks, tiny.linkDepth, true, undefined, { shapeOf: (b) => structuralKey(b), gate: { firstEntry: Infinity, images: 1 } });
+    const memo = e.memo!;
+    const seen = memo.cells.map(() => [] as number[]);
+    memo.onCheckpoint = (k, idx, c) => {
+      seen[k].push(idx);
+      const parts = memo.cellState(memo.cells[k], c);
+      // One part per process, per own FIFO and the input boundary, then the output boundary's occupancy.
+      assert.equal(parts.length, memo.cells[k].procs.length + memo.cells[k].fifos.length + 2);
+      assert.equal(memo.digest(memo.cells[k], c), [memo.cells[k].shape, ...parts.flat()].join(','));
+    };
+    const target = 4 * tiny.blocks[tiny.blocks.length - 1].output.beatsPerImage;
+    assert.ok(e.sim.run(() => e.sink.beats >= target, 1e7));
+    for (const [k, idx] of seen.entries()) {
+      assert.ok(idx.length >= 4, `${memo.cells[k].name}: ${idx.length} checkpoints`);
+      assert.deepEqual(idx, idx.map((_, i) => i));
+    }
   });
 
   it('is off for single blocks, timelines and the reference engine', () => {
