@@ -1,7 +1,8 @@
 /**
  * Benchmark: the whole hgpipe-deit-tiny network (26 blocks), 10 images back to back, as in the authors' 590 s
  * Verilator run. Prints the five per-image figures of images 0 and 9 next to FACTS.md, simulated cycles per second
- * and peak memory. Usage: npm run bench:simulate [-- --images N] [-- --engine reference] [-- --no-memo]
+ * and peak memory. Usage: npm run bench:simulate [-- --images N] [-- --engine reference] [-- --no-memo] [-- --js (no
+ * compiled steady kernel: every step in JavaScript)]
  */
 import { hgpipeDeitTiny } from '../src/ir/index.ts';
 import { simulateNetwork } from '../src/sim/index.ts';
@@ -13,6 +14,7 @@ const arg = (name: string, dflt: string) => {
 const images = Number(arg('images', '10'));
 const engine = arg('engine', 'fast') as 'fast' | 'reference';
 const memo = !process.argv.includes('--no-memo');
+const compiled = !process.argv.includes('--js');
 // FACTS.md, whole network, authors' RTL simulation: first in→last in, first out→last out, first in→first out,
 // last in→last out, first in→last out.
 const RTL: Record<number, number[]> = { 0: [55883, 47811, 768773, 760701, 816584], 9: [57624, 47811, 771109, 761296, 818920] };
@@ -33,7 +35,7 @@ const cal = (() => {
 const design = hgpipeDeitTiny();
 const t0 = performance.now();
 const u0 = process.cpuUsage();
-const r = simulateNetwork(design, { images, engine, memo });
+const r = simulateNetwork(design, { images, engine, memo, compiled });
 const wall = (performance.now() - t0) / 1000;
 const u = process.cpuUsage(u0);
 // CPU time of the simulation: on a shared machine it varies far less than wall time.
@@ -50,7 +52,7 @@ console.log(`steady interval ${f(r.steadyInterval)} cycles; output intervals ${r
 console.log(`drained with ${f(r.extraInputBeats)} further input beats`);
 if (r.memo) console.log(`memoised: ${r.memo.replayed.length} of ${design.blocks.length} blocks replayed after repeating an earlier state (first from cycle ${f(Math.min(...r.memo.replayed.map((x) => x.from)))}), ${r.memo.rollbacks} rollbacks, snapshots ${r.memo.snapshotSeconds.toFixed(2)} s`);
 else console.log('not memoised: every block simulated in full');
-console.log(`simulated ${f(r.simulatedCycles)} cycles, ${f(r.steps)} process steps, in ${cpu.toFixed(2)} s CPU, ${wall.toFixed(2)} s wall`);
+console.log(`simulated ${f(r.simulatedCycles)} cycles, ${f(r.steps)} process steps (${f(r.compiledSteps)} by the compiled steady kernel), in ${cpu.toFixed(2)} s CPU, ${wall.toFixed(2)} s wall`);
 console.log(`→ ${f(Math.round(r.simulatedCycles / cpu))} simulated cycles per CPU second (${f(Math.round(r.simulatedCycles / wall))} per wall second); ${(590 / wall).toFixed(1)}× the authors' 590 s RTL run (wall)`);
 console.log(`machine calibration: trivial loop ${cal.ns.toFixed(2)} ns/iteration (≈1 on an idle modern core); load average ${(await import('node:os')).loadavg()[0].toFixed(1)}`);
 console.log(`peak memory (maxRSS) ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);

@@ -7,6 +7,7 @@ import * as FL from './fifos.ts';
 import * as PL from './pipe.ts';
 import { type CompiledLoop, loadLoop, pipeRecordSize, ringMask } from './pipe.ts';
 import type { StartCtl } from './start.ts';
+import { SteadyKernel } from './kernel/index.ts';
 import { WHEEL, WakeCore } from './wake.ts';
 
 export { Fifos, type FifoInfo } from './fifos.ts';
@@ -39,6 +40,11 @@ export interface SimProc {
   readonly post: boolean;
   /** Stall-all loop processes are stepped by the scheduler itself (`stepLoop`) from their pipe record. */
   readonly isLoop?: boolean;
+  /**
+   * The pipe record whose iteration counter (P_K) is the process's own while it runs a loop: the compiled kernel may
+   * take such a process's steady steps (loop processes and the FSM processes' sub-loops).
+   */
+  readonly steadyPipe?: number;
   /** Loop processes: their pipe record and start control. */
   readonly pipeBase?: number;
   start?: StartCtl;
@@ -73,6 +79,14 @@ export class Scheduler extends WakeCore {
   private nonBusy!: Float64Array;
   private maxCyc = 1e9;
   private blockedRun!: Uint8Array;
+  /**
+   * Step the stall-all loops' steady case with the compiled kernel (kernel/steady.c) in lean fast runs; set before
+   * init. Off: the same decisions in JavaScript (tests compare the two).
+   */
+  compiled = true;
+  private kernel: SteadyKernel | null = null;
+  /** Steps taken by the compiled kernel (part of `steps`). */
+  compiledSteps = 0;
   /** Blocked steps a process stays awake for before it sleeps (0: sleep at once; results do not depend on it). */
   patience = 0;
   steps = 0;
@@ -110,7 +124,7 @@ export class Scheduler extends WakeCore {
     this.psB = [];
     this.masks = new Uint8Array(this.maskLen);
     for (const m of this.maskB) this.masks.set(m, this.maskOff.get(m)!);
-    this.pipeOf = Int32Array.from(procs, (p) => (p.isLoop ? p.pipeBase! : -1));
+    this.pipeOf = Int32Array.from(procs, (p) => p.steadyPipe ?? -1);
     this.startOf = procs.map((p) => p.start!);
     this.awake = new Uint8Array(n).fill(1);
     this.frozen = new Uint8Array(n);
@@ -128,8 +142,21 @@ export class Scheduler extends WakeCore {
     });
     this.awakeFrom = new Float64Array(n);
     this.nonBusy = new Float64Array(n);
-    this.listOf = Uint8Array.from(procs, (p) => (p.post ? 2 : p.isLoop ? 0 : 1));
     this.lists = [new Int32Array(n), new Int32Array(n), new Int32Array(n)];
+    this.kernel = this.fast && this.compiled ? SteadyKernel.create({ ps: this.ps, fifo: this.fifos.s, ring: this.ring, list: this.lists[0], pipeOf: this.pipeOf, masks: this.masks }) : null;
+    if (this.kernel) {
+      // From here on everyone works on the kernel's copies (nothing else holds the old arrays yet).
+      const v = this.kernel.views;
+      this.ps = v.ps;
+      this.masks = v.masks;
+      this.pipeOf = v.pipeOf;
+      this.lists[0] = v.list;
+      this.fifos.adopt(v.fifo, v.ring);
+      this.ring = v.ring;
+    }
+    // List 0 is the kernel's: the loop processes, and with the kernel the FSM processes too (their sub-loops' steady
+    // steps); the other processes, then the post-phase ones.
+    this.listOf = Uint8Array.from(procs, (p) => (p.post ? 2 : p.isLoop || (this.kernel && p.steadyPipe !== undefined) ? 0 : 1));
     this.lens.fill(0);
     for (const p of procs) this.enlist(p.id);
   }
@@ -388,6 +415,7 @@ export class Scheduler extends WakeCore {
    * stretch (cycles awake minus the non-busy steps, closed when the process sleeps or the run ends).
    */
   private stepListLean(li: number, c: number): void {
+    if (li === 0 && this.kernel !== null) return this.stepLoopsCompiled(c);
     const list = this.lists[li];
     const loops = li === 0;
     const lens = this.lens;
@@ -444,6 +472,59 @@ export class Scheduler extends WakeCore {
     lens[li] = w;
   }
 
+  /**
+   * stepListLean for the loop list with the compiled kernel: it steps every process in the steady case and defers the
+   * rest, which go through stepLoop here, as do processes woken into the list during the cycle. Within a cycle the
+   * order of steps does not matter (fifos.ts), so this equals stepping the list in order.
+   */
+  private stepLoopsCompiled(c: number): void {
+    const list = this.lists[0];
+    const lens = this.lens;
+    const n = lens[0];
+    const deferred = this.kernel!.deferred;
+    const nd = this.kernel!.step(c, n);
+    this.compiledSteps += n - nd;
+    let slept = false;
+    for (let q = 0; q < nd; q++) {
+      const j = deferred[q];
+      if (!this.leanLoopStep(list[j], c)) (list[j] = -1), (slept = true);
+    }
+    for (let j = n; j < lens[0]; j++) if (!this.leanLoopStep(list[j], c)) (list[j] = -1), (slept = true);
+    this.steps += lens[0];
+    if (!slept) return;
+    let w = 0;
+    for (let j = 0; j < lens[0]; j++) if (list[j] >= 0) list[w++] = list[j];
+    lens[0] = w;
+  }
+
+  /**
+   * One lean step of list-0 process p in JavaScript (stepLoop, or an FSM process's own step), with stepListLean's
+   * accounting; false when it went to sleep.
+   */
+  private leanLoopStep(p: number, c: number): boolean {
+    const awake = this.awake;
+    awake[p] = 0;
+    const r = this.isLoop[p] ? this.stepLoop(p, c) : this.stepOther(this.procs[p], c);
+    if (r === BUSY) {
+      awake[p] = 1;
+      return true;
+    }
+    const cat = r & 3;
+    if (cat !== BUSY) {
+      this.stats[p * 4 + cat]++;
+      this.nonBusy[p]++;
+    }
+    if (!(r & SLEEP)) {
+      awake[p] = 1;
+      this.wakeAt[p] = Infinity;
+      return true;
+    }
+    this.stats[p * 4] += c + 1 - this.awakeFrom[p] - this.nonBusy[p];
+    this.nonBusy[p] = 0;
+    this.sleepAfter(p, r, c);
+    return false;
+  }
+
   private stepList(li: number, c: number): void {
     if (this.lean) return this.stepListLean(li, c);
     const list = this.lists[li];
@@ -460,7 +541,7 @@ export class Scheduler extends WakeCore {
       const p = list[j];
       // Not awake while stepping, so that wakes it registers for itself are kept.
       awake[p] = 0;
-      const r = loops ? this.stepLoop(p, c) : this.stepOther(procs[p], c);
+      const r = loops && this.isLoop[p] ? this.stepLoop(p, c) : this.stepOther(procs[p], c);
       const cat = r & 3;
       if (tl) this.addCat(p, cat, c, c + 1);
       else stats[p * 4 + cat]++;

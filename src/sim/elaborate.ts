@@ -30,7 +30,11 @@ interface FifoSpec {
 }
 
 /** Build the simulator for a chain of blocks (one block = "simulated alone"), fed by a source, drained by a sink. */
-export function elaborate(blocks: Block[], linkDepth: number, fast: boolean, inputBeats = Infinity, memo?: { shapeOf: (b: Block) => string; gate?: MemoGate }): Elaborated {
+export function elaborate(
+  blocks: Block[], linkDepth: number, fast: boolean, inputBeats = Infinity, memo?: { shapeOf: (b: Block) => string; gate?: MemoGate },
+  /** Step the loops' steady case with the compiled kernel (Scheduler.compiled). */
+  compiled = true,
+): Elaborated {
   const specs: FifoSpec[] = [];
   const fifoStream: Elaborated['fifoStream'] = [];
   const addFifo = (depth: number, lat: number, info: Omit<FifoInfo, 'producer' | 'consumer'>, stream: { block: number; stream: string } | null) => {
@@ -106,6 +110,7 @@ export function elaborate(blocks: Block[], linkDepth: number, fast: boolean, inp
 
   const fifos = new Fifos(specs);
   const sim = new Scheduler(fifos, fast);
+  sim.compiled = compiled;
   const regionById = new Map<number, RegionCtl>();
   for (const r of regionDefs) regionById.set(r.pid, new RegionCtl(sim, r.pid, r.name, r.block, r.token, r.outs, r.members));
   const procs: SimProc[] = makers.map((m, id) => (regionById.get(id) as unknown as SimProc) ?? m(sim, id));

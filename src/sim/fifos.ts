@@ -37,9 +37,10 @@ export interface FifoInfo {
 
 export class Fifos {
   readonly count: number;
-  readonly s: Int32Array;
+  /** Records (replaced once, with `ring`, by the compiled kernel's copies: see adopt). */
+  s: Int32Array;
   /** Cycle in which each beat was written (ring per FIFO). */
-  readonly ring: Int32Array;
+  ring: Int32Array;
   readonly consWait: number[][];
   readonly prodWait: number[][];
   readonly info: FifoInfo[];
@@ -66,6 +67,13 @@ export class Fifos {
     this.consWait = specs.map(() => []);
     this.prodWait = specs.map(() => []);
     this.info = specs.map((x) => x.info);
+  }
+
+  /** Continue on copies of the records and rings (in the compiled kernel's memory, Scheduler.init). */
+  adopt(s: Int32Array, ring: Int32Array): void {
+    if (s.length !== this.s.length || ring.length !== this.ring.length) throw new Error('Fifos.adopt: arrays of another design');
+    this.s = s;
+    this.ring = ring;
   }
 
   canRead(f: number, c: number): boolean {

@@ -251,7 +251,9 @@ export class Memo {
    * (beats readable from c + 1 on are all alike), and the occupancy of the output boundary.
    */
   digest(cell: Cell, c: number): string {
-    return [cell.shape, ...this.cellState(cell, c).flat()].join(',');
+    const out: number[] = [cell.shape];
+    this.appendState(cell, c, out, null);
+    return out.join(',');
   }
 
   /**
@@ -259,21 +261,26 @@ export class Memo {
    * FIFO of `cell.fifos` and the input boundary, and the output boundary's occupancy last.
    */
   cellState(cell: Cell, c: number): number[][] {
-    const parts: number[][] = [];
+    const out: number[] = [];
+    const ends: number[] = [];
+    this.appendState(cell, c, out, ends);
+    return ends.map((e, i) => out.slice(i === 0 ? 0 : ends[i - 1], e));
+  }
+
+  /** Append the cell's state to `out` (one flat array: checkpoints compare thousands of numbers); `ends` gets each part's end. */
+  private appendState(cell: Cell, c: number, out: number[], ends: number[] | null): void {
     for (const p of cell.procs) {
-      const out: number[] = [];
       this.sim.procs[p].memoState?.(out, c);
       out.push(this.sim.skipAhead(p, c));
-      parts.push(out);
+      ends?.push(out.length);
     }
     const F = this.sim.fifos;
     for (const f of [...cell.fifos, cell.inB]) {
-      const out: number[] = [];
       fifoState(F, f, c, out);
-      parts.push(out);
+      ends?.push(out.length);
     }
-    parts.push([F.level(cell.outB)]);
-    return parts;
+    out.push(F.level(cell.outB));
+    ends?.push(out.length);
   }
 
   private statsNow(cell: Cell, t: number): Float64Array {

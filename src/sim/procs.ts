@@ -6,7 +6,7 @@ import type { StartCtl } from './start.ts';
 
 // Module constants rather than imported bindings (those compile to getter calls under tsx).
 const { BUSY, IDLE, SKIP, SLEEP, STALL_IN, STALL_OUT } = core;
-const { BUBBLE, EXIT, MIN_SKIP, P_BCAT, P_IDLE, P_LC, P_LCAND, P_OCC } = pipe;
+const { BUBBLE, EXIT, MIN_SKIP, P_BCAT, P_IDLE, P_K, P_LC, P_LCAND, P_OCC } = pipe;
 
 type Wait = { fifo: number; on: 'empty' | 'full' | 'region' };
 
@@ -16,8 +16,10 @@ export class LoopProc implements SimProc {
   readonly isLoop = true;
   start!: StartCtl;
   readonly pipeBase: number;
+  readonly steadyPipe: number;
   constructor(readonly sim: Scheduler, readonly id: number, readonly name: string, readonly block: number, readonly loop: CompiledLoop) {
     this.pipeBase = sim.allocPipe(id, [loop]);
+    this.steadyPipe = this.pipeBase;
   }
 
   /** The scheduler steps loop processes itself (Scheduler.stepLoop); this is for callers that hold the object. */
@@ -257,10 +259,13 @@ export class FsmProc implements SimProc {
   readonly post = false;
   start!: StartCtl;
   private pos = -1; // −1: start state; 0..body·repeat−1: body steps; body·repeat: ready state
-  private k = 0;
   private exitStage = -1;
-  /** Its pipe record (not stepped by the scheduler: isLoop is unset). */
+  /**
+   * Its pipe record (not stepped by stepLoop: isLoop is unset). The current sub-loop's iteration counter k lives in
+   * the record's P_K, 0 before a sub-loop and n + 1 after it, so that the compiled kernel can take the steady steps.
+   */
   readonly fsmPipe: number;
+  readonly steadyPipe: number;
   private lastC = 0;
   private lastCand = BUBBLE;
   private readonly total: number;
@@ -273,12 +278,13 @@ export class FsmProc implements SimProc {
   ) {
     const loops = body.flatMap((s) => (s.kind === 'loop' ? [s.loop] : []));
     this.fsmPipe = sim.allocPipe(id, loops);
+    this.steadyPipe = this.fsmPipe;
     this.total = body.length * repeat;
   }
 
   /** Logical state (memo.ts). */
   memoState(out: number[]): void {
-    out.push(this.pos, this.k, this.exitStage);
+    out.push(this.pos, this.sim.ps[this.fsmPipe + P_K], this.exitStage);
     pipeState(this.sim.ps, this.fsmPipe, out);
     this.start.memoState(out);
   }
@@ -290,7 +296,7 @@ export class FsmProc implements SimProc {
     this.curKind = cur === null ? NO_STEP : cur.kind === 'state' ? STATE_STEP : LOOP_STEP;
     if (cur?.kind === 'loop') {
       this.sim.setLoop(this.fsmPipe, cur.loop);
-      this.k = 0;
+      this.sim.ps[this.fsmPipe + P_K] = 0;
       this.exitStage = -1;
       this.curN = cur.loop.n;
       this.doneStage = Math.max(0, cur.loop.depth - 2);
@@ -319,26 +325,23 @@ export class FsmProc implements SimProc {
       return BUSY;
     }
     const n = this.curN;
-    const k = this.k;
+    const sim = this.sim;
+    const b = this.fsmPipe;
+    const k = sim.ps[b + P_K];
     const cand = k < n ? k : k === n ? EXIT : BUBBLE;
     this.lastCand = cand;
-    const sim = this.sim;
-    if (!sim.advance(this.fsmPipe, cand, c)) return sim.ps[this.fsmPipe + P_BCAT] | SLEEP;
+    if (!sim.advance(b, cand, c)) return sim.ps[b + P_BCAT] | SLEEP;
     if (cand === EXIT) this.exitStage = 0;
     else if (this.exitStage >= 0) this.exitStage++;
-    if (k <= n) this.k = k + 1;
+    if (k <= n) sim.ps[b + P_K] = k + 1;
     if (this.exitStage === this.doneStage) {
       if (this.pos + 1 === this.total && !this.readyState) {
         this.start.onExit(c);
         this.enter(-1);
       } else this.enter(this.pos + 1);
-    } else if (cand >= 0 && sim.masks[sim.ps[this.fsmPipe + P_IDLE] + this.k] >= MIN_SKIP) {
-      // Bulk step over the sub-loop's iterations that touch no FIFO (see Scheduler.skipIdle).
-      const m = sim.skipIdle(this.fsmPipe, this.k, c);
-      if (m > 0) {
-        this.k += m;
-        return BUSY | SKIP | SLEEP;
-      }
+    } else if (cand >= 0 && sim.masks[sim.ps[b + P_IDLE] + k + 1] >= MIN_SKIP) {
+      // Bulk step over the sub-loop's iterations that touch no FIFO (see Scheduler.skipIdle, which advances P_K).
+      if (sim.skipIdle(b, k + 1, c) > 0) return BUSY | SKIP | SLEEP;
     }
     return BUSY;
   }

@@ -26,6 +26,11 @@ export interface SimOptions {
   onCycle?: (cycle: number) => void;
   /** When a memoised replay may begin (memo.ts DEFAULT_GATE); loosened only to test divergences and rollbacks. */
   memoGate?: MemoGate;
+  /**
+   * Step the stall-all loops' steady case with the compiled WebAssembly kernel (src/sim/kernel; default). False: the
+   * same decisions in JavaScript — same results, slower (tests and bench:simulate compare the two).
+   */
+  compiled?: boolean;
 }
 
 /** Per-image cycles as in FACTS.md: first/last input beat accepted, first/last output beat emitted. */
@@ -73,6 +78,8 @@ export interface ChainResult {
   extraInputBeats: number;
   simulatedCycles: number;
   steps: number;
+  /** Of `steps`, those the compiled steady kernel took (0 with `compiled: false`, the reference engine or a timeline). */
+  compiledSteps: number;
   processes: ProcessStats[];
   fifos: FifoStats[];
   /** Processes with the largest analytic cycles per image (the bottleneck). */
@@ -92,7 +99,7 @@ export function simulateChain(blocks: Block[], linkDepth: number, opts: SimOptio
   if (fast && !opts.timelineBins && (opts.memo ?? blocks.length > 2)) {
     const shapes = new Map<Block, string>();
     const shapeOf = (b: Block) => shapes.get(b) ?? shapes.set(b, structuralKey(b)).get(b)!;
-    const e = elaborate(blocks, linkDepth, true, opts.inputBeats, { shapeOf, gate: opts.memoGate });
+    const e = elaborate(blocks, linkDepth, true, opts.inputBeats, { shapeOf, gate: opts.memoGate }, opts.compiled);
     const m = e.memo!;
     let completed = false;
     // A diverged replay rolls the whole simulation back to where it began and goes on without it.
@@ -114,7 +121,7 @@ export function simulateChain(blocks: Block[], linkDepth: number, opts: SimOptio
       return r;
     }
   }
-  const e = elaborate(blocks, linkDepth, fast, opts.inputBeats);
+  const e = elaborate(blocks, linkDepth, fast, opts.inputBeats, undefined, opts.compiled);
   const completed = runElaborated(e, blocks, opts);
   return summarise(e, blocks, opts.images, completed, completed ? null : findDeadlock(e), blocks[0].input.beatsPerImage);
 }
@@ -210,6 +217,7 @@ function summarise(e: Elaborated, blocks: Block[], images: number, completed: bo
     extraInputBeats: Math.max(0, source.beats - images * inPerImage),
     simulatedCycles: sim.now,
     steps: sim.steps,
+    compiledSteps: sim.compiledSteps,
     processes,
     fifos,
     bottleneck,

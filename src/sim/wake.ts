@@ -18,7 +18,8 @@ export class WakeCore {
   now = 0;
   procs: SimProc[] = [];
   readonly fifos: Fifos;
-  protected readonly ring: Int32Array;
+  /** The FIFOs' write-cycle rings (fifos.ring; replaced with it by the compiled kernel's copy). */
+  protected ring: Int32Array;
   protected awake!: Uint8Array;
   protected wakeAt!: Float64Array;
   /** Timed wakes: those due within WHEEL cycles in a timing wheel (one slot of process ids per cycle: most wakes are

@@ -68,7 +68,7 @@ describe('IR: token-select and score-tap', () => {
     const fast = simulateChain(blocks, 128, { images: 3 });
     const ref = simulateChain(blocks, 128, { images: 3, engine: 'reference' });
     assert.equal(fast.completed, true);
-    assert.deepEqual({ ...fast, steps: 0 }, { ...ref, steps: 0 });
+    assert.deepEqual({ ...fast, steps: 0, compiledSteps: 0 }, { ...ref, steps: 0, compiledSteps: 0 });
     const slowest = Math.max(...blocks.map((b) => blockAnalyticInterval(b).cycles));
     assert.equal(fast.steadyInterval, slowest);
   });

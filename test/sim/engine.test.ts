@@ -5,7 +5,7 @@ import { measureProcess, simulateChain, type ChainResult } from '../../src/sim/i
 import { TINY } from '../ir/tiny.ts';
 
 /** Everything a run reports except the work counter. */
-const observable = (r: ChainResult) => ({ ...r, steps: 0 });
+const observable = (r: ChainResult) => ({ ...r, steps: 0, compiledSteps: 0 });
 
 describe('event skipping changes no result (fast engine = per-cycle reference stepper)', () => {
   const tiny = buildDesign(TINY, { ...hgpipeDesignConfig(2), name: 'tiny' });

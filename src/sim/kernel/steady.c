@@ -1,0 +1,90 @@
+/*
+ * The simulator's steady step, compiled to WebAssembly (src/sim/kernel/index.ts loads it; `npm run build:kernel`
+ * rebuilds steady-wasm.ts from this file with clang). It is Scheduler.stepListLean's fast path for the stall-all
+ * loop processes and the FSM processes' sub-loops, on the same records (pipe.ts, fifos.ts), which live in the
+ * module's memory:
+ *
+ * for every process of the awake loop list, in order: if it is mid-invocation with its pipeline full (k > 0,
+ * k < n, k >= depth - 1), the iterations ahead are not an access-free run worth a bulk step, every access of the
+ * steady table can go ahead in cycle c (reads: a beat readable by c; writes: room as the registered full flag
+ * sees it) and none of them would have to wake a sleeping process or be recorded for a memoised replay, then the
+ * accesses are committed and k advances. Every other process is appended to the deferred list, and the scheduler
+ * steps it in JavaScript (Scheduler.stepLoop or FsmProc.step), which handles every case. Both paths make the same decisions on the
+ * same data, so results do not depend on which one runs (tested).
+ *
+ * The offsets below must match pipe.ts (P_*) and fifos.ts (FIFO record fields); index.ts checks them.
+ */
+#include <stdint.h>
+
+enum { WR = 0, RD = 1, LRD = 2, LWR = 3, DEPTH = 4, LAT = 5, BASE = 6, CAP = 7, PEAK = 8, CWF = 9, PWF = 10, REC = 11 };
+enum { P_K = 0, P_N = 1, P_D = 2, P_STEADY = 13, P_IDLE = 14, P_SM = 15, P_ACC = 16, MIN_SKIP = 4 };
+
+/* Pipe store, FIFO records, FIFO write-cycle rings, awake loop list, pipe record of each process, deferred list
+ * (indices into the awake list), and the loops' access tables (steady and idle-run). */
+static int32_t *S, *F, *R, *L, *PO, *DF;
+static uint8_t *M;
+
+__attribute__((export_name("layout"))) int32_t layout(int32_t what) {
+  const int32_t v[] = { WR, RD, LRD, LWR, DEPTH, LAT, BASE, CAP, PEAK, CWF, PWF, REC, P_K, P_N, P_D, P_STEADY, P_IDLE, P_SM, P_ACC, MIN_SKIP };
+  return what >= 0 && what < (int32_t)(sizeof v / sizeof v[0]) ? v[what] : -1;
+}
+
+__attribute__((export_name("setup"))) void setup(int32_t s, int32_t f, int32_t r, int32_t l, int32_t po, int32_t df, int32_t m) {
+  S = (int32_t *)s; F = (int32_t *)f; R = (int32_t *)r; L = (int32_t *)l; PO = (int32_t *)po; DF = (int32_t *)df; M = (uint8_t *)m;
+}
+
+/* Whether access bits `act` of the pipe record at b can all go ahead in cycle c without waking or recording. */
+static inline int quiet_issue(int32_t b, int32_t act, int32_t c) {
+  int32_t o = b + P_ACC;
+  for (int32_t w = act; w; w >>= 1, o += 3) {
+    if (!(w & 1)) continue;
+    int32_t fo = S[o + 1];
+    if (S[o + 2] == 1) {
+      if (F[fo + WR] - F[fo + RD] + (F[fo + LRD] == c) >= F[fo + DEPTH] || F[fo + CWF] || F[fo + REC]) return 0;
+    } else {
+      int32_t r = F[fo + RD];
+      if (F[fo + WR] <= r || R[F[fo + BASE] + (r & F[fo + CAP])] > c - F[fo + LAT] || F[fo + PWF] || F[fo + REC]) return 0;
+    }
+  }
+  return 1;
+}
+
+/* Perform the accesses `act` of the pipe record at b in cycle c (as Scheduler.commit, with no one to wake). */
+static inline void commit(int32_t b, int32_t act, int32_t c) {
+  int32_t o = b + P_ACC;
+  for (int32_t w = act; w; w >>= 1, o += 3) {
+    if (!(w & 1)) continue;
+    int32_t fo = S[o + 1];
+    if (S[o + 2] == 1) {
+      int32_t n = F[fo + WR];
+      R[F[fo + BASE] + (n & F[fo + CAP])] = c;
+      F[fo + WR] = n + 1;
+      F[fo + LWR] = c;
+      int32_t occ = n + 1 - F[fo + RD] + (F[fo + LRD] == c);
+      if (occ > F[fo + PEAK]) F[fo + PEAK] = occ;
+    } else {
+      F[fo + RD]++;
+      F[fo + LRD] = c;
+    }
+  }
+}
+
+/* Step the first n processes of the awake loop list in cycle c; returns how many were deferred (listed in DF). */
+__attribute__((export_name("step"))) int32_t step(int32_t c, int32_t n) {
+  int32_t deferred = 0;
+  for (int32_t j = 0; j < n; j++) {
+    int32_t b = PO[L[j]];
+    int32_t k = S[b + P_K];
+    if (k > 0 && k < S[b + P_N] && k >= S[b + P_D] - 1 && M[S[b + P_IDLE] + k + 1] < MIN_SKIP) {
+      int32_t act = M[S[b + P_STEADY] + k];
+      if (quiet_issue(b, act, c)) {
+        commit(b, act, c);
+        S[b + P_SM] = k + 1;
+        S[b + P_K] = k + 1;
+        continue;
+      }
+    }
+    DF[deferred++] = j;
+  }
+  return deferred;
+}
