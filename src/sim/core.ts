@@ -484,16 +484,24 @@ export class Scheduler extends WakeCore {
     const deferred = this.kernel!.deferred;
     const nd = this.kernel!.step(c, n);
     this.compiledSteps += n - nd;
-    let slept = false;
+    // The first entry that went to sleep: the list is compacted from there on.
+    let first = -1;
     for (let q = 0; q < nd; q++) {
       const j = deferred[q];
-      if (!this.leanLoopStep(list[j], c)) (list[j] = -1), (slept = true);
+      if (!this.leanLoopStep(list[j], c)) {
+        list[j] = -1;
+        if (first < 0) first = j;
+      }
     }
-    for (let j = n; j < lens[0]; j++) if (!this.leanLoopStep(list[j], c)) (list[j] = -1), (slept = true);
+    for (let j = n; j < lens[0]; j++)
+      if (!this.leanLoopStep(list[j], c)) {
+        list[j] = -1;
+        if (first < 0) first = j;
+      }
     this.steps += lens[0];
-    if (!slept) return;
-    let w = 0;
-    for (let j = 0; j < lens[0]; j++) if (list[j] >= 0) list[w++] = list[j];
+    if (first < 0) return;
+    let w = first;
+    for (let j = first + 1; j < lens[0]; j++) if (list[j] >= 0) list[w++] = list[j];
     lens[0] = w;
   }
 
