@@ -420,9 +420,7 @@ export class Scheduler extends WakeCore {
     const loops = li === 0;
     const lens = this.lens;
     const procs = this.procs;
-    const stats = this.stats;
     const awake = this.awake;
-    const nb = this.nonBusy;
     const S = this.ps;
     const M = this.masks;
     const pipeOf = this.pipeOf;
@@ -448,25 +446,10 @@ export class Scheduler extends WakeCore {
         }
       }
       const r = loops ? this.stepLoop(p, c) : this.stepOther(procs[p], c);
-      if (r === BUSY) {
+      if (r === BUSY || this.leanAfter(p, r, c)) {
         list[w++] = p;
         awake[p] = 1;
-        continue;
       }
-      const cat = r & 3;
-      if (cat !== BUSY) {
-        stats[p * 4 + cat]++;
-        nb[p]++;
-      }
-      if (!(r & SLEEP)) {
-        list[w++] = p;
-        awake[p] = 1;
-        this.wakeAt[p] = Infinity;
-        continue;
-      }
-      stats[p * 4] += c + 1 - this.awakeFrom[p] - nb[p];
-      nb[p] = 0;
-      this.sleepAfter(p, r, c);
     }
     this.steps += lens[li];
     lens[li] = w;
@@ -474,7 +457,7 @@ export class Scheduler extends WakeCore {
 
   /**
    * stepListLean for the loop list with the compiled kernel: it steps every process in the steady case and defers the
-   * rest, which go through stepLoop here, as do processes woken into the list during the cycle. Within a cycle the
+   * rest, which take their JavaScript step here (leanLoopStep), as do processes woken into the list during the cycle. Within a cycle the
    * order of steps does not matter (fifos.ts), so this equals stepping the list in order.
    */
   private stepLoopsCompiled(c: number): void {
@@ -506,24 +489,28 @@ export class Scheduler extends WakeCore {
   }
 
   /**
-   * One lean step of list-0 process p in JavaScript (stepLoop, or an FSM process's own step), with stepListLean's
-   * accounting; false when it went to sleep.
+   * One lean step of list-0 process p in JavaScript (stepLoop, or an FSM process's own step); false when it went to
+   * sleep.
    */
   private leanLoopStep(p: number, c: number): boolean {
-    const awake = this.awake;
-    awake[p] = 0;
+    this.awake[p] = 0;
     const r = this.isLoop[p] ? this.stepLoop(p, c) : this.stepOther(this.procs[p], c);
-    if (r === BUSY) {
-      awake[p] = 1;
-      return true;
-    }
+    if (r !== BUSY && !this.leanAfter(p, r, c)) return false;
+    this.awake[p] = 1;
+    return true;
+  }
+
+  /**
+   * The lean accounting of a step of p in cycle c with a result r other than BUSY: its non-busy cycle counted; true
+   * when it stays awake, else it goes to sleep (its awake stretch's busy cycles closed).
+   */
+  private leanAfter(p: number, r: number, c: number): boolean {
     const cat = r & 3;
     if (cat !== BUSY) {
       this.stats[p * 4 + cat]++;
       this.nonBusy[p]++;
     }
     if (!(r & SLEEP)) {
-      awake[p] = 1;
       this.wakeAt[p] = Infinity;
       return true;
     }
