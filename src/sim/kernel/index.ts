@@ -68,7 +68,11 @@ export class SteadyKernel {
       return o;
     });
     const have = memory.buffer.byteLength;
-    if (at > have) memory.grow(Math.ceil((at - have) / 65536));
+    try {
+      if (at > have) memory.grow(Math.ceil((at - have) / 65536));
+    } catch {
+      return null; // a design too large for one module memory (4 GiB): JavaScript steps all
+    }
     const buf = memory.buffer;
     const [ps, fifo, ring, list, pipeOf, deferred] = parts.slice(0, 6).map((p, i) => {
       const v = new Int32Array(buf, offsets[i], p.length);
