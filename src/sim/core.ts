@@ -84,9 +84,19 @@ export class Scheduler extends WakeCore {
    * init. Off: the same decisions in JavaScript (tests compare the two).
    */
   compiled = true;
+  /**
+   * Cycles the kernel keeps a blocked process awake before it goes to sleep in JavaScript (set before init). The
+   * results are the same, except that a run ending in deadlock stops up to this many cycles later: run.ts then
+   * re-simulates it with 0 for the exact cycle (see `kernelWaits`).
+   */
+  kernelPatience = 32;
   private kernel: SteadyKernel | null = null;
   /** Steps taken by the compiled kernel (part of `steps`). */
   compiledSteps = 0;
+  /** Whether the kernel may have kept blocked processes awake (a deadlock's last cycle is then re-simulated). */
+  get kernelWaits(): boolean {
+    return this.kernel !== null && this.kernelPatience > 0;
+  }
   /** Blocked steps a process stays awake for before it sleeps (0: sleep at once; results do not depend on it). */
   patience = 0;
   steps = 0;
@@ -143,7 +153,8 @@ export class Scheduler extends WakeCore {
     this.awakeFrom = new Float64Array(n);
     this.nonBusy = new Float64Array(n);
     this.lists = [new Int32Array(n), new Int32Array(n), new Int32Array(n)];
-    this.kernel = this.fast && this.compiled ? SteadyKernel.create({ ps: this.ps, fifo: this.fifos.s, ring: this.ring, list: this.lists[0], pipeOf: this.pipeOf, masks: this.masks }) : null;
+    const arrays = { ps: this.ps, fifo: this.fifos.s, ring: this.ring, list: this.lists[0], pipeOf: this.pipeOf, masks: this.masks, stats: this.stats, nonBusy: this.nonBusy, blockedRun: this.blockedRun };
+    this.kernel = this.fast && this.compiled ? SteadyKernel.create(arrays, this.kernelPatience) : null;
     if (this.kernel) {
       // From here on everyone works on the kernel's copies (nothing else holds the old arrays yet).
       const v = this.kernel.views;
@@ -153,6 +164,9 @@ export class Scheduler extends WakeCore {
       this.lists[0] = v.list;
       this.fifos.adopt(v.fifo, v.ring);
       this.ring = v.ring;
+      this.stats = v.stats;
+      this.nonBusy = v.nonBusy;
+      this.blockedRun = v.blockedRun;
     }
     // List 0 is the kernel's: the loop processes, and with the kernel the FSM processes too (their sub-loops' steady
     // steps); the other processes, then the post-phase ones.
@@ -516,6 +530,7 @@ export class Scheduler extends WakeCore {
     }
     this.stats[p * 4] += c + 1 - this.awakeFrom[p] - this.nonBusy[p];
     this.nonBusy[p] = 0;
+    this.blockedRun[p] = 0;
     this.sleepAfter(p, r, c);
     return false;
   }

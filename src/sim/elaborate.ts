@@ -32,8 +32,8 @@ interface FifoSpec {
 /** Build the simulator for a chain of blocks (one block = "simulated alone"), fed by a source, drained by a sink. */
 export function elaborate(
   blocks: Block[], linkDepth: number, fast: boolean, inputBeats = Infinity, memo?: { shapeOf: (b: Block) => string; gate?: MemoGate },
-  /** Step the loops' steady case with the compiled kernel (Scheduler.compiled). */
-  compiled = true,
+  /** The compiled steady kernel: whether to use it (Scheduler.compiled) and its patience (Scheduler.kernelPatience). */
+  kernel: { compiled?: boolean; patience?: number } = {},
 ): Elaborated {
   const specs: FifoSpec[] = [];
   const fifoStream: Elaborated['fifoStream'] = [];
@@ -110,7 +110,8 @@ export function elaborate(
 
   const fifos = new Fifos(specs);
   const sim = new Scheduler(fifos, fast);
-  sim.compiled = compiled;
+  sim.compiled = kernel.compiled ?? true;
+  if (kernel.patience !== undefined) sim.kernelPatience = kernel.patience;
   const regionById = new Map<number, RegionCtl>();
   for (const r of regionDefs) regionById.set(r.pid, new RegionCtl(sim, r.pid, r.name, r.block, r.token, r.outs, r.members));
   const procs: SimProc[] = makers.map((m, id) => (regionById.get(id) as unknown as SimProc) ?? m(sim, id));

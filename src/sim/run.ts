@@ -95,11 +95,13 @@ export interface ChainResult {
 /** Simulate a chain of blocks (one block = that block alone) with inputs offered every cycle, outputs always ready. */
 export function simulateChain(blocks: Block[], linkDepth: number, opts: SimOptions): ChainResult {
   const fast = opts.engine !== 'reference';
+  // Set when a memoised run did not complete: the plain run below is then for the diagnosis.
+  let diagnose = false;
   // Memoised by default for chains of several blocks; never with the reference stepper or a timeline (per-cycle data).
   if (fast && !opts.timelineBins && (opts.memo ?? blocks.length > 2)) {
     const shapes = new Map<Block, string>();
     const shapeOf = (b: Block) => shapes.get(b) ?? shapes.set(b, structuralKey(b)).get(b)!;
-    const e = elaborate(blocks, linkDepth, true, opts.inputBeats, { shapeOf, gate: opts.memoGate }, opts.compiled);
+    const e = elaborate(blocks, linkDepth, true, opts.inputBeats, { shapeOf, gate: opts.memoGate }, { compiled: opts.compiled });
     const m = e.memo!;
     let completed = false;
     // A diverged replay rolls the whole simulation back to where it began and goes on without it.
@@ -113,16 +115,24 @@ export function simulateChain(blocks: Block[], linkDepth: number, opts: SimOptio
         m.rollback(err);
       }
     }
-    // A run that did not complete is diagnosed without replays (their processes' waits are not live).
-    if (completed || m.entries === 0) {
+    // A run that did not complete is diagnosed without replays (their processes' waits are not live), and without
+    // the kernel's patience (it may have stopped a few cycles after the deadlock).
+    if (completed || (m.entries === 0 && !e.sim.kernelWaits)) {
       const r = summarise(e, blocks, opts.images, completed, completed ? null : findDeadlock(e), blocks[0].input.beatsPerImage);
       const replayed = m.replayedCells();
       r.memo = { replayed, rollbacks: m.divergences, snapshotSeconds: (m.snapshotMs + m.restoreMs) / 1000, statsExact: replayed.length === 0 };
       return r;
     }
+    diagnose = true;
   }
-  const e = elaborate(blocks, linkDepth, fast, opts.inputBeats, undefined, opts.compiled);
-  const completed = runElaborated(e, blocks, opts);
+  const plain = (patience?: number) => {
+    const e = elaborate(blocks, linkDepth, fast, opts.inputBeats, undefined, { compiled: opts.compiled, patience });
+    return { e, completed: runElaborated(e, blocks, opts) };
+  };
+  // The kernel keeps blocked processes awake a few cycles, so a deadlocked run stops a little late: re-simulate it
+  // with processes sleeping at once for the exact last cycle (deadlocks are rare and mostly found early).
+  let { e, completed } = plain(diagnose ? 0 : undefined);
+  if (!completed && e.sim.kernelWaits) ({ e, completed } = plain(0));
   return summarise(e, blocks, opts.images, completed, completed ? null : findDeadlock(e), blocks[0].input.beatsPerImage);
 }
 

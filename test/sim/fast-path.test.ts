@@ -56,7 +56,8 @@ describe('patience (blocked processes stay awake a few cycles) changes no result
   it('tiny MLP alone, 3 images: same per-process cycles and output beats with patience 0 and 5', () => {
     const b = byName(tiny.blocks, 'MLP0');
     const runWith = (patience: number) => {
-      const e = elaborate([b], 128, true);
+      // The scheduler's own patience, on the JavaScript path (the compiled kernel's is tested in kernel.test.ts).
+      const e = elaborate([b], 128, true, Infinity, undefined, { compiled: false });
       e.sim.patience = patience;
       const target = 3 * b.output.beatsPerImage;
       assert.equal(e.sim.run(() => e.sink.beats >= target), true);

@@ -17,11 +17,15 @@ export interface SteadyArrays {
   list: Int32Array;
   pipeOf: Int32Array;
   masks: Uint8Array;
+  /** Lean accounting: cycles by category per process, non-busy steps of the awake stretch, consecutive blocked steps. */
+  stats: Float64Array;
+  nonBusy: Float64Array;
+  blockedRun: Uint8Array;
 }
 
 interface Exports {
   layout(what: number): number;
-  setup(s: number, f: number, r: number, l: number, po: number, df: number, m: number): void;
+  setup(s: number, f: number, r: number, l: number, po: number, df: number, m: number, st: number, nb: number, br: number, patience: number): void;
   step(c: number, n: number): number;
   __heap_base: WebAssembly.Global;
 }
@@ -51,8 +55,11 @@ export class SteadyKernel {
     readonly views: SteadyArrays,
   ) {}
 
-  /** A kernel instance holding copies of `a`; null where this Node cannot run the module (JavaScript steps all). */
-  static create(a: SteadyArrays): SteadyKernel | null {
+  /**
+   * A kernel instance holding copies of `a`, keeping a blocked process awake for up to `patience` cycles; null where
+   * this Node cannot run the module (JavaScript then steps all).
+   */
+  static create(a: SteadyArrays, patience: number): SteadyKernel | null {
     const mod = kernelModule();
     if (!mod) return null;
     const memory = new WebAssembly.Memory({ initial: 2 });
@@ -60,11 +67,12 @@ export class SteadyKernel {
     LAYOUT.forEach((v, i) => {
       if (ex.layout(i) !== v) throw new Error(`steady kernel: record layout ${i} is ${ex.layout(i)} in steady.c but ${v} in the simulator — run npm run build:kernel`);
     });
-    const parts = [a.ps, a.fifo, a.ring, a.list, a.pipeOf, new Int32Array(a.list.length), a.masks];
+    const order = ['ps', 'fifo', 'ring', 'list', 'pipeOf', 'deferred', 'masks', 'stats', 'nonBusy', 'blockedRun'] as const;
+    const parts: Record<(typeof order)[number], Int32Array | Uint8Array | Float64Array> = { ...a, deferred: new Int32Array(a.list.length) };
     let at = (Number(ex.__heap_base.value) + 15) & ~15;
-    const offsets = parts.map((p) => {
+    const offsets = order.map((k) => {
       const o = at;
-      at += (p.byteLength + 15) & ~15;
+      at += (parts[k].byteLength + 15) & ~15;
       return o;
     });
     const have = memory.buffer.byteLength;
@@ -73,15 +81,16 @@ export class SteadyKernel {
     } catch {
       return null; // a design too large for one module memory (4 GiB): JavaScript steps all
     }
-    const buf = memory.buffer;
-    const [ps, fifo, ring, list, pipeOf, deferred] = parts.slice(0, 6).map((p, i) => {
-      const v = new Int32Array(buf, offsets[i], p.length);
-      v.set(p as Int32Array);
-      return v;
-    });
-    const masks = new Uint8Array(buf, offsets[6], a.masks.length);
-    masks.set(a.masks);
-    ex.setup(offsets[0], offsets[1], offsets[2], offsets[3], offsets[4], offsets[5], offsets[6]);
-    return new SteadyKernel(ex.step, deferred, { ps, fifo, ring, list, pipeOf, masks });
+    const views = Object.fromEntries(
+      order.map((k, i) => {
+        const src = parts[k];
+        const Ctor = src.constructor as new (b: ArrayBuffer, o: number, n: number) => typeof src;
+        const v = new Ctor(memory.buffer, offsets[i], src.length);
+        v.set(src as never);
+        return [k, v];
+      }),
+    ) as unknown as SteadyArrays & { deferred: Int32Array };
+    ex.setup(offsets[0], offsets[1], offsets[2], offsets[3], offsets[4], offsets[5], offsets[6], offsets[7], offsets[8], offsets[9], patience);
+    return new SteadyKernel(ex.step, views.deferred, views);
   }
 }

@@ -8,8 +8,12 @@
  * k < n, k >= depth - 1), the iterations ahead are not an access-free run worth a bulk step, every access of the
  * steady table can go ahead in cycle c (reads: a beat readable by c; writes: room as the registered full flag
  * sees it) and none of them would have to wake a sleeping process or be recorded for a memoised replay, then the
- * accesses are committed and k advances. Every other process is appended to the deferred list, and the scheduler
- * steps it in JavaScript (Scheduler.stepLoop or FsmProc.step), which handles every case. Both paths make the same decisions on the
+ * accesses are committed and k advances. If instead an access is blocked (a read of an empty FIFO, a write to a
+ * full one), the process stays awake for up to `patience` consecutive cycles, its stall counted as the JavaScript
+ * step would count it (category of the first blocked access), instead of going to sleep and being woken: most
+ * stalls last one cycle, and a sleep and a wake cost far more in JavaScript than a check here. Every other process
+ * is appended to the deferred list, and the scheduler steps it in JavaScript (Scheduler.stepLoop or FsmProc.step),
+ * which handles every case (and puts a process blocked for longer to sleep). Both paths make the same decisions on the
  * same data, so results do not depend on which one runs (tested).
  *
  * The offsets below must match pipe.ts (P_*) and fifos.ts (FIFO record fields); index.ts checks them.
@@ -23,30 +27,41 @@ enum { P_K = 0, P_N = 1, P_D = 2, P_STEADY = 13, P_IDLE = 14, P_SM = 15, P_ACC =
  * (indices into the awake list), and the loops' access tables (steady and idle-run). */
 static int32_t *S, *F, *R, *L, *PO, *DF;
 static uint8_t *M;
+/* Per process: cycles by category (busy, stalled in, stalled out, idle), non-busy steps of the current awake stretch,
+ * consecutive blocked steps taken here (Scheduler's lean accounting); the longest such run. */
+static double *ST, *NB;
+static uint8_t *BR;
+static int32_t PATIENCE;
 
 __attribute__((export_name("layout"))) int32_t layout(int32_t what) {
   const int32_t v[] = { WR, RD, LRD, LWR, DEPTH, LAT, BASE, CAP, PEAK, CWF, PWF, REC, P_K, P_N, P_D, P_STEADY, P_IDLE, P_SM, P_ACC, MIN_SKIP };
   return what >= 0 && what < (int32_t)(sizeof v / sizeof v[0]) ? v[what] : -1;
 }
 
-__attribute__((export_name("setup"))) void setup(int32_t s, int32_t f, int32_t r, int32_t l, int32_t po, int32_t df, int32_t m) {
+__attribute__((export_name("setup"))) void setup(int32_t s, int32_t f, int32_t r, int32_t l, int32_t po, int32_t df, int32_t m, int32_t st,
+                                                  int32_t nb, int32_t br, int32_t patience) {
   S = (int32_t *)s; F = (int32_t *)f; R = (int32_t *)r; L = (int32_t *)l; PO = (int32_t *)po; DF = (int32_t *)df; M = (uint8_t *)m;
+  ST = (double *)st; NB = (double *)nb; BR = (uint8_t *)br; PATIENCE = patience;
 }
 
-/* Whether access bits `act` of the pipe record at b can all go ahead in cycle c without waking or recording. */
-static inline int quiet_issue(int32_t b, int32_t act, int32_t c) {
-  int32_t o = b + P_ACC;
+enum { GO = 0, STALL_IN = 1, STALL_OUT = 2, LOUD = 3 };
+/* Whether access bits `act` of the pipe record at b can all go ahead in cycle c: GO; else the category of the first
+ * blocked access (as Scheduler.advance); else LOUD when going ahead would wake a sleeping process or be recorded. */
+static inline int32_t check_issue(int32_t b, int32_t act, int32_t c) {
+  int32_t o = b + P_ACC, loud = 0;
   for (int32_t w = act; w; w >>= 1, o += 3) {
     if (!(w & 1)) continue;
     int32_t fo = S[o + 1];
     if (S[o + 2] == 1) {
-      if (F[fo + WR] - F[fo + RD] + (F[fo + LRD] == c) >= F[fo + DEPTH] || F[fo + CWF] || F[fo + REC]) return 0;
+      if (F[fo + WR] - F[fo + RD] + (F[fo + LRD] == c) >= F[fo + DEPTH]) return STALL_OUT;
+      loud |= F[fo + CWF] | F[fo + REC];
     } else {
       int32_t r = F[fo + RD];
-      if (F[fo + WR] <= r || R[F[fo + BASE] + (r & F[fo + CAP])] > c - F[fo + LAT] || F[fo + PWF] || F[fo + REC]) return 0;
+      if (F[fo + WR] <= r || R[F[fo + BASE] + (r & F[fo + CAP])] > c - F[fo + LAT]) return STALL_IN;
+      loud |= F[fo + PWF] | F[fo + REC];
     }
   }
-  return 1;
+  return loud ? LOUD : GO;
 }
 
 /* Perform the accesses `act` of the pipe record at b in cycle c (as Scheduler.commit, with no one to wake). */
@@ -73,14 +88,23 @@ static inline void commit(int32_t b, int32_t act, int32_t c) {
 __attribute__((export_name("step"))) int32_t step(int32_t c, int32_t n) {
   int32_t deferred = 0;
   for (int32_t j = 0; j < n; j++) {
-    int32_t b = PO[L[j]];
+    int32_t p = L[j];
+    int32_t b = PO[p];
     int32_t k = S[b + P_K];
     if (k > 0 && k < S[b + P_N] && k >= S[b + P_D] - 1 && M[S[b + P_IDLE] + k + 1] < MIN_SKIP) {
       int32_t act = M[S[b + P_STEADY] + k];
-      if (quiet_issue(b, act, c)) {
+      int32_t r = check_issue(b, act, c);
+      if (r == GO) {
         commit(b, act, c);
         S[b + P_SM] = k + 1;
         S[b + P_K] = k + 1;
+        BR[p] = 0;
+        continue;
+      }
+      if (r != LOUD && BR[p] < PATIENCE) {
+        BR[p]++;
+        ST[p * 4 + r] += 1;
+        NB[p] += 1;
         continue;
       }
     }
