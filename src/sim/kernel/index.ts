@@ -25,7 +25,8 @@ export interface SteadyArrays {
 
 interface Exports {
   layout(what: number): number;
-  setup(s: number, f: number, r: number, l: number, po: number, df: number, m: number, st: number, nb: number, br: number, patience: number): void;
+  /** The arrays' addresses in steady.c's setup() order (`order` in create), then the patience. */
+  setup(...addressesThenPatience: number[]): void;
   step(c: number, n: number): number;
   __heap_base: WebAssembly.Global;
 }
@@ -67,6 +68,7 @@ export class SteadyKernel {
     LAYOUT.forEach((v, i) => {
       if (ex.layout(i) !== v) throw new Error(`steady kernel: record layout ${i} is ${ex.layout(i)} in steady.c but ${v} in the simulator — run npm run build:kernel`);
     });
+    // The order of steady.c's setup() parameters.
     const order = ['ps', 'fifo', 'ring', 'list', 'pipeOf', 'deferred', 'masks', 'stats', 'nonBusy', 'blockedRun'] as const;
     const parts: Record<(typeof order)[number], Int32Array | Uint8Array | Float64Array> = { ...a, deferred: new Int32Array(a.list.length) };
     let at = (Number(ex.__heap_base.value) + 15) & ~15;
@@ -90,7 +92,7 @@ export class SteadyKernel {
         return [k, v];
       }),
     ) as unknown as SteadyArrays & { deferred: Int32Array };
-    ex.setup(offsets[0], offsets[1], offsets[2], offsets[3], offsets[4], offsets[5], offsets[6], offsets[7], offsets[8], offsets[9], patience);
+    ex.setup(...offsets, patience);
     return new SteadyKernel(ex.step, views.deferred, views);
   }
 }
