@@ -146,6 +146,8 @@ export class ReplayProc implements SimProc {
     if (tIn > c && tIn < next) next = tIn;
     if (tOut > c && tOut < next) next = tOut;
     if ((tIn !== -1 && tIn <= c) || (tOut !== -1 && tOut <= c)) throw new MemoDivergence(cell.index, r.entry, `replay fell behind at cycle ${c}`, c);
+    // Beats on consecutive cycles (the common case): stay awake rather than sleep and be woken next cycle.
+    if (next === c + 1) return BUSY;
     this.sim.wake(this.id, next);
     return BUSY | SLEEP;
   }
