@@ -45,6 +45,8 @@ export interface SimProc {
    * take such a process's steady steps (loop processes and the FSM processes' sub-loops).
    */
   readonly steadyPipe?: number;
+  /** The kind of that record (pipe.ts KIND_PIPE, the default, or KIND_UNPACK for the unpacker's own record). */
+  readonly steadyKind?: number;
   /** Loop processes: their pipe record and start control. */
   readonly pipeBase?: number;
   start?: StartCtl;
@@ -123,6 +125,12 @@ export class Scheduler extends WakeCore {
     loadLoop(this.psB, b, loops[0], this.maskOff.get(loops[0].mask)!, this.maskOff.get(loops[0].steady)!, this.maskOff.get(loops[0].idle)!, ringMask(Math.max(...loops.map((l) => l.depth))));
     return b;
   }
+  /** Reserve a record of these initial values in the pipe store (the unpacker's); returns its base. */
+  allocRecord(values: number[]): number {
+    const b = this.psB.length;
+    this.psB.push(...values);
+    return b;
+  }
   /** Load another loop into a pipe record (FSM sub-loops); the pipeline starts empty. */
   setLoop(b: number, loop: CompiledLoop): void {
     loadLoop(this.ps, b, loop, this.maskOff.get(loop.mask)!, this.maskOff.get(loop.steady)!, this.maskOff.get(loop.idle)!, this.ps[b + P_RMASK]);
@@ -153,7 +161,8 @@ export class Scheduler extends WakeCore {
     this.awakeFrom = new Float64Array(n);
     this.nonBusy = new Float64Array(n);
     this.lists = [new Int32Array(n), new Int32Array(n), new Int32Array(n)];
-    const arrays = { ps: this.ps, fifo: this.fifos.s, ring: this.ring, list: this.lists[0], pipeOf: this.pipeOf, masks: this.masks, stats: this.stats, nonBusy: this.nonBusy, blockedRun: this.blockedRun };
+    const kind = Uint8Array.from(procs, (p) => p.steadyKind ?? PL.KIND_PIPE);
+    const arrays = { ps: this.ps, fifo: this.fifos.s, ring: this.ring, list: this.lists[0], pipeOf: this.pipeOf, masks: this.masks, stats: this.stats, nonBusy: this.nonBusy, blockedRun: this.blockedRun, kind };
     this.kernel = this.fast && this.compiled ? SteadyKernel.create(arrays, this.kernelPatience) : null;
     if (this.kernel) {
       // From here on everyone works on the kernel's copies (nothing else holds the old arrays yet).
@@ -168,8 +177,8 @@ export class Scheduler extends WakeCore {
       this.nonBusy = v.nonBusy;
       this.blockedRun = v.blockedRun;
     }
-    // List 0 is the kernel's: the loop processes, and with the kernel the FSM processes too (their sub-loops' steady
-    // steps); the other processes, then the post-phase ones.
+    // List 0 is the kernel's: the loop processes, and with the kernel every process it can step (FSM sub-loops,
+    // unpackers); the other processes, then the post-phase ones.
     this.listOf = Uint8Array.from(procs, (p) => (p.post ? 2 : p.isLoop || (this.kernel && p.steadyPipe !== undefined) ? 0 : 1));
     this.lens.fill(0);
     for (const p of procs) this.enlist(p.id);

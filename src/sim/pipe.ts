@@ -134,6 +134,23 @@ export const P_SM = 15;
 /** Accesses from here, 3 ints each: stage, FIFO record offset (f · FS), is-write. */
 export const P_ACC = 16;
 
+/**
+ * The II = 2 unpacker's record in the same store (procs.ts UnpackProc, stepped by the compiled kernel too): next index,
+ * count, state 1, index in flight (−1: none), beat pending, started, input and output FIFO record offsets (f · FS).
+ */
+export const U_K = 0;
+export const U_N = 1;
+export const U_S1 = 2;
+export const U_CUR = 3;
+export const U_PENDING = 4;
+export const U_STARTED = 5;
+export const U_IN = 6;
+export const U_OUT = 7;
+export const UNPACK_RECORD = 8;
+/** What kind of record a kernel-lane process is stepped from (SimProc.steadyKind). */
+export const KIND_PIPE = 0;
+export const KIND_UNPACK = 1;
+
 export function ringMask(depth: number): number {
   let r = 1;
   while (r < depth + 1) r <<= 1;

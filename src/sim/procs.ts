@@ -1,12 +1,14 @@
 import * as core from './core.ts';
 import type { Scheduler, SimProc } from './core.ts';
+import * as fifos from './fifos.ts';
 import * as pipe from './pipe.ts';
 import { type CompiledLoop, pipeBlockers, pipeState } from './pipe.ts';
 import type { StartCtl } from './start.ts';
 
 // Module constants rather than imported bindings (those compile to getter calls under tsx).
 const { BUSY, IDLE, SKIP, SLEEP, STALL_IN, STALL_OUT } = core;
-const { BUBBLE, EXIT, MIN_SKIP, P_BCAT, P_IDLE, P_K, P_LC, P_LCAND, P_OCC } = pipe;
+const { FS } = fifos;
+const { BUBBLE, EXIT, MIN_SKIP, P_BCAT, P_IDLE, P_K, P_LC, P_LCAND, P_OCC, KIND_UNPACK, UNPACK_RECORD, U_CUR, U_IN, U_K, U_N, U_OUT, U_PENDING, U_S1, U_STARTED } = pipe;
 
 type Wait = { fifo: number; on: 'empty' | 'full' | 'region' };
 
@@ -164,80 +166,94 @@ export class FrpProc implements SimProc {
   }
 }
 
-/** The reshaper's II = 2 `unpack` loop, transcribed from its two-state RTL pipeline (DATAFLOW §0.8). */
+/**
+ * The reshaper's II = 2 `unpack` loop, transcribed from its two-state RTL pipeline (DATAFLOW §0.8). Its state lives
+ * in a record of the scheduler's pipe store (pipe.ts U_*), so that the compiled kernel can take its started steps.
+ */
 export class UnpackProc implements SimProc {
   readonly post = false;
   start!: StartCtl;
-  private s1 = false;
-  private started = false;
-  private k = 0;
-  private cur = -1;
-  private pending = false;
-  private lastC = 0;
+  readonly steadyPipe: number;
+  readonly steadyKind = KIND_UNPACK;
   private why: Wait[] = [];
+  private readonly full: Wait[];
+  private readonly empty: Wait[];
   constructor(
     readonly sim: Scheduler, readonly id: number, readonly name: string, readonly block: number,
     readonly n: number, readonly inF: number, readonly outF: number,
-  ) {}
+  ) {
+    const rec = new Array<number>(UNPACK_RECORD).fill(0);
+    rec[U_N] = n;
+    rec[U_CUR] = -1;
+    rec[U_IN] = inF * FS;
+    rec[U_OUT] = outF * FS;
+    this.steadyPipe = sim.allocRecord(rec);
+    this.full = [{ fifo: outF, on: 'full' }];
+    this.empty = [{ fifo: inF, on: 'empty' }];
+  }
 
   /** Logical state (memo.ts). */
   memoState(out: number[]): void {
-    out.push(this.s1 ? 1 : 0, this.started ? 1 : 0, this.k, this.cur, this.pending ? 1 : 0);
+    const S = this.sim.ps;
+    const u = this.steadyPipe;
+    out.push(S[u + U_S1], S[u + U_STARTED], S[u + U_K], S[u + U_CUR], S[u + U_PENDING]);
     this.start.memoState(out);
   }
   step(c: number): number {
     const F = this.sim.fifos;
-    this.lastC = c;
-    if (!this.started && !this.start.once && this.start.canStart(c)) this.start.onIssue(c);
-    if (!this.s1) {
+    const S = this.sim.ps;
+    const u = this.steadyPipe;
+    if (!S[u + U_STARTED] && !this.start.once && this.start.canStart(c)) this.start.onIssue(c);
+    if (!S[u + U_S1]) {
       let wrote = false;
-      if (this.pending) {
+      if (S[u + U_PENDING]) {
         if (!F.canWrite(this.outF, c)) {
-          this.why = [{ fifo: this.outF, on: 'full' }];
+          this.why = this.full;
           this.sim.waitWrite(this.id, this.outF, c);
-          if (!this.started && !this.start.once) this.start.waitStart(c);
+          if (!S[u + U_STARTED] && !this.start.once) this.start.waitStart(c);
           return STALL_OUT | SLEEP;
         }
         this.sim.write(this.outF, c);
-        this.pending = false;
+        S[u + U_PENDING] = 0;
         wrote = true;
       }
-      if (!this.started && this.start.canStart(c)) {
-        this.started = true;
+      if (!S[u + U_STARTED] && this.start.canStart(c)) {
+        S[u + U_STARTED] = 1;
         this.start.onIssue(c);
       }
-      if (this.started && this.k === this.n) {
+      if (S[u + U_STARTED] && S[u + U_K] === this.n) {
         this.start.onExit(c);
-        this.started = false;
-        this.k = 0;
+        S[u + U_STARTED] = 0;
+        S[u + U_K] = 0;
         return BUSY;
       }
-      if (this.started) {
-        this.cur = this.k++;
-        this.s1 = true;
+      if (S[u + U_STARTED]) {
+        S[u + U_CUR] = S[u + U_K]++;
+        S[u + U_S1] = 1;
         return BUSY;
       }
       if (wrote) {
-        this.cur = -1;
-        this.s1 = true;
+        S[u + U_CUR] = -1;
+        S[u + U_S1] = 1;
         return BUSY;
       }
       this.why = this.start.waits(c);
       this.start.waitStart(c);
       return IDLE | SLEEP;
     }
-    if (this.cur >= 0) {
-      if (this.cur % 2 === 0) {
+    const cur = S[u + U_CUR];
+    if (cur >= 0) {
+      if (cur % 2 === 0) {
         if (!F.canRead(this.inF, c)) {
-          this.why = [{ fifo: this.inF, on: 'empty' }];
+          this.why = this.empty;
           this.sim.waitRead(this.id, this.inF, c);
           return STALL_IN | SLEEP;
         }
         this.sim.read(this.inF, c);
       }
-      this.pending = true;
+      S[u + U_PENDING] = 1;
     }
-    this.s1 = false;
+    S[u + U_S1] = 0;
     return BUSY;
   }
   waits(): Wait[] {

@@ -1,9 +1,9 @@
 /**
  * The compiled steady step (steady.c, built to WebAssembly by `npm run build:kernel` and stored in steady-wasm.ts):
- * Scheduler.stepListLean's fast path for the stall-all loop processes (and FSM sub-loops), 2–3 times faster than the
- * same steps in JavaScript (bench:simulate -- --js). The scheduler's pipe store, FIFO records and rings, awake loop
- * list, pipe record offsets and access tables move into the module's memory; JavaScript keeps using them through
- * typed-array views.
+ * the steady steps of the stall-all loop processes, the FSM processes' sub-loops and the II = 2 unpackers, 2–3 times
+ * faster than the same steps in JavaScript (bench:simulate -- --js). The scheduler's pipe store, FIFO records and
+ * rings, awake loop list, record offsets, access tables and lean statistics move into the module's memory;
+ * JavaScript keeps using them through typed-array views.
  */
 import * as FL from '../fifos.ts';
 import * as PL from '../pipe.ts';
@@ -21,6 +21,8 @@ export interface SteadyArrays {
   stats: Float64Array;
   nonBusy: Float64Array;
   blockedRun: Uint8Array;
+  /** Per process: the kind of record pipeOf points at (pipe.ts KIND_PIPE, KIND_UNPACK). */
+  kind: Uint8Array;
 }
 
 interface Exports {
@@ -32,7 +34,11 @@ interface Exports {
 }
 
 // The record offsets steady.c was compiled with, in the order of its layout() table.
-const LAYOUT = [FL.WR, FL.RD, FL.LRD, FL.LWR, FL.DEPTH, FL.LAT, FL.BASE, FL.CAP, FL.PEAK, FL.CWF, FL.PWF, FL.REC, PL.P_K, PL.P_N, PL.P_D, PL.P_STEADY, PL.P_IDLE, PL.P_SM, PL.P_ACC, PL.MIN_SKIP];
+const LAYOUT = [
+  FL.WR, FL.RD, FL.LRD, FL.LWR, FL.DEPTH, FL.LAT, FL.BASE, FL.CAP, FL.PEAK, FL.CWF, FL.PWF, FL.REC,
+  PL.P_K, PL.P_N, PL.P_D, PL.P_STEADY, PL.P_IDLE, PL.P_SM, PL.P_ACC, PL.MIN_SKIP,
+  PL.U_K, PL.U_N, PL.U_S1, PL.U_CUR, PL.U_PENDING, PL.U_STARTED, PL.U_IN, PL.U_OUT,
+];
 
 let compiled: WebAssembly.Module | null | undefined;
 function kernelModule(): WebAssembly.Module | null {
@@ -69,7 +75,7 @@ export class SteadyKernel {
       if (ex.layout(i) !== v) throw new Error(`steady kernel: record layout ${i} is ${ex.layout(i)} in steady.c but ${v} in the simulator — run npm run build:kernel`);
     });
     // The order of steady.c's setup() parameters.
-    const order = ['ps', 'fifo', 'ring', 'list', 'pipeOf', 'deferred', 'masks', 'stats', 'nonBusy', 'blockedRun'] as const;
+    const order = ['ps', 'fifo', 'ring', 'list', 'pipeOf', 'deferred', 'masks', 'stats', 'nonBusy', 'blockedRun', 'kind'] as const;
     const parts: Record<(typeof order)[number], Int32Array | Uint8Array | Float64Array> = { ...a, deferred: new Int32Array(a.list.length) };
     let at = (Number(ex.__heap_base.value) + 15) & ~15;
     const offsets = order.map((k) => {

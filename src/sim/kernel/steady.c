@@ -1,8 +1,9 @@
 /*
  * The simulator's steady step, compiled to WebAssembly (src/sim/kernel/index.ts loads it; `npm run build:kernel`
  * rebuilds steady-wasm.ts from this file with clang). It is Scheduler.stepListLean's fast path for the stall-all
- * loop processes and the FSM processes' sub-loops, on the same records (pipe.ts, fifos.ts), which live in the
- * module's memory:
+ * loop processes and the FSM processes' sub-loops, and the started steps of the II = 2 unpackers (unpack_step, as
+ * procs.ts UnpackProc.step), on the same records (pipe.ts, fifos.ts), which live in the module's memory. For a pipe
+ * record:
  *
  * for every process of the awake loop list, in order: if it is mid-invocation with its pipeline full (k > 0,
  * k < n, k >= depth - 1), the iterations ahead are not an access-free run worth a bulk step, every access of the
@@ -22,6 +23,11 @@
 
 enum { WR = 0, RD = 1, LRD = 2, LWR = 3, DEPTH = 4, LAT = 5, BASE = 6, CAP = 7, PEAK = 8, CWF = 9, PWF = 10, REC = 11 };
 enum { P_K = 0, P_N = 1, P_D = 2, P_STEADY = 13, P_IDLE = 14, P_SM = 15, P_ACC = 16, MIN_SKIP = 4 };
+/* The II = 2 unpacker's record (procs.ts UnpackProc): next index, count, state 1, index in flight, beat pending,
+ * started, input and output FIFO record offsets. */
+enum { U_K = 0, U_N = 1, U_S1 = 2, U_CUR = 3, U_PENDING = 4, U_STARTED = 5, U_IN = 6, U_OUT = 7 };
+/* Process kinds (KIND): a pipe record (loops, FSM sub-loops) or an unpacker's record. */
+enum { PIPE = 0, UNPACK = 1 };
 
 /* Pipe store, FIFO records, FIFO write-cycle rings, awake loop list, pipe record of each process, deferred list
  * (indices into the awake list), and the loops' access tables (steady and idle-run). */
@@ -30,21 +36,41 @@ static uint8_t *M;
 /* Per process: cycles by category (busy, stalled in, stalled out, idle), non-busy steps of the current awake stretch,
  * consecutive blocked steps taken here (Scheduler's lean accounting); the longest such run. */
 static double *ST, *NB;
-static uint8_t *BR;
+static uint8_t *BR, *KIND;
 static int32_t PATIENCE;
 
 __attribute__((export_name("layout"))) int32_t layout(int32_t what) {
-  const int32_t v[] = { WR, RD, LRD, LWR, DEPTH, LAT, BASE, CAP, PEAK, CWF, PWF, REC, P_K, P_N, P_D, P_STEADY, P_IDLE, P_SM, P_ACC, MIN_SKIP };
+  const int32_t v[] = { WR, RD, LRD, LWR, DEPTH, LAT, BASE, CAP, PEAK, CWF, PWF, REC, P_K, P_N, P_D, P_STEADY, P_IDLE, P_SM, P_ACC, MIN_SKIP,
+                        U_K, U_N, U_S1, U_CUR, U_PENDING, U_STARTED, U_IN, U_OUT };
   return what >= 0 && what < (int32_t)(sizeof v / sizeof v[0]) ? v[what] : -1;
 }
 
 __attribute__((export_name("setup"))) void setup(int32_t s, int32_t f, int32_t r, int32_t l, int32_t po, int32_t df, int32_t m, int32_t st,
-                                                  int32_t nb, int32_t br, int32_t patience) {
+                                                  int32_t nb, int32_t br, int32_t kind, int32_t patience) {
   S = (int32_t *)s; F = (int32_t *)f; R = (int32_t *)r; L = (int32_t *)l; PO = (int32_t *)po; DF = (int32_t *)df; M = (uint8_t *)m;
-  ST = (double *)st; NB = (double *)nb; BR = (uint8_t *)br; PATIENCE = patience;
+  ST = (double *)st; NB = (double *)nb; BR = (uint8_t *)br; KIND = (uint8_t *)kind; PATIENCE = patience;
 }
 
 enum { GO = 0, STALL_IN = 1, STALL_OUT = 2, LOUD = 3 };
+
+static inline int32_t full(int32_t fo, int32_t c) { return F[fo + WR] - F[fo + RD] + (F[fo + LRD] == c) >= F[fo + DEPTH]; }
+static inline int32_t unreadable(int32_t fo, int32_t c) {
+  int32_t r = F[fo + RD];
+  return F[fo + WR] <= r || R[F[fo + BASE] + (r & F[fo + CAP])] > c - F[fo + LAT];
+}
+static inline void fifo_write(int32_t fo, int32_t c) {
+  int32_t n = F[fo + WR];
+  R[F[fo + BASE] + (n & F[fo + CAP])] = c;
+  F[fo + WR] = n + 1;
+  F[fo + LWR] = c;
+  int32_t occ = n + 1 - F[fo + RD] + (F[fo + LRD] == c);
+  if (occ > F[fo + PEAK]) F[fo + PEAK] = occ;
+}
+static inline void fifo_read(int32_t fo, int32_t c) {
+  F[fo + RD]++;
+  F[fo + LRD] = c;
+}
+
 /* Whether access bits `act` of the pipe record at b can all go ahead in cycle c: GO; else the category of the first
  * blocked access (as Scheduler.advance); else LOUD when going ahead would wake a sleeping process or be recorded. */
 static inline int32_t check_issue(int32_t b, int32_t act, int32_t c) {
@@ -53,11 +79,10 @@ static inline int32_t check_issue(int32_t b, int32_t act, int32_t c) {
     if (!(w & 1)) continue;
     int32_t fo = S[o + 1];
     if (S[o + 2] == 1) {
-      if (F[fo + WR] - F[fo + RD] + (F[fo + LRD] == c) >= F[fo + DEPTH]) return STALL_OUT;
+      if (full(fo, c)) return STALL_OUT;
       loud |= F[fo + CWF] | F[fo + REC];
     } else {
-      int32_t r = F[fo + RD];
-      if (F[fo + WR] <= r || R[F[fo + BASE] + (r & F[fo + CAP])] > c - F[fo + LAT]) return STALL_IN;
+      if (unreadable(fo, c)) return STALL_IN;
       loud |= F[fo + PWF] | F[fo + REC];
     }
   }
@@ -69,19 +94,53 @@ static inline void commit(int32_t b, int32_t act, int32_t c) {
   int32_t o = b + P_ACC;
   for (int32_t w = act; w; w >>= 1, o += 3) {
     if (!(w & 1)) continue;
-    int32_t fo = S[o + 1];
-    if (S[o + 2] == 1) {
-      int32_t n = F[fo + WR];
-      R[F[fo + BASE] + (n & F[fo + CAP])] = c;
-      F[fo + WR] = n + 1;
-      F[fo + LWR] = c;
-      int32_t occ = n + 1 - F[fo + RD] + (F[fo + LRD] == c);
-      if (occ > F[fo + PEAK]) F[fo + PEAK] = occ;
-    } else {
-      F[fo + RD]++;
-      F[fo + LRD] = c;
-    }
+    if (S[o + 2] == 1) fifo_write(S[o + 1], c);
+    else fifo_read(S[o + 1], c);
   }
+}
+
+/* One cycle of a pipe record's process in its steady case: GO (stepped), a stall category, or LOUD (not here). */
+static inline int32_t pipe_step(int32_t b, int32_t c) {
+  int32_t k = S[b + P_K];
+  if (!(k > 0 && k < S[b + P_N] && k >= S[b + P_D] - 1 && M[S[b + P_IDLE] + k + 1] < MIN_SKIP)) return LOUD;
+  int32_t act = M[S[b + P_STEADY] + k];
+  int32_t r = check_issue(b, act, c);
+  if (r != GO) return r;
+  commit(b, act, c);
+  S[b + P_SM] = k + 1;
+  S[b + P_K] = k + 1;
+  return GO;
+}
+
+/* One cycle of a started unpacker (UnpackProc.step): state 0 writes the pending beat and takes the next index (the
+ * exit and the start are JavaScript's), state 1 reads a beat for even indices. */
+static inline int32_t unpack_step(int32_t u, int32_t c) {
+  if (!S[u + U_STARTED]) return LOUD;
+  if (!S[u + U_S1]) {
+    int32_t fo = S[u + U_OUT];
+    if (S[u + U_PENDING]) {
+      if (full(fo, c)) return STALL_OUT;
+      if (F[fo + CWF] | F[fo + REC]) return LOUD;
+    }
+    if (S[u + U_K] == S[u + U_N]) return LOUD;
+    if (S[u + U_PENDING]) {
+      fifo_write(fo, c);
+      S[u + U_PENDING] = 0;
+    }
+    S[u + U_CUR] = S[u + U_K]++;
+    S[u + U_S1] = 1;
+    return GO;
+  }
+  int32_t cur = S[u + U_CUR];
+  if (cur >= 0 && (cur & 1) == 0) {
+    int32_t fi = S[u + U_IN];
+    if (unreadable(fi, c)) return STALL_IN;
+    if (F[fi + PWF] | F[fi + REC]) return LOUD;
+    fifo_read(fi, c);
+  }
+  S[u + U_PENDING] = 1;
+  S[u + U_S1] = 0;
+  return GO;
 }
 
 /* Step the first n processes of the awake loop list in cycle c; returns how many were deferred (listed in DF). */
@@ -89,24 +148,16 @@ __attribute__((export_name("step"))) int32_t step(int32_t c, int32_t n) {
   int32_t deferred = 0;
   for (int32_t j = 0; j < n; j++) {
     int32_t p = L[j];
-    int32_t b = PO[p];
-    int32_t k = S[b + P_K];
-    if (k > 0 && k < S[b + P_N] && k >= S[b + P_D] - 1 && M[S[b + P_IDLE] + k + 1] < MIN_SKIP) {
-      int32_t act = M[S[b + P_STEADY] + k];
-      int32_t r = check_issue(b, act, c);
-      if (r == GO) {
-        commit(b, act, c);
-        S[b + P_SM] = k + 1;
-        S[b + P_K] = k + 1;
-        BR[p] = 0;
-        continue;
-      }
-      if (r != LOUD && BR[p] < PATIENCE) {
-        BR[p]++;
-        ST[p * 4 + r] += 1;
-        NB[p] += 1;
-        continue;
-      }
+    int32_t r = KIND[p] == UNPACK ? unpack_step(PO[p], c) : pipe_step(PO[p], c);
+    if (r == GO) {
+      BR[p] = 0;
+      continue;
+    }
+    if (r != LOUD && BR[p] < PATIENCE) {
+      BR[p]++;
+      ST[p * 4 + r] += 1;
+      NB[p] += 1;
+      continue;
     }
     DF[deferred++] = j;
   }
