@@ -60,20 +60,25 @@ cells.forEach((cell, k) => {
 });
 console.log(`peak memory (maxRSS) ${peakMemoryMiB().toFixed(0)} MB`);
 
-/** Images for which block k's boundary beats (input written and read, output written and read) equal, shifted, those of the previous block of its structure. */
+/**
+ * Images for which block k's boundary beats (input written and read, output written and read) equal, shifted, those
+ * of the previous block of its structure.
+ */
 function fromBirth(k: number): string {
   const cell = cells[k];
   const ref = [...cells.slice(0, k)].reverse().find((x) => x.shape === cell.shape);
   if (!ref) return '—';
-  const h = (arr: typeof memo.writes, x: number) => arr[x]!;
-  const delta = h(memo.writes, cell.inB).t[0] - h(memo.writes, ref.inB).t[0];
+  const written = (f: number) => memo.writes[f]!;
+  const read = (f: number) => memo.reads[f]!;
+  const delta = written(cell.inB).t[0] - written(ref.inB).t[0];
+  // Beats equal (shifted) before the first that differs.
   const same = (x: { t: Int32Array; n: number }, y: { t: Int32Array; n: number }) => {
     const n = Math.min(x.n, y.n);
     for (let i = 0; i < n; i++) if (x.t[i] !== y.t[i] + delta) return i;
     return n;
   };
-  const inBeats = Math.min(same(h(memo.writes, cell.inB), h(memo.writes, ref.inB)), same(h(memo.reads, cell.inB), h(memo.reads, ref.inB))) / cell.inPerImage;
+  const inBeats = Math.min(same(written(cell.inB), written(ref.inB)), same(read(cell.inB), read(ref.inB))) / cell.inPerImage;
   const outPer = design.blocks[k].output.beatsPerImage;
-  const outBeats = Math.min(same(h(memo.writes, cell.outB), h(memo.writes, ref.outB)), same(h(memo.reads, cell.outB), h(memo.reads, ref.outB))) / outPer;
-  return `${ref.name}: ${Math.min(inBeats, outBeats).toFixed(2)} images (of ${(h(memo.reads, cell.inB).n / cell.inPerImage).toFixed(1)})`;
+  const outBeats = Math.min(same(written(cell.outB), written(ref.outB)), same(read(cell.outB), read(ref.outB))) / outPer;
+  return `${ref.name}: ${Math.min(inBeats, outBeats).toFixed(2)} images (of ${(read(cell.inB).n / cell.inPerImage).toFixed(1)})`;
 }

@@ -41,14 +41,14 @@ export interface SimProc {
   /** Stall-all loop processes are stepped by the scheduler itself (`stepLoop`) from their pipe record. */
   readonly isLoop?: boolean;
   /**
-   * The pipe record whose iteration counter (P_K) is the process's own while it runs a loop: the compiled kernel may
-   * take such a process's steady steps (loop processes and the FSM processes' sub-loops).
+   * Its record in the scheduler's pipe store (pipe.ts): a pipe record (loop processes, FSM processes' sub-loops, whose
+   * iteration counter is its P_K) or the unpacker's own (`recordKind` KIND_UNPACK). The compiled kernel takes the
+   * steady steps of processes that have one.
    */
-  readonly steadyPipe?: number;
-  /** The kind of that record (pipe.ts KIND_PIPE, the default, or KIND_UNPACK for the unpacker's own record). */
-  readonly steadyKind?: number;
-  /** Loop processes: their pipe record and start control. */
-  readonly pipeBase?: number;
+  readonly record?: number;
+  /** The kind of that record: pipe.ts KIND_PIPE (the default) or KIND_UNPACK. */
+  readonly recordKind?: number;
+  /** Loop processes: their start control. */
   start?: StartCtl;
   step(c: number): number;
   /** Why the process is blocked right now: FIFOs it waits on (for the deadlock report). */
@@ -142,7 +142,7 @@ export class Scheduler extends WakeCore {
     this.psB = [];
     this.masks = new Uint8Array(this.maskLen);
     for (const m of this.maskB) this.masks.set(m, this.maskOff.get(m)!);
-    this.pipeOf = Int32Array.from(procs, (p) => p.steadyPipe ?? -1);
+    this.pipeOf = Int32Array.from(procs, (p) => p.record ?? -1);
     this.startOf = procs.map((p) => p.start!);
     this.awake = new Uint8Array(n).fill(1);
     this.frozen = new Uint8Array(n);
@@ -161,7 +161,7 @@ export class Scheduler extends WakeCore {
     this.awakeFrom = new Float64Array(n);
     this.nonBusy = new Float64Array(n);
     this.lists = [new Int32Array(n), new Int32Array(n), new Int32Array(n)];
-    const kind = Uint8Array.from(procs, (p) => p.steadyKind ?? PL.KIND_PIPE);
+    const kind = Uint8Array.from(procs, (p) => p.recordKind ?? PL.KIND_PIPE);
     const arrays = { ps: this.ps, fifo: this.fifos.s, ring: this.ring, list: this.lists[0], pipeOf: this.pipeOf, masks: this.masks, stats: this.stats, nonBusy: this.nonBusy, blockedRun: this.blockedRun, kind };
     this.kernel = this.fast && this.compiled ? SteadyKernel.create(arrays, this.kernelPatience) : null;
     if (this.kernel) {
@@ -179,7 +179,7 @@ export class Scheduler extends WakeCore {
     }
     // List 0 is the kernel's: the loop processes, and with the kernel every process it can step (FSM sub-loops,
     // unpackers); the other processes, then the post-phase ones.
-    this.listOf = Uint8Array.from(procs, (p) => (p.post ? 2 : p.isLoop || (this.kernel && p.steadyPipe !== undefined) ? 0 : 1));
+    this.listOf = Uint8Array.from(procs, (p) => (p.post ? 2 : p.isLoop || (this.kernel && p.record !== undefined) ? 0 : 1));
     this.lens.fill(0);
     for (const p of procs) this.enlist(p.id);
   }
@@ -480,8 +480,8 @@ export class Scheduler extends WakeCore {
 
   /**
    * stepListLean for the loop list with the compiled kernel: it steps every process in the steady case and defers the
-   * rest, which take their JavaScript step here (leanLoopStep), as do processes woken into the list during the cycle. Within a cycle the
-   * order of steps does not matter (fifos.ts), so this equals stepping the list in order.
+   * rest, which take their JavaScript step here (leanLoopStep), as do processes woken into the list during the cycle.
+   * Within a cycle the order of steps does not matter (fifos.ts), so this equals stepping the list in order.
    */
   private stepLoopsCompiled(c: number): void {
     const list = this.lists[0];
@@ -512,8 +512,8 @@ export class Scheduler extends WakeCore {
   }
 
   /**
-   * One lean step of list-0 process p in JavaScript (stepLoop, or an FSM process's own step); false when it went to
-   * sleep.
+   * One lean step of list-0 process p in JavaScript (stepLoop, or an FSM process's or unpacker's own step); false
+   * when it went to sleep.
    */
   private leanLoopStep(p: number, c: number): boolean {
     this.awake[p] = 0;

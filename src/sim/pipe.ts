@@ -147,7 +147,7 @@ export const U_STARTED = 5;
 export const U_IN = 6;
 export const U_OUT = 7;
 export const UNPACK_RECORD = 8;
-/** What kind of record a kernel-lane process is stepped from (SimProc.steadyKind). */
+/** What kind of record a kernel-lane process is stepped from (SimProc.recordKind). */
 export const KIND_PIPE = 0;
 export const KIND_UNPACK = 1;
 

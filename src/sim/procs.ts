@@ -17,11 +17,9 @@ export class LoopProc implements SimProc {
   readonly post = false;
   readonly isLoop = true;
   start!: StartCtl;
-  readonly pipeBase: number;
-  readonly steadyPipe: number;
+  readonly record: number;
   constructor(readonly sim: Scheduler, readonly id: number, readonly name: string, readonly block: number, readonly loop: CompiledLoop) {
-    this.pipeBase = sim.allocPipe(id, [loop]);
-    this.steadyPipe = this.pipeBase;
+    this.record = sim.allocPipe(id, [loop]);
   }
 
   /** The scheduler steps loop processes itself (Scheduler.stepLoop); this is for callers that hold the object. */
@@ -30,12 +28,12 @@ export class LoopProc implements SimProc {
   }
   /** Logical state (memo.ts). */
   memoState(out: number[]): void {
-    pipeState(this.sim.ps, this.pipeBase, out);
+    pipeState(this.sim.ps, this.record, out);
     this.start.memoState(out);
   }
   waits(): Wait[] {
     const S = this.sim.ps;
-    const b = this.pipeBase;
+    const b = this.record;
     pipe.materialise(S, b);
     const cand = S[b + P_LCAND];
     if (cand === BUBBLE && S[b + P_OCC] === 0) return this.start.waits(S[b + P_LC]);
@@ -173,8 +171,8 @@ export class FrpProc implements SimProc {
 export class UnpackProc implements SimProc {
   readonly post = false;
   start!: StartCtl;
-  readonly steadyPipe: number;
-  readonly steadyKind = KIND_UNPACK;
+  readonly record: number;
+  readonly recordKind = KIND_UNPACK;
   private why: Wait[] = [];
   private readonly full: Wait[];
   private readonly empty: Wait[];
@@ -187,7 +185,7 @@ export class UnpackProc implements SimProc {
     rec[U_CUR] = -1;
     rec[U_IN] = inF * FS;
     rec[U_OUT] = outF * FS;
-    this.steadyPipe = sim.allocRecord(rec);
+    this.record = sim.allocRecord(rec);
     this.full = [{ fifo: outF, on: 'full' }];
     this.empty = [{ fifo: inF, on: 'empty' }];
   }
@@ -195,14 +193,14 @@ export class UnpackProc implements SimProc {
   /** Logical state (memo.ts). */
   memoState(out: number[]): void {
     const S = this.sim.ps;
-    const u = this.steadyPipe;
+    const u = this.record;
     out.push(S[u + U_S1], S[u + U_STARTED], S[u + U_K], S[u + U_CUR], S[u + U_PENDING]);
     this.start.memoState(out);
   }
   step(c: number): number {
     const F = this.sim.fifos;
     const S = this.sim.ps;
-    const u = this.steadyPipe;
+    const u = this.record;
     if (!S[u + U_STARTED] && !this.start.once && this.start.canStart(c)) this.start.onIssue(c);
     if (!S[u + U_S1]) {
       let wrote = false;
@@ -280,8 +278,7 @@ export class FsmProc implements SimProc {
    * Its pipe record (not stepped by stepLoop: isLoop is unset). The current sub-loop's iteration counter k lives in
    * the record's P_K, 0 before a sub-loop and n + 1 after it, so that the compiled kernel can take the steady steps.
    */
-  readonly fsmPipe: number;
-  readonly steadyPipe: number;
+  readonly record: number;
   private lastC = 0;
   private lastCand = BUBBLE;
   private readonly total: number;
@@ -293,15 +290,14 @@ export class FsmProc implements SimProc {
     readonly body: FsmStepC[], readonly repeat: number, readonly readyState: boolean,
   ) {
     const loops = body.flatMap((s) => (s.kind === 'loop' ? [s.loop] : []));
-    this.fsmPipe = sim.allocPipe(id, loops);
-    this.steadyPipe = this.fsmPipe;
+    this.record = sim.allocPipe(id, loops);
     this.total = body.length * repeat;
   }
 
   /** Logical state (memo.ts). */
   memoState(out: number[]): void {
-    out.push(this.pos, this.sim.ps[this.fsmPipe + P_K], this.exitStage);
-    pipeState(this.sim.ps, this.fsmPipe, out);
+    out.push(this.pos, this.sim.ps[this.record + P_K], this.exitStage);
+    pipeState(this.sim.ps, this.record, out);
     this.start.memoState(out);
   }
 
@@ -311,8 +307,8 @@ export class FsmProc implements SimProc {
     const cur = pos >= 0 && pos < this.total ? this.body[pos % this.body.length] : null;
     this.curKind = cur === null ? NO_STEP : cur.kind === 'state' ? STATE_STEP : LOOP_STEP;
     if (cur?.kind === 'loop') {
-      this.sim.setLoop(this.fsmPipe, cur.loop);
-      this.sim.ps[this.fsmPipe + P_K] = 0;
+      this.sim.setLoop(this.record, cur.loop);
+      this.sim.ps[this.record + P_K] = 0;
       this.exitStage = -1;
       this.curN = cur.loop.n;
       this.doneStage = Math.max(0, cur.loop.depth - 2);
@@ -342,7 +338,7 @@ export class FsmProc implements SimProc {
     }
     const n = this.curN;
     const sim = this.sim;
-    const b = this.fsmPipe;
+    const b = this.record;
     const k = sim.ps[b + P_K];
     const cand = k < n ? k : k === n ? EXIT : BUBBLE;
     this.lastCand = cand;
@@ -363,6 +359,6 @@ export class FsmProc implements SimProc {
   }
   waits(): Wait[] {
     if (this.pos === -1) return this.start.waits(this.lastC);
-    return pipeBlockers(this.sim.ps, this.sim.masks, this.sim.fifos, this.fsmPipe, this.lastCand, this.lastC);
+    return pipeBlockers(this.sim.ps, this.sim.masks, this.sim.fifos, this.record, this.lastCand, this.lastC);
   }
 }

@@ -5,6 +5,7 @@
  * rings, awake loop list, record offsets, access tables and lean statistics move into the module's memory;
  * JavaScript keeps using them through typed-array views.
  */
+import * as core from '../core.ts';
 import * as FL from '../fifos.ts';
 import * as PL from '../pipe.ts';
 import { STEADY_WASM_BASE64 } from './steady-wasm.ts';
@@ -33,11 +34,13 @@ interface Exports {
   __heap_base: WebAssembly.Global;
 }
 
-// The record offsets steady.c was compiled with, in the order of its layout() table.
-const LAYOUT = [
+// The record offsets, kinds and stall categories steady.c was compiled with, in the order of its layout() table
+// (read when a kernel is created: core.ts imports this module).
+const layout = () => [
   FL.WR, FL.RD, FL.LRD, FL.LWR, FL.DEPTH, FL.LAT, FL.BASE, FL.CAP, FL.PEAK, FL.CWF, FL.PWF, FL.REC,
   PL.P_K, PL.P_N, PL.P_D, PL.P_STEADY, PL.P_IDLE, PL.P_SM, PL.P_ACC, PL.MIN_SKIP,
   PL.U_K, PL.U_N, PL.U_S1, PL.U_CUR, PL.U_PENDING, PL.U_STARTED, PL.U_IN, PL.U_OUT,
+  PL.KIND_PIPE, PL.KIND_UNPACK, core.STALL_IN, core.STALL_OUT,
 ];
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -71,7 +74,7 @@ export class SteadyKernel {
     if (!mod) return null;
     const memory = new WebAssembly.Memory({ initial: 2 });
     const ex = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as Exports;
-    LAYOUT.forEach((v, i) => {
+    layout().forEach((v, i) => {
       if (ex.layout(i) !== v) throw new Error(`steady kernel: record layout ${i} is ${ex.layout(i)} in steady.c but ${v} in the simulator — run npm run build:kernel`);
     });
     // The order of steady.c's setup() parameters.

@@ -13,11 +13,12 @@
  * full one), the process stays awake for up to `patience` consecutive cycles, its stall counted as the JavaScript
  * step would count it (category of the first blocked access), instead of going to sleep and being woken: most
  * stalls last one cycle, and a sleep and a wake cost far more in JavaScript than a check here. Every other process
- * is appended to the deferred list, and the scheduler steps it in JavaScript (Scheduler.stepLoop or FsmProc.step),
- * which handles every case (and puts a process blocked for longer to sleep). Both paths make the same decisions on the
- * same data, so results do not depend on which one runs (tested).
+ * is appended to the deferred list, and the scheduler steps it in JavaScript (Scheduler.stepLoop, FsmProc.step or
+ * UnpackProc.step), which handles every case (and puts a process blocked for longer to sleep). Both paths make the
+ * same decisions on the same data, so results do not depend on which one runs (tested).
  *
- * The offsets below must match pipe.ts (P_*) and fifos.ts (FIFO record fields); index.ts checks them.
+ * The constants below must match pipe.ts (P_*, U_*, KIND_*), fifos.ts (FIFO record fields) and core.ts (stall
+ * categories); index.ts checks them when it loads the module.
  */
 #include <stdint.h>
 
@@ -28,6 +29,8 @@ enum { P_K = 0, P_N = 1, P_D = 2, P_STEADY = 13, P_IDLE = 14, P_SM = 15, P_ACC =
 enum { U_K = 0, U_N = 1, U_S1 = 2, U_CUR = 3, U_PENDING = 4, U_STARTED = 5, U_IN = 6, U_OUT = 7 };
 /* Process kinds (KIND): a pipe record (loops, FSM sub-loops) or an unpacker's record. */
 enum { PIPE = 0, UNPACK = 1 };
+/* A step's outcome: went ahead, blocked (the stall categories of the scheduler's statistics), or not for the kernel. */
+enum { GO = 0, STALL_IN = 1, STALL_OUT = 2, LOUD = 3 };
 
 /* Pipe store, FIFO records, FIFO write-cycle rings, awake loop list, pipe record of each process, deferred list
  * (indices into the awake list), and the loops' access tables (steady and idle-run). */
@@ -41,7 +44,7 @@ static int32_t PATIENCE;
 
 __attribute__((export_name("layout"))) int32_t layout(int32_t what) {
   const int32_t v[] = { WR, RD, LRD, LWR, DEPTH, LAT, BASE, CAP, PEAK, CWF, PWF, REC, P_K, P_N, P_D, P_STEADY, P_IDLE, P_SM, P_ACC, MIN_SKIP,
-                        U_K, U_N, U_S1, U_CUR, U_PENDING, U_STARTED, U_IN, U_OUT };
+                        U_K, U_N, U_S1, U_CUR, U_PENDING, U_STARTED, U_IN, U_OUT, PIPE, UNPACK, STALL_IN, STALL_OUT };
   return what >= 0 && what < (int32_t)(sizeof v / sizeof v[0]) ? v[what] : -1;
 }
 
@@ -51,7 +54,6 @@ __attribute__((export_name("setup"))) void setup(int32_t s, int32_t f, int32_t r
   ST = (double *)st; NB = (double *)nb; BR = (uint8_t *)br; KIND = (uint8_t *)kind; PATIENCE = patience;
 }
 
-enum { GO = 0, STALL_IN = 1, STALL_OUT = 2, LOUD = 3 };
 
 static inline int32_t full(int32_t fo, int32_t c) { return F[fo + WR] - F[fo + RD] + (F[fo + LRD] == c) >= F[fo + DEPTH]; }
 static inline int32_t unreadable(int32_t fo, int32_t c) {
