@@ -50,7 +50,7 @@ for (const p of r.perImage) {
 }
 console.log(`steady interval ${f(r.steadyInterval)} cycles; output intervals ${r.outputIntervals.map(f).join(', ')}`);
 console.log(`drained with ${f(r.extraInputBeats)} further input beats`);
-if (r.memo) console.log(`memoised: ${r.memo.replayed.length} of ${design.blocks.length} blocks replayed after repeating an earlier state (first from cycle ${f(Math.min(...r.memo.replayed.map((x) => x.from)))}), ${r.memo.rollbacks} rollbacks, snapshots ${r.memo.snapshotSeconds.toFixed(2)} s`);
+if (r.memo) console.log(`memoised: ${r.memo.replayed.length} of ${design.blocks.length} blocks replayed after repeating an earlier state (first from cycle ${f(Math.min(...r.memo.replayed.map((x) => x.from)))}), ${r.memo.rollbacks} rollbacks, snapshots ${r.memo.snapshotSeconds.toFixed(2)} s${r.memo.allReplayedFrom === null ? '' : `; all replayed from cycle ${f(r.memo.allReplayedFrom)}`}`);
 else console.log('not memoised: every block simulated in full');
 console.log(`simulated ${f(r.simulatedCycles)} cycles, ${f(r.steps)} process steps (${f(r.compiledSteps)} by the compiled steady kernel), in ${cpu.toFixed(2)} s CPU, ${wall.toFixed(2)} s wall`);
 console.log(`→ ${f(Math.round(r.simulatedCycles / cpu))} simulated cycles per CPU second (${f(Math.round(r.simulatedCycles / wall))} per wall second); ${(590 / wall).toFixed(1)}× the authors' 590 s RTL run (wall)`);

@@ -93,6 +93,8 @@ export class Scheduler extends WakeCore {
    */
   kernelPatience = 32;
   private kernel: SteadyKernel | null = null;
+  /** stepLoopsCompiled's list of entries that went to sleep in a cycle. */
+  private gone = new Int32Array(0);
   /** Steps taken by the compiled kernel (part of `steps`). */
   compiledSteps = 0;
   /** Whether the kernel may have kept blocked processes awake (a deadlock's last cycle is then re-simulated). */
@@ -161,6 +163,7 @@ export class Scheduler extends WakeCore {
     this.awakeFrom = new Float64Array(n);
     this.nonBusy = new Float64Array(n);
     this.lists = [new Int32Array(n), new Int32Array(n), new Int32Array(n)];
+    this.gone = new Int32Array(n);
     const kind = Uint8Array.from(procs, (p) => p.recordKind ?? PL.KIND_PIPE);
     const arrays = { ps: this.ps, fifo: this.fifos.s, ring: this.ring, list: this.lists[0], pipeOf: this.pipeOf, masks: this.masks, stats: this.stats, nonBusy: this.nonBusy, blockedRun: this.blockedRun, kind };
     this.kernel = this.fast && this.compiled ? SteadyKernel.create(arrays, this.kernelPatience) : null;
@@ -361,6 +364,19 @@ export class Scheduler extends WakeCore {
 
 
 
+  /** Progress report every TICK_CYCLES cycles (at the start of cycle c). */
+  tick(c: number): void {
+    if (c >= this.nextTick) {
+      this.nextTick = c + TICK_CYCLES;
+      this.onTick!(c);
+    }
+  }
+
+  /** The next cycle in which process p steps (now if awake). */
+  nextStepOf(p: number): number {
+    return this.awake[p] ? this.now : this.wakeAt[p];
+  }
+
   /** The earliest cycle after c with a wheel entry (Infinity: none). */
   private nextWheelWake(c: number): number {
     if (this.wheelCount === 0) return Infinity;
@@ -378,11 +394,11 @@ export class Scheduler extends WakeCore {
     this.nextTick = this.onTick ? this.now + TICK_CYCLES : Infinity;
     while (true) {
       const c = this.now;
-      if (c >= this.nextTick) {
-        this.nextTick = c + TICK_CYCLES;
-        this.onTick!(c);
+      this.tick(c);
+      if (this.memo !== null) {
+        if (this.memo.hasPending) this.memo.atCycleStart(c);
+        if (this.memo.allReplayed) return this.memo.runReplayed(done, maxCycles);
       }
-      if (this.memo !== null && this.memo.hasPending) this.memo.atCycleStart(c);
       // Collect timed wakes for this cycle: its wheel slot, then the heap. An entry whose process was woken earlier
       // (wakeAt changed) is stale and dropped.
       if (this.wheelCount > 0) {
@@ -490,24 +506,23 @@ export class Scheduler extends WakeCore {
     const deferred = this.kernel!.deferred;
     const nd = this.kernel!.step(c, n);
     this.compiledSteps += n - nd;
-    // The first entry that went to sleep: the list is compacted from there on.
-    let first = -1;
+    // Entries that went to sleep (few per cycle, in list order): the list is closed up over them at the end.
+    const gone = this.gone;
+    let ng = 0;
     for (let q = 0; q < nd; q++) {
       const j = deferred[q];
-      if (!this.leanLoopStep(list[j], c)) {
-        list[j] = -1;
-        if (first < 0) first = j;
-      }
+      if (!this.leanLoopStep(list[j], c)) gone[ng++] = j;
     }
-    for (let j = n; j < lens[0]; j++)
-      if (!this.leanLoopStep(list[j], c)) {
-        list[j] = -1;
-        if (first < 0) first = j;
-      }
-    this.steps += lens[0];
-    if (first < 0) return;
-    let w = first;
-    for (let j = first + 1; j < lens[0]; j++) if (list[j] >= 0) list[w++] = list[j];
+    for (let j = n; j < lens[0]; j++) if (!this.leanLoopStep(list[j], c)) gone[ng++] = j;
+    const len = lens[0];
+    this.steps += len;
+    if (ng === 0) return;
+    let w = gone[0];
+    for (let g = 0; g < ng; g++) {
+      const end = g + 1 < ng ? gone[g + 1] : len;
+      list.copyWithin(w, gone[g] + 1, end);
+      w += end - gone[g] - 1;
+    }
     lens[0] = w;
   }
 

@@ -159,6 +159,7 @@ export function elaborate(
       m!.replayers.push(r);
     });
     sim.memo = m;
+    m.testbench = { source: procs[srcPid] as SourceProc, sink: procs[sinkPid] as SinkProc };
   }
   const outputs = procs.filter((p): p is MoverProc => p instanceof MoverProc && p.perImage > 0);
   return { sim, source: procs[srcPid] as SourceProc, sink: procs[sinkPid] as SinkProc, outputs, blocks, fifoStream, memo: m };

@@ -61,6 +61,11 @@ export interface Replay {
   anchor: number;
   refAnchor: number;
   entry: string;
+  /** The reference's boundary histories: writes to and reads of its input, writes to and reads of its output. */
+  inWrites: History;
+  inReads: History;
+  outWrites: History;
+  outReads: History;
 }
 
 /** First index of h with a cycle > t. */
@@ -118,13 +123,21 @@ export class ReplayProc implements SimProc {
   }
 
   step(c: number): number {
-    const r = this.r;
-    if (!r) return IDLE | SLEEP;
-    const ref = this.memo.cells[r.ref];
+    if (!this.r) return IDLE | SLEEP;
+    const next = this.advance(c);
+    // Beats on consecutive cycles (the common case): stay awake rather than sleep and be woken next cycle.
+    if (next === c + 1) return BUSY;
+    this.sim.wake(this.id, next);
+    return BUSY | SLEEP;
+  }
+
+  /** Perform the boundary accesses due in cycle c; returns the next cycle in which this replayer must step. */
+  advance(c: number): number {
+    const r = this.r!;
     const cell = this.cell;
     const F = this.sim.fifos;
-    const refReads = this.memo.reads[ref.inB]!;
-    const refWrites = this.memo.writes[ref.outB]!;
+    const refReads = r.inReads;
+    const refWrites = r.outWrites;
     let tIn = this.at(refReads, this.nIn - r.sIn);
     if (tIn === c) {
       if (!F.canRead(cell.inB, c)) throw new MemoDivergence(cell.index, r.entry, `input beat ${this.nIn} not readable at cycle ${c}`, c);
@@ -146,10 +159,7 @@ export class ReplayProc implements SimProc {
     if (tIn > c && tIn < next) next = tIn;
     if (tOut > c && tOut < next) next = tOut;
     if ((tIn !== -1 && tIn <= c) || (tOut !== -1 && tOut <= c)) throw new MemoDivergence(cell.index, r.entry, `replay fell behind at cycle ${c}`, c);
-    // Beats on consecutive cycles (the common case): stay awake rather than sleep and be woken next cycle.
-    if (next === c + 1) return BUSY;
-    this.sim.wake(this.id, next);
-    return BUSY | SLEEP;
+    return next;
   }
   waits(): Array<{ fifo: number; on: 'empty' | 'full' | 'region' }> {
     return [];

@@ -15,6 +15,7 @@ import type { Scheduler } from './core.ts';
 import { type Fifos, REC } from './fifos.ts';
 import { type Cell, History, MemoDivergence, type Replay, type ReplayProc, sameWindow } from './memo-cells.ts';
 import { type Snapshot, snapshot } from './snapshot.ts';
+import { type SinkProc, type SourceProc, countBeat } from './testbench.ts';
 
 export { type Cell, MemoDivergence, ReplayProc, cellsOf } from './memo-cells.ts';
 
@@ -52,6 +53,8 @@ export class Memo {
   /** Cell that writes / reads each boundary FIFO (−1: testbench or not a boundary). */
   readonly producerCell: Int32Array;
   readonly consumerCell: Int32Array;
+  /** Per boundary FIFO: input beats per image of the memoable cell reading it (checkpoints), else 0. */
+  private readonly imageBeats: Int32Array;
   readonly replay: Array<Replay | null>;
   readonly checkpoints: Checkpoint[][];
   private readonly seen = new Map<string, Seen[]>();
@@ -60,6 +63,12 @@ export class Memo {
   private pending: number[] = [];
   readonly replayers: ReplayProc[] = [];
   entries = 0;
+  /** Every cell replayed: the rest of the run is the replayers' and the testbench's (runReplayed). */
+  allReplayed = false;
+  /** Cycle from which runReplayed stepped the run (−1: it did not). */
+  replayPhaseFrom = -1;
+  /** The testbench ends (elaborate sets them). */
+  testbench: { source: SourceProc; sink: SinkProc } | null = null;
   /** Per replayed cell: the whole simulation as it was just before it was frozen. */
   private rollbacks: Array<Snapshot | null> = [];
   /** Replays that diverged and were rolled back. */
@@ -83,8 +92,10 @@ export class Memo {
     this.reads = new Array(F.count).fill(null);
     this.producerCell = new Int32Array(F.count).fill(-1);
     this.consumerCell = new Int32Array(F.count).fill(-1);
+    this.imageBeats = new Int32Array(F.count);
     for (const c of cells) {
       this.consumerCell[c.inB] = c.index;
+      if (c.memoable) this.imageBeats[c.inB] = c.inPerImage;
       this.producerCell[c.outB] = c.index;
       for (const f of [c.inB, c.outB]) {
         this.writes[f] ??= new History();
@@ -126,6 +137,8 @@ export class Memo {
         this.rollbacks = rollbacks.slice();
         this.pending = pending.slice();
         this.entries = entries;
+        this.allReplayed = this.replay.every((x) => x !== null);
+        this.replayPhaseFrom = -1;
         this.replayers.forEach((r, k) => r.load(replayers[k]));
       },
     };
@@ -146,23 +159,23 @@ export class Memo {
 
   /** Every access to a boundary FIFO (by anyone) comes here: recorded, and checked against a replay's reference. */
   onAccess(f: number, write: boolean, c: number): void {
-    const h = (write ? this.writes[f] : this.reads[f])!;
+    const h = write ? this.writes[f]! : this.reads[f]!;
     const n = h.n;
     h.push(c);
     // A neighbour's access to a replayed cell's boundary must happen when the reference's neighbour's did.
     const k = write ? this.consumerCell[f] : this.producerCell[f];
     const r = k >= 0 ? this.replay[k] : null;
-    if (r) {
-      const cell = this.cells[r.ref];
-      const refH = write ? this.writes[cell.inB]! : this.reads[cell.outB]!;
+    if (r !== null) {
+      const refH = write ? r.inWrites : r.outReads;
       const i = n - (write ? r.sIn : r.sOut);
       const expected = i >= 0 && i < refH.n ? refH.t[i] + r.delta : NaN;
       if (expected !== c) throw new MemoDivergence(k, r.entry, `${write ? 'write' : 'read'} of beat ${n} of ${this.sim.fifos.info[f].name} at cycle ${c}, reference expects ${expected}`, c);
     }
     // The consumer reading the first beat of an image: a checkpoint (state compared at the end of this cycle).
     if (!write) {
-      const kc = this.consumerCell[f];
-      if (kc >= 0 && n % this.cells[kc].inPerImage === 0 && this.cells[kc].memoable) {
+      const per = this.imageBeats[f];
+      if (per > 0 && n % per === 0) {
+        const kc = this.consumerCell[f];
         if (this.replay[kc]) this.replayedCheckpoint(kc, c);
         else this.pending.push(kc);
       }
@@ -193,7 +206,11 @@ export class Memo {
     const order = [...seen.filter((p) => p.cell === k), ...seen.filter((p) => p.cell !== k)];
     let r: Replay | null = null;
     for (const prev of order) {
-      const cand: Replay = { ref: prev.cell, delta: c - prev.cycle, sIn: here.inW - prev.inW, sOut: here.outW - prev.outW, anchor: idx, refAnchor: prev.checkpoint, entry };
+      const ref = this.cells[prev.cell];
+      const cand: Replay = {
+        ref: prev.cell, delta: c - prev.cycle, sIn: here.inW - prev.inW, sOut: here.outW - prev.outW, anchor: idx, refAnchor: prev.checkpoint, entry,
+        inWrites: this.writes[ref.inB]!, inReads: this.reads[ref.inB]!, outWrites: this.writes[ref.outB]!, outReads: this.reads[ref.outB]!,
+      };
       if (this.neighboursAgree(k, cand)) {
         r = cand;
         break;
@@ -209,6 +226,46 @@ export class Memo {
     const start = c + 1;
     for (const p of cell.procs) this.sim.freeze(p, start);
     this.replayers[k].activate(r, start);
+    this.allReplayed = this.testbench !== null && this.replay.every((x) => x !== null);
+  }
+
+  /**
+   * The rest of a run once every cell is replayed (Scheduler.run hands over at the start of a cycle): only the
+   * replayers, the testbench's source and sink and the boundary FIFOs are left, so they are stepped here directly,
+   * without the scheduler's lists, wheel and accounting. Same accesses in the same cycles: a replayer steps when it
+   * would have woken, the source writes whenever the input port has room and the sink reads whenever a beat is
+   * readable, which is when the scheduler would step them (they sleep only until that changes). Returns as run().
+   */
+  runReplayed(done: () => boolean, maxCycles: number): boolean {
+    const sim = this.sim;
+    const F = sim.fifos;
+    const { source, sink } = this.testbench!;
+    const reps = this.replayers;
+    const next = reps.map((r) => sim.nextStepOf(r.id));
+    this.replayPhaseFrom = sim.now;
+    while (true) {
+      const c = sim.now;
+      sim.tick(c);
+      if (this.pending.length) this.atCycleStart(c);
+      let steps = 2;
+      for (let k = 0; k < reps.length; k++)
+        if (next[k] <= c) {
+          next[k] = reps[k].advance(c);
+          steps++;
+        }
+      if (source.beats < source.limit && F.canWrite(source.outF, c)) {
+        sim.write(source.outF, c);
+        countBeat(source, c);
+      }
+      if (F.canRead(sink.inF, c)) {
+        sim.read(sink.inF, c);
+        countBeat(sink, c);
+      }
+      sim.steps += steps;
+      sim.now = c + 1;
+      if (done()) return true;
+      if (sim.now > maxCycles) return false;
+    }
   }
 
   /**

@@ -75,8 +75,9 @@ export class FrpProc implements SimProc {
   }
 
   private at(s: number): number {
-    const D = this.pipe.length;
-    return this.pipe[(this.head - s + 1 + D) % D];
+    // head ∈ [0, D), s ∈ [1, D]: one wrap at most (no division on the hot path).
+    const i = this.head - s + 1;
+    return this.pipe[i < 0 ? i + this.pipe.length : i];
   }
   /** Logical state (memo.ts). */
   memoState(out: number[]): void {

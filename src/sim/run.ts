@@ -88,7 +88,14 @@ export interface ChainResult {
   blockWindows: Array<{ block: string; firstOut: number[]; lastOut: number[] }>;
   deadlock: DeadlockReport | null;
   /** Memoised run: blocks replayed (from which cycle, after which block, shifted by how many cycles), restarts. */
-  memo: { replayed: Array<{ block: string; from: number; reference: string; shift: number }>; rollbacks: number; snapshotSeconds: number; statsExact: boolean } | null;
+  memo: {
+    replayed: Array<{ block: string; from: number; reference: string; shift: number }>;
+    rollbacks: number;
+    snapshotSeconds: number;
+    statsExact: boolean;
+    /** Cycle from which every block was replayed and the run went on with the replayers alone (null: it did not). */
+    allReplayedFrom: number | null;
+  } | null;
   timeline: { binCycles: number; bins: number; blocks: Array<{ name: string; busy: number[]; stalledIn: number[]; stalledOut: number[] }> } | null;
 }
 
@@ -120,7 +127,13 @@ export function simulateChain(blocks: Block[], linkDepth: number, opts: SimOptio
     if (completed || (m.entries === 0 && !e.sim.kernelWaits)) {
       const r = summarise(e, blocks, opts.images, completed, completed ? null : findDeadlock(e), blocks[0].input.beatsPerImage);
       const replayed = m.replayedCells();
-      r.memo = { replayed, rollbacks: m.divergences, snapshotSeconds: (m.snapshotMs + m.restoreMs) / 1000, statsExact: replayed.length === 0 };
+      r.memo = {
+        replayed,
+        rollbacks: m.divergences,
+        snapshotSeconds: (m.snapshotMs + m.restoreMs) / 1000,
+        statsExact: replayed.length === 0,
+        allReplayedFrom: m.replayPhaseFrom >= 0 ? m.replayPhaseFrom : null,
+      };
       return r;
     }
     diagnose = true;

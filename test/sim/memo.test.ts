@@ -29,6 +29,14 @@ describe('memoised simulation', () => {
     assert.deepEqual(timing(memo), timing(plain));
   });
 
+  it('goes on with the replayers alone once every block is replayed, with the same timing', () => {
+    const memo = simulateChain(tiny.blocks, tiny.linkDepth, { images: IMAGES });
+    assert.equal(memo.memo?.replayed.length, tiny.blocks.length);
+    const from = memo.memo.allReplayedFrom;
+    assert.ok(from !== null && from < memo.simulatedCycles - 1000, `replay phase from ${from} of ${memo.simulatedCycles} cycles`);
+    assert.deepEqual(timing(memo), timing(plain));
+  });
+
   it('rolls back replays that diverge (loose gate) and still gives the same timing', () => {
     const loose = simulateChain(tiny.blocks, tiny.linkDepth, { images: IMAGES, memoGate: { firstEntry: 0, images: 0 } });
     assert.ok(loose.memo);
