@@ -61,6 +61,9 @@ export interface Replay {
   anchor: number;
   refAnchor: number;
   entry: string;
+  /** Beats read from the input and written to the output when the replay began (set then). */
+  inStart: number;
+  outStart: number;
   /** The reference's boundary histories: writes to and reads of its input, writes to and reads of its output. */
   inWrites: History;
   inReads: History;
@@ -112,9 +115,15 @@ export class ReplayProc implements SimProc {
     this.r = r;
     this.from = start;
     const F = this.sim.fifos;
-    this.nIn = F.s[(this.cell.inB << 4) + 1];
-    this.nOut = F.s[this.cell.outB << 4];
+    this.nIn = r.inStart = F.s[(this.cell.inB << 4) + 1];
+    this.nOut = r.outStart = F.s[this.cell.outB << 4];
     this.sim.wake(this.id, start);
+  }
+
+  /** Continue from input beat nIn and output beat nOut (memo-periodic.ts wrote the accesses before them down). */
+  moveTo(nIn: number, nOut: number): void {
+    this.nIn = nIn;
+    this.nOut = nOut;
   }
 
   /** Cycle of the reference's i-th event in h, shifted; −1 when the reference has not got there yet. */

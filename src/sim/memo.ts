@@ -15,6 +15,7 @@ import type { Scheduler } from './core.ts';
 import { type Fifos, REC } from './fifos.ts';
 import { type Cell, History, MemoDivergence, type Replay, type ReplayProc, sameWindow } from './memo-cells.ts';
 import { type Snapshot, snapshot } from './snapshot.ts';
+import { PeriodicEnd } from './memo-periodic.ts';
 import { type SinkProc, type SourceProc, countBeat } from './testbench.ts';
 
 export { type Cell, MemoDivergence, ReplayProc, cellsOf } from './memo-cells.ts';
@@ -67,6 +68,10 @@ export class Memo {
   allReplayed = false;
   /** Cycle from which runReplayed stepped the run (−1: it did not). */
   replayPhaseFrom = -1;
+  /** The sink's beats at which the run ends (runElaborated sets it; the periodic end needs it). */
+  endBeats = Infinity;
+  /** Cycle from which the rest of the run was written down as periodic, and the period (memo-periodic.ts). */
+  periodicEnd: { from: number; period: number } | null = null;
   /** The testbench ends (elaborate sets them). */
   testbench: { source: SourceProc; sink: SinkProc } | null = null;
   /** Per replayed cell: the whole simulation as it was just before it was frozen. */
@@ -139,6 +144,7 @@ export class Memo {
         this.entries = entries;
         this.allReplayed = this.replay.every((x) => x !== null);
         this.replayPhaseFrom = -1;
+        this.periodicEnd = null;
         this.replayers.forEach((r, k) => r.load(replayers[k]));
       },
     };
@@ -209,7 +215,7 @@ export class Memo {
       const ref = this.cells[prev.cell];
       const cand: Replay = {
         ref: prev.cell, delta: c - prev.cycle, sIn: here.inW - prev.inW, sOut: here.outW - prev.outW, anchor: idx, refAnchor: prev.checkpoint, entry,
-        inWrites: this.writes[ref.inB]!, inReads: this.reads[ref.inB]!, outWrites: this.writes[ref.outB]!, outReads: this.reads[ref.outB]!,
+        inStart: -1, outStart: -1, inWrites: this.writes[ref.inB]!, inReads: this.reads[ref.inB]!, outWrites: this.writes[ref.outB]!, outReads: this.reads[ref.outB]!,
       };
       if (this.neighboursAgree(k, cand)) {
         r = cand;
@@ -243,9 +249,19 @@ export class Memo {
     const reps = this.replayers;
     const next = reps.map((r) => sim.nextStepOf(r.id));
     this.replayPhaseFrom = sim.now;
+    const boundary = [...new Set(this.cells.flatMap((x) => [x.inB, x.outB]))];
+    const periodic = this.endBeats < Infinity && source.limit === Infinity ? new PeriodicEnd(this, boundary, this.endBeats, maxCycles, sim.now) : null;
     while (true) {
       const c = sim.now;
       sim.tick(c);
+      if (periodic !== null && c === periodic.next) {
+        const end = periodic.look(c);
+        if (end >= 0) {
+          this.periodicEnd = { from: c, period: periodic.period };
+          sim.now = end + 1;
+          return true;
+        }
+      }
       if (this.pending.length) this.atCycleStart(c);
       let steps = 2;
       for (let k = 0; k < reps.length; k++)
@@ -288,7 +304,7 @@ export class Memo {
   }
 
   /** A replayed cell's checkpoint: its statistics follow the reference's over the same number of images. */
-  private replayedCheckpoint(k: number, c: number): void {
+  replayedCheckpoint(k: number, c: number): void {
     const r = this.replay[k]!;
     const own = this.checkpoints[k];
     const d = own.length - r.anchor;

@@ -31,6 +31,11 @@ export interface SimOptions {
    * same decisions in JavaScript — same results, slower (tests and bench:simulate compare the two).
    */
   compiled?: boolean;
+  /**
+   * Once a memoised run repeats itself (every block replayed, the boundary FIFOs as one period earlier), write its
+   * rest down instead of replaying it (memo-periodic.ts; default). False replays it to the end: same results, tested.
+   */
+  periodicEnd?: boolean;
 }
 
 /** Per-image cycles as in FACTS.md: first/last input beat accepted, first/last output beat emitted. */
@@ -95,6 +100,8 @@ export interface ChainResult {
     statsExact: boolean;
     /** Cycle from which every block was replayed and the run went on with the replayers alone (null: it did not). */
     allReplayedFrom: number | null;
+    /** Cycle from which the run repeated itself every `period` cycles, so that the rest was written down (null: not reached). */
+    periodicFrom: { cycle: number; period: number } | null;
   } | null;
   timeline: { binCycles: number; bins: number; blocks: Array<{ name: string; busy: number[]; stalledIn: number[]; stalledOut: number[] }> } | null;
 }
@@ -133,6 +140,7 @@ export function simulateChain(blocks: Block[], linkDepth: number, opts: SimOptio
         snapshotSeconds: (m.snapshotMs + m.restoreMs) / 1000,
         statsExact: replayed.length === 0,
         allReplayedFrom: m.replayPhaseFrom >= 0 ? m.replayPhaseFrom : null,
+        periodicFrom: m.periodicEnd && { cycle: m.periodicEnd.from, period: m.periodicEnd.period },
       };
       return r;
     }
@@ -157,6 +165,7 @@ function runElaborated(e: Elaborated, blocks: Block[], opts: SimOptions): boolea
     e.sim.enableTimeline(Math.max(1, Math.ceil(estimateCycles(blocks, opts.images) / opts.timelineBins)), opts.timelineBins);
   }
   e.sim.onTick = opts.onCycle ?? null;
+  if (e.memo && opts.periodicEnd !== false) e.memo.endBeats = target;
   const completed = e.sim.run(() => e.sink.beats >= target, opts.maxCycles ?? 5e7);
   // Memo: the end-of-run check may still find a divergence (then the run goes on from a rollback, not finished).
   if (completed && e.memo) e.memo.checkEnd(e.sim.now);

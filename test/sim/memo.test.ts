@@ -37,6 +37,29 @@ describe('memoised simulation', () => {
     assert.deepEqual(timing(memo), timing(plain));
   });
 
+  it('writes the rest of the run down once it repeats itself: the same results as replaying or simulating it', () => {
+    const images = 30;
+    const down = simulateChain(tiny.blocks, tiny.linkDepth, { images });
+    const replayed = simulateChain(tiny.blocks, tiny.linkDepth, { images, periodicEnd: false });
+    const full = simulateChain(tiny.blocks, tiny.linkDepth, { images, memo: false });
+    assert.ok(down.memo?.periodicFrom, 'the periodic end is reached');
+    assert.ok(down.memo.periodicFrom.cycle < down.simulatedCycles - 2 * down.memo.periodicFrom.period, `from ${down.memo.periodicFrom.cycle} of ${down.simulatedCycles}`);
+    assert.equal(replayed.memo?.periodicFrom, null);
+    assert.ok(down.steps < replayed.steps, `steps ${down.steps} vs ${replayed.steps}`);
+    // Everything but step counts, down to the replayed blocks' statistics and every FIFO's peak.
+    const results = (r: ChainResult) => ({ ...r, steps: 0, compiledSteps: 0, memo: r.memo && { ...r.memo, snapshotSeconds: 0, periodicFrom: null } });
+    assert.deepEqual(results(down), results(replayed));
+    assert.deepEqual(timing(down), timing(full));
+    assert.deepEqual(down.fifos, full.fifos);
+  });
+
+  it('does not write down a run whose input runs out', () => {
+    const beats = 20 * tiny.blocks[0].input.beatsPerImage;
+    const limited = simulateChain(tiny.blocks, tiny.linkDepth, { images: 12, inputBeats: beats });
+    assert.equal(limited.memo?.periodicFrom, null);
+    assert.deepEqual(timing(limited), timing(simulateChain(tiny.blocks, tiny.linkDepth, { images: 12, inputBeats: beats, memo: false })));
+  });
+
   it('rolls back replays that diverge (loose gate) and still gives the same timing', () => {
     const loose = simulateChain(tiny.blocks, tiny.linkDepth, { images: IMAGES, memoGate: { firstEntry: 0, images: 0 } });
     assert.ok(loose.memo);

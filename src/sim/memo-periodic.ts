@@ -1,0 +1,202 @@
+/**
+ * The periodic end of a memoised run. Once every block is replayed (Memo.runReplayed), each block's boundary beats
+ * are copies of a reference's: of its own, one period P earlier, or of another block's, which are in turn copies.
+ * When every chain of references ends in a block that copies itself with the same P, every replayed beat from some
+ * cycle T* on recurs P cycles and a fixed number of beats later (`analyse`). What is left — the beats the testbench's
+ * source and sink take, and every boundary FIFO's contents — is then periodic as soon as the FIFOs hold the same
+ * beats, relative to now, as one period earlier: the whole run repeats itself from there, every check a replay makes
+ * included. So the rest of the run is not simulated but written down: every boundary history is continued
+ * periodically up to the cycle in which the sink takes its last beat, and the FIFO records, the testbench's and
+ * the block outputs' per-image windows, the replayers' positions and the replayed blocks' checkpoints are brought to
+ * that cycle, as the step-by-step replay would have left them (tested against it).
+ */
+import { BASE, CAP, LAT, LRD, LWR, RD, WR } from './fifos.ts';
+import type { History, Replay } from './memo-cells.ts';
+import type { Memo } from './memo.ts';
+import { countBeat } from './testbench.ts';
+
+/** A replayed block's input reads or output writes: periodic (m beats, `period` cycles) from beat index `from` on. */
+interface Periodic {
+  m: number;
+  period: number;
+  from: number;
+}
+
+/**
+ * The common period of all replays and the cycle from which every replayed boundary beat is periodic (null: the
+ * references do not end in self-copies of one period, or that cycle is not known yet because the beat it starts
+ * from has not happened).
+ */
+export function periodicFrom(memo: Memo): { period: number; from: number } | 'later' | null {
+  const memoIn = new Map<number, Periodic | null>();
+  const memoOut = new Map<number, Periodic | null>();
+  // Follow the references (at most one per block: a loop of references has no self-copy to end in).
+  const resolve = (k: number, input: boolean, depth: number): Periodic | null => {
+    const cache = input ? memoIn : memoOut;
+    if (cache.has(k)) return cache.get(k)!;
+    const r: Replay | null = memo.replay[k];
+    let p: Periodic | null = null;
+    if (r && depth <= memo.cells.length) {
+      const start = input ? r.inStart : r.outStart;
+      const shift = input ? r.sIn : r.sOut;
+      if (r.ref === k) p = { m: shift, period: r.delta, from: start };
+      else {
+        const q = resolve(r.ref, input, depth + 1);
+        // e(i) = e_ref(i − shift) + delta: periodic where both i and i − m are replayed and i − shift is periodic.
+        if (q) p = { m: q.m, period: q.period, from: Math.max(start + q.m, q.from + shift) };
+      }
+    }
+    cache.set(k, p);
+    return p;
+  };
+  let period = 0;
+  let from = -Infinity;
+  for (const cell of memo.cells) {
+    for (const input of [true, false]) {
+      const p = resolve(cell.index, input, 0);
+      if (!p || p.m <= 0 || (period && p.period !== period)) return null;
+      period = p.period;
+      const h = input ? memo.reads[cell.inB]! : memo.writes[cell.outB]!;
+      if (p.from >= h.n) return 'later';
+      from = Math.max(from, h.t[Math.max(p.from, 0)]);
+    }
+  }
+  return { period, from };
+}
+
+/** The boundary FIFOs' contents at the start of cycle c: per FIFO its occupancy and its beats' write cycles relative to c. */
+export function boundaryState(memo: Memo, fifos: number[], c: number): string {
+  const F = memo.sim.fifos;
+  const s = F.s;
+  const out: number[] = [];
+  for (const f of fifos) {
+    const o = f << 4;
+    const wr = s[o + WR];
+    const rd = s[o + RD];
+    out.push(wr - rd);
+    // A beat readable now is like any other readable one.
+    for (let i = rd; i < wr; i++) out.push(Math.max(F.ring[s[o + BASE] + (i & s[o + CAP])] - c, -s[o + LAT]));
+  }
+  return out.join(',');
+}
+
+/** Index of the first event of h at or after cycle t. */
+function firstAtOrAfter(h: History, t: number): number {
+  let lo = 0;
+  let hi = h.n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (h.t[mid] >= t) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
+ * Write down the rest of a run that repeats itself with `period` from cycle c on (boundary state at c equal to that
+ * at c − period, every replayed beat periodic since before c − period): the cycle in which the sink takes beat
+ * `endBeats` − 1, with every record brought there; −1 (nothing changed) if that is after `maxCycles`.
+ */
+export function writeDownPeriodicEnd(memo: Memo, fifos: number[], period: number, c: number, endBeats: number, maxCycles: number): number {
+  const { source, sink } = memo.testbench!;
+  const outPort = sink.inF;
+  const sinkReads = memo.reads[outPort]!;
+  const beatsPerPeriod = (h: History) => h.n - firstAtOrAfter(h, c - period);
+  // The sink's last beat: beat i recurs at beat i + m, `period` cycles later.
+  const mSink = beatsPerPeriod(sinkReads);
+  if (mSink <= 0) return -1;
+  const i = endBeats - 1;
+  const back = i - sinkReads.n;
+  const skip = Math.floor(back / mSink) + 1;
+  const end = sinkReads.t[i - skip * mSink] + skip * period;
+  if (end > maxCycles) return -1;
+  const histories = new Set<History>();
+  for (const f of fifos) histories.add(memo.writes[f]!).add(memo.reads[f]!);
+  const before = new Map<History, number>();
+  for (const h of histories) {
+    const m = beatsPerPeriod(h);
+    before.set(h, h.n);
+    if (m <= 0) continue;
+    while (h.t[h.n - m] + period <= end) h.push(h.t[h.n - m] + period);
+  }
+  // The FIFO records, as the accesses would have left them.
+  const F = memo.sim.fifos;
+  const s = F.s;
+  for (const f of fifos) {
+    const o = f << 4;
+    const w = memo.writes[f]!;
+    const r = memo.reads[f]!;
+    for (let b = Math.max(r.n, w.n - s[o + CAP] - 1); b < w.n; b++) F.ring[s[o + BASE] + (b & s[o + CAP])] = w.t[b];
+    if (w.n > before.get(w)!) s[o + LWR] = w.t[w.n - 1];
+    if (r.n > before.get(r)!) s[o + LRD] = r.t[r.n - 1];
+    s[o + WR] = w.n;
+    s[o + RD] = r.n;
+  }
+  const added = (h: History, each: (t: number, i: number) => void) => {
+    for (let b = before.get(h)!; b < h.n; b++) each(h.t[b], b);
+  };
+  added(memo.writes[source.outF]!, (t) => countBeat(source, t));
+  added(sinkReads, (t) => countBeat(sink, t));
+  // Block output windows, replayers' positions, and the replayed blocks' checkpoints in cycle order (a reference's
+  // come first: they are earlier).
+  const checkpoints: Array<[number, number]> = [];
+  memo.cells.forEach((cell, k) => {
+    const m = cell.outMover;
+    if (m && m.perImage) added(memo.writes[cell.outB]!, (t) => countBeat(m, t));
+    memo.replayers[k].moveTo(memo.reads[cell.inB]!.n, memo.writes[cell.outB]!.n);
+    if (cell.memoable) added(memo.reads[cell.inB]!, (t, b) => b % cell.inPerImage === 0 && checkpoints.push([t, k]));
+  });
+  checkpoints.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  for (const [t, k] of checkpoints) memo.replayedCheckpoint(k, t);
+  return end;
+}
+
+/**
+ * Watches a run in its replay phase for the periodic end (Memo.runReplayed asks at cycle `next`): first the cycle from
+ * which every replayed beat is periodic, then the boundary state at a cycle start from there on, compared with the
+ * state one period later.
+ */
+export class PeriodicEnd {
+  /** The cycle at whose start to look next. */
+  next: number;
+  period = 0;
+  private state = '';
+  private at = -1;
+  constructor(
+    private readonly memo: Memo,
+    private readonly fifos: number[],
+    private readonly endBeats: number,
+    private readonly maxCycles: number,
+    start: number,
+  ) {
+    this.next = start;
+  }
+
+  /** At the start of cycle c (= next): the run's last cycle when the rest was written down from here, else −1. */
+  look(c: number): number {
+    if (this.at < 0) {
+      const p = periodicFrom(this.memo);
+      if (p === null) this.next = Infinity;
+      else if (p === 'later') this.next = c + 4096;
+      else if (p.from > c) this.next = p.from;
+      else {
+        this.period = p.period;
+        this.state = boundaryState(this.memo, this.fifos, c);
+        this.at = c;
+        this.next = c + p.period;
+      }
+      return -1;
+    }
+    const state = boundaryState(this.memo, this.fifos, c);
+    if (state === this.state) {
+      const end = writeDownPeriodicEnd(this.memo, this.fifos, this.period, c, this.endBeats, this.maxCycles);
+      if (end >= 0) return end;
+      this.next = Infinity;
+      return -1;
+    }
+    this.state = state;
+    this.at = c;
+    this.next = c + this.period;
+    return -1;
+  }
+}
