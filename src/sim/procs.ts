@@ -52,6 +52,8 @@ export class FrpProc implements SimProc {
   private pipe: Int32Array;
   private head = 0;
   private occupied = 0;
+  /** Iterations in stages 0 .. readStage − 1 (they read when they reach readStage); kept as the stages advance. */
+  private beforeRead = 0;
   private buf = 0;
   private readStage: number;
   private writeStage: number;
@@ -90,15 +92,10 @@ export class FrpProc implements SimProc {
     const F = this.sim.fifos;
     const n = this.loop.n;
     this.lastC = c;
-    // Candidate configuration's stages 1..D−1 are the current stages 0..D−2.
-    let pendingReads = 0;
-    let inFlight = 0;
-    for (let s = 1; s < this.pipe.length; s++) {
-      const i = this.at(s);
-      if (i < 0) continue;
-      inFlight++;
-      if (s <= this.readStage) pendingReads++;
-    }
+    // Candidate configuration's stages 1..D−1 are the current stages 0..D−2: all in flight but the last stage's.
+    const D = this.pipe.length;
+    const pendingReads = this.beforeRead;
+    const inFlight = this.occupied - (this.at(D) >= 0 ? 1 : 0);
     let cand = BUBBLE;
     let cat = BUSY;
     const bufFree = this.bufCap - this.buf;
@@ -127,10 +124,11 @@ export class FrpProc implements SimProc {
       if (!wrote && this.buf === 0 && F.canWrite(this.outF, c)) this.sim.write(this.outF, c);
       else this.buf++;
     }
-    const D = this.pipe.length;
-    const h = (this.head + 1) % D;
-    const old = this.pipe[h];
     const entry = cand >= 0 ? cand : BUBBLE;
+    // Stage readStage − 1 moves on to readStage; the new entry comes into stage 0.
+    if (this.readStage > 0) this.beforeRead += (entry >= 0 ? 1 : 0) - (this.at(this.readStage) >= 0 ? 1 : 0);
+    const h = this.head + 1 === D ? 0 : this.head + 1;
+    const old = this.pipe[h];
     this.pipe[h] = entry;
     this.head = h;
     this.occupied += (entry >= 0 ? 1 : 0) - (old >= 0 ? 1 : 0);
