@@ -7,6 +7,7 @@ import * as FL from './fifos.ts';
 import * as PL from './pipe.ts';
 import { type CompiledLoop, loadLoop, pipeRecordSize, ringMask } from './pipe.ts';
 import type { StartCtl } from './start.ts';
+import * as KL from './kernel/index.ts';
 import { SteadyKernel } from './kernel/index.ts';
 import { WHEEL, WakeCore } from './wake.ts';
 
@@ -15,6 +16,7 @@ export { Fifos, type FifoInfo } from './fifos.ts';
 // Imported bindings compile to getter calls under tsx, which would cost more than a whole step on the hot path:
 // copy the record layouts of fifos.ts and pipe.ts into module constants once.
 const { heapPop } = FL;
+const { EV_READ, EV_WRITE, EV_WAKE_PRODUCERS, EV_WAKE_CONSUMERS } = KL;
 const { materialise, MIN_SKIP } = PL;
 const { WR, RD, LRD, LWR, DEPTH, LAT, BASE, CAP, PEAK, CWF, PWF, REC } = FL;
 const { P_K, P_N, P_D, P_HEAD, P_OCC, P_RMASK, P_NACC, P_MASK, P_BCAT, P_LCAND, P_LC, P_PID, P_RING, P_STEADY, P_IDLE, P_SM, P_ACC, BUBBLE, EXIT } = PL;
@@ -46,8 +48,10 @@ export interface SimProc {
    * steady steps of processes that have one.
    */
   readonly record?: number;
-  /** The kind of that record: pipe.ts KIND_PIPE (the default) or KIND_UNPACK. */
+  /** The kind of that record: pipe.ts KIND_PIPE (the default), KIND_UNPACK or KIND_MOVE. */
   readonly recordKind?: number;
+  /** A mover whose beat the kernel moved in cycle c (its EV_COUNT event): count it. */
+  kernelBeat?(c: number): void;
   /** Loop processes: their start control. */
   start?: StartCtl;
   step(c: number): number;
@@ -506,6 +510,8 @@ export class Scheduler extends WakeCore {
     const deferred = this.kernel!.deferred;
     const nd = this.kernel!.step(c, n);
     this.compiledSteps += n - nd;
+    const ne = this.kernel!.eventCount();
+    if (ne > 0) this.kernelEvents(ne, c);
     // Entries that went to sleep (few per cycle, in list order): the list is closed up over them at the end.
     const gone = this.gone;
     let ng = 0;
@@ -524,6 +530,31 @@ export class Scheduler extends WakeCore {
       w += end - gone[g] - 1;
     }
     lens[0] = w;
+  }
+
+  /** What the kernel's step in cycle c left to JavaScript (kernel/index.ts EV_*): the memo's records, wakes, counts. */
+  private kernelEvents(ne: number, c: number): void {
+    const ev = this.kernel!.events;
+    for (let i = 0; i < ne; i++) {
+      const e = ev[i];
+      const x = e >> 4;
+      switch (e & 15) {
+        case EV_READ:
+          this.memo!.onAccess(x >> 4, false, c);
+          break;
+        case EV_WRITE:
+          this.memo!.onAccess(x >> 4, true, c);
+          break;
+        case EV_WAKE_PRODUCERS:
+          this.wakeProducers(x >> 4, c);
+          break;
+        case EV_WAKE_CONSUMERS:
+          this.wakeConsumers(x >> 4, c);
+          break;
+        default:
+          this.procs[x].kernelBeat!(c);
+      }
+    }
   }
 
   /**

@@ -190,6 +190,8 @@ export class Memo {
 
   /** At the start of cycle c (state as of the end of c − 1): process pending checkpoints. */
   atCycleStart(c: number): void {
+    // In cell order: the order in which the accesses came (compiled kernel or JavaScript) must not matter.
+    if (this.pending.length > 1) this.pending.sort((a, b) => a - b);
     while (this.pending.length) this.checkpoint(this.pending.shift()!, c - 1);
   }
   get hasPending(): boolean {

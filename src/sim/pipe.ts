@@ -147,9 +147,15 @@ export const U_STARTED = 5;
 export const U_IN = 6;
 export const U_OUT = 7;
 export const UNPACK_RECORD = 8;
+/** A link mover's record (testbench.ts MoverProc): input and output FIFO record offsets, 1 when it counts its beats. */
+export const M_IN = 0;
+export const M_OUT = 1;
+export const M_COUNT = 2;
+export const MOVE_RECORD = 3;
 /** What kind of record a kernel-lane process is stepped from (SimProc.recordKind). */
 export const KIND_PIPE = 0;
 export const KIND_UNPACK = 1;
+export const KIND_MOVE = 2;
 
 export function ringMask(depth: number): number {
   let r = 1;

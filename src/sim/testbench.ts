@@ -1,5 +1,7 @@
 import * as core from './core.ts';
 import type { Scheduler, SimProc } from './core.ts';
+import { FS } from './fifos.ts';
+import * as pipe from './pipe.ts';
 
 // Module constants rather than imported bindings (those compile to getter calls under tsx).
 const { BUSY, IDLE, SLEEP, STALL_IN, STALL_OUT } = core;
@@ -75,9 +77,14 @@ export class SinkProc implements SimProc, ImageBeats {
   }
 }
 
-/** A combinational stream handshake between two FIFOs (block output slice → link FIFO → next block's input slice). */
+/**
+ * A combinational stream handshake between two FIFOs (block output slice → link FIFO → next block's input slice).
+ * The compiled kernel takes its steps that go ahead (its record: pipe.ts M_*), then counts the beat here (kernelBeat).
+ */
 export class MoverProc implements SimProc, ImageBeats {
   readonly post = false;
+  readonly record: number;
+  readonly recordKind = pipe.KIND_MOVE;
   beats = 0;
   first: number[] = [];
   last: number[] = [];
@@ -85,7 +92,17 @@ export class MoverProc implements SimProc, ImageBeats {
     readonly sim: Scheduler, readonly id: number, readonly name: string, readonly block: number, readonly inF: number, readonly outF: number,
     /** When set, the mover takes a block's output beats and records each image's first and last (per-block windows). */
     readonly perImage = 0,
-  ) {}
+  ) {
+    const rec = new Array<number>(pipe.MOVE_RECORD).fill(0);
+    rec[pipe.M_IN] = inF * FS;
+    rec[pipe.M_OUT] = outF * FS;
+    rec[pipe.M_COUNT] = perImage ? 1 : 0;
+    this.record = sim.allocRecord(rec);
+  }
+  /** The kernel moved a beat in cycle c. */
+  kernelBeat(c: number): void {
+    countBeat(this, c);
+  }
   step(c: number): number {
     const F = this.sim.fifos;
     if (!F.canRead(this.inF, c)) {

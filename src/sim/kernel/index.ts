@@ -22,15 +22,29 @@ export interface SteadyArrays {
   stats: Float64Array;
   nonBusy: Float64Array;
   blockedRun: Uint8Array;
-  /** Per process: the kind of record pipeOf points at (pipe.ts KIND_PIPE, KIND_UNPACK). */
+  /** Per process: the kind of record pipeOf points at (pipe.ts KIND_PIPE, KIND_UNPACK, KIND_MOVE). */
   kind: Uint8Array;
 }
+
+/**
+ * What JavaScript must do after a kernel step, in order (SteadyKernel.events, x · 16 + kind): report an access to a
+ * FIFO the memo records, wake the processes sleeping on a FIFO (x a FIFO record offset, f · 16), count the beat a
+ * mover moved (x its process id).
+ */
+export const EV_READ = 0;
+export const EV_WRITE = 1;
+export const EV_WAKE_PRODUCERS = 2;
+export const EV_WAKE_CONSUMERS = 3;
+export const EV_COUNT = 4;
+/** Events one process step can leave at most (8 accesses, each a wake and a record). */
+const EVENTS_PER_STEP = 17;
 
 interface Exports {
   layout(what: number): number;
   /** The arrays' addresses in steady.c's setup() order (`order` in create), then the patience. */
   setup(...addressesThenPatience: number[]): void;
   step(c: number, n: number): number;
+  events(): number;
   __heap_base: WebAssembly.Global;
 }
 
@@ -41,6 +55,7 @@ const layout = () => [
   PL.P_K, PL.P_N, PL.P_D, PL.P_STEADY, PL.P_IDLE, PL.P_SM, PL.P_ACC, PL.MIN_SKIP,
   PL.U_K, PL.U_N, PL.U_S1, PL.U_CUR, PL.U_PENDING, PL.U_STARTED, PL.U_IN, PL.U_OUT,
   PL.KIND_PIPE, PL.KIND_UNPACK, core.STALL_IN, core.STALL_OUT,
+  PL.M_IN, PL.M_OUT, PL.M_COUNT, PL.KIND_MOVE, EV_READ, EV_WRITE, EV_WAKE_PRODUCERS, EV_WAKE_CONSUMERS, EV_COUNT,
 ];
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -61,6 +76,10 @@ export class SteadyKernel {
     readonly step: (c: number, n: number) => number,
     /** Indices (into the awake list) of the processes the last step deferred, in list order. */
     readonly deferred: Int32Array,
+    /** How many events the last step left in `events`. */
+    readonly eventCount: () => number,
+    /** The last step's events (EV_*), in order. */
+    readonly events: Int32Array,
     /** The arrays, now in the module's memory: the scheduler must use these from here on. */
     readonly views: SteadyArrays,
   ) {}
@@ -78,8 +97,12 @@ export class SteadyKernel {
       if (ex.layout(i) !== v) throw new Error(`steady kernel: record layout ${i} is ${ex.layout(i)} in steady.c but ${v} in the simulator — run npm run build:kernel`);
     });
     // The order of steady.c's setup() parameters.
-    const order = ['ps', 'fifo', 'ring', 'list', 'pipeOf', 'deferred', 'masks', 'stats', 'nonBusy', 'blockedRun', 'kind'] as const;
-    const parts: Record<(typeof order)[number], Int32Array | Uint8Array | Float64Array> = { ...a, deferred: new Int32Array(a.list.length) };
+    const order = ['ps', 'fifo', 'ring', 'list', 'pipeOf', 'deferred', 'masks', 'stats', 'nonBusy', 'blockedRun', 'kind', 'events'] as const;
+    const parts: Record<(typeof order)[number], Int32Array | Uint8Array | Float64Array> = {
+      ...a,
+      deferred: new Int32Array(a.list.length),
+      events: new Int32Array(a.list.length * EVENTS_PER_STEP),
+    };
     let at = (Number(ex.__heap_base.value) + 15) & ~15;
     const offsets = order.map((k) => {
       const o = at;
@@ -100,8 +123,8 @@ export class SteadyKernel {
         v.set(src as never);
         return [k, v];
       }),
-    ) as unknown as SteadyArrays & { deferred: Int32Array };
+    ) as unknown as SteadyArrays & { deferred: Int32Array; events: Int32Array };
     ex.setup(...offsets, patience);
-    return new SteadyKernel(ex.step, views.deferred, views);
+    return new SteadyKernel(ex.step, views.deferred, ex.events, views.events, views);
   }
 }

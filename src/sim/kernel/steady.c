@@ -27,8 +27,14 @@ enum { P_K = 0, P_N = 1, P_D = 2, P_STEADY = 13, P_IDLE = 14, P_SM = 15, P_ACC =
 /* The II = 2 unpacker's record (procs.ts UnpackProc): next index, count, state 1, index in flight, beat pending,
  * started, input and output FIFO record offsets. */
 enum { U_K = 0, U_N = 1, U_S1 = 2, U_CUR = 3, U_PENDING = 4, U_STARTED = 5, U_IN = 6, U_OUT = 7 };
-/* Process kinds (KIND): a pipe record (loops, FSM sub-loops) or an unpacker's record. */
-enum { PIPE = 0, UNPACK = 1 };
+/* A link mover's record (testbench.ts MoverProc): input and output FIFO record offsets, whether it counts its beats. */
+enum { M_IN = 0, M_OUT = 1, M_COUNT = 2 };
+/* Process kinds (KIND): a pipe record (loops, FSM sub-loops), an unpacker's record, a mover's record. */
+enum { PIPE = 0, UNPACK = 1, MOVE = 2 };
+/* What JavaScript must do after a step (the event list, in order): report an access to a FIFO the memo records,
+ * wake the processes sleeping on a FIFO, count a mover's beat. Each is x · 16 + kind, x a FIFO record offset
+ * (f · 16) or, for a count, a process id. */
+enum { EV_READ = 0, EV_WRITE = 1, EV_WAKE_PRODUCERS = 2, EV_WAKE_CONSUMERS = 3, EV_COUNT = 4 };
 /* A step's outcome: went ahead, blocked (the stall categories of the scheduler's statistics), or not for the kernel. */
 enum { GO = 0, STALL_IN = 1, STALL_OUT = 2, LOUD = 3 };
 
@@ -41,17 +47,21 @@ static uint8_t *M;
 static double *ST, *NB;
 static uint8_t *BR, *KIND;
 static int32_t PATIENCE;
+static int32_t *EV;
+static int32_t NEV;
 
 __attribute__((export_name("layout"))) int32_t layout(int32_t what) {
   const int32_t v[] = { WR, RD, LRD, LWR, DEPTH, LAT, BASE, CAP, PEAK, CWF, PWF, REC, P_K, P_N, P_D, P_STEADY, P_IDLE, P_SM, P_ACC, MIN_SKIP,
-                        U_K, U_N, U_S1, U_CUR, U_PENDING, U_STARTED, U_IN, U_OUT, PIPE, UNPACK, STALL_IN, STALL_OUT };
+                        U_K, U_N, U_S1, U_CUR, U_PENDING, U_STARTED, U_IN, U_OUT, PIPE, UNPACK, STALL_IN, STALL_OUT,
+                        M_IN, M_OUT, M_COUNT, MOVE, EV_READ, EV_WRITE, EV_WAKE_PRODUCERS, EV_WAKE_CONSUMERS, EV_COUNT };
   return what >= 0 && what < (int32_t)(sizeof v / sizeof v[0]) ? v[what] : -1;
 }
 
 __attribute__((export_name("setup"))) void setup(int32_t s, int32_t f, int32_t r, int32_t l, int32_t po, int32_t df, int32_t m, int32_t st,
-                                                  int32_t nb, int32_t br, int32_t kind, int32_t patience) {
+                                                  int32_t nb, int32_t br, int32_t kind, int32_t ev, int32_t patience) {
   S = (int32_t *)s; F = (int32_t *)f; R = (int32_t *)r; L = (int32_t *)l; PO = (int32_t *)po; DF = (int32_t *)df; M = (uint8_t *)m;
-  ST = (double *)st; NB = (double *)nb; BR = (uint8_t *)br; KIND = (uint8_t *)kind; PATIENCE = patience;
+  ST = (double *)st; NB = (double *)nb; BR = (uint8_t *)br; KIND = (uint8_t *)kind; EV = (int32_t *)ev;
+  PATIENCE = patience;
 }
 
 
@@ -60,6 +70,7 @@ static inline int32_t unreadable(int32_t fo, int32_t c) {
   int32_t r = F[fo + RD];
   return F[fo + WR] <= r || R[F[fo + BASE] + (r & F[fo + CAP])] > c - F[fo + LAT];
 }
+/* A write and a read (as wake.ts write and read): the wakes and the memo's record are left to JavaScript (events). */
 static inline void fifo_write(int32_t fo, int32_t c) {
   int32_t n = F[fo + WR];
   R[F[fo + BASE] + (n & F[fo + CAP])] = c;
@@ -67,31 +78,31 @@ static inline void fifo_write(int32_t fo, int32_t c) {
   F[fo + LWR] = c;
   int32_t occ = n + 1 - F[fo + RD] + (F[fo + LRD] == c);
   if (occ > F[fo + PEAK]) F[fo + PEAK] = occ;
+  if (F[fo + CWF]) EV[NEV++] = fo * 16 + EV_WAKE_CONSUMERS;
+  if (F[fo + REC]) EV[NEV++] = fo * 16 + EV_WRITE;
 }
 static inline void fifo_read(int32_t fo, int32_t c) {
   F[fo + RD]++;
   F[fo + LRD] = c;
+  if (F[fo + PWF]) EV[NEV++] = fo * 16 + EV_WAKE_PRODUCERS;
+  if (F[fo + REC]) EV[NEV++] = fo * 16 + EV_READ;
 }
 
-/* Whether access bits `act` of the pipe record at b can all go ahead in cycle c: GO; else the category of the first
- * blocked access (as Scheduler.advance); else LOUD when going ahead would wake a sleeping process or be recorded. */
+/* Whether access bits `act` of the pipe record at b can all go ahead in cycle c: GO, else the category of the first
+ * blocked access (as Scheduler.advance). */
 static inline int32_t check_issue(int32_t b, int32_t act, int32_t c) {
-  int32_t o = b + P_ACC, loud = 0;
+  int32_t o = b + P_ACC;
   for (int32_t w = act; w; w >>= 1, o += 3) {
     if (!(w & 1)) continue;
     int32_t fo = S[o + 1];
     if (S[o + 2] == 1) {
       if (full(fo, c)) return STALL_OUT;
-      loud |= F[fo + CWF] | F[fo + REC];
-    } else {
-      if (unreadable(fo, c)) return STALL_IN;
-      loud |= F[fo + PWF] | F[fo + REC];
-    }
+    } else if (unreadable(fo, c)) return STALL_IN;
   }
-  return loud ? LOUD : GO;
+  return GO;
 }
 
-/* Perform the accesses `act` of the pipe record at b in cycle c (as Scheduler.commit, with no one to wake). */
+/* Perform the accesses `act` of the pipe record at b in cycle c (as Scheduler.commit). */
 static inline void commit(int32_t b, int32_t act, int32_t c) {
   int32_t o = b + P_ACC;
   for (int32_t w = act; w; w >>= 1, o += 3) {
@@ -120,10 +131,7 @@ static inline int32_t unpack_step(int32_t u, int32_t c) {
   if (!S[u + U_STARTED]) return LOUD;
   if (!S[u + U_S1]) {
     int32_t fo = S[u + U_OUT];
-    if (S[u + U_PENDING]) {
-      if (full(fo, c)) return STALL_OUT;
-      if (F[fo + CWF] | F[fo + REC]) return LOUD;
-    }
+    if (S[u + U_PENDING] && full(fo, c)) return STALL_OUT;
     if (S[u + U_K] == S[u + U_N]) return LOUD;
     if (S[u + U_PENDING]) {
       fifo_write(fo, c);
@@ -137,7 +145,6 @@ static inline int32_t unpack_step(int32_t u, int32_t c) {
   if (cur >= 0 && (cur & 1) == 0) {
     int32_t fi = S[u + U_IN];
     if (unreadable(fi, c)) return STALL_IN;
-    if (F[fi + PWF] | F[fi + REC]) return LOUD;
     fifo_read(fi, c);
   }
   S[u + U_PENDING] = 1;
@@ -145,12 +152,28 @@ static inline int32_t unpack_step(int32_t u, int32_t c) {
   return GO;
 }
 
+/* One cycle of a link mover (MoverProc.step): a beat from its input FIFO to its output FIFO in the same cycle. */
+static inline int32_t move_step(int32_t p, int32_t u, int32_t c) {
+  int32_t fi = S[u + M_IN], fo = S[u + M_OUT];
+  if (unreadable(fi, c)) return STALL_IN;
+  if (full(fo, c)) return STALL_OUT;
+  fifo_read(fi, c);
+  fifo_write(fo, c);
+  if (S[u + M_COUNT]) EV[NEV++] = p * 16 + EV_COUNT;
+  return GO;
+}
+
+/* Events of the last step(). */
+__attribute__((export_name("events"))) int32_t events(void) { return NEV; }
+
 /* Step the first n processes of the awake loop list in cycle c; returns how many were deferred (listed in DF). */
 __attribute__((export_name("step"))) int32_t step(int32_t c, int32_t n) {
   int32_t deferred = 0;
+  NEV = 0;
   for (int32_t j = 0; j < n; j++) {
     int32_t p = L[j];
-    int32_t r = KIND[p] == UNPACK ? unpack_step(PO[p], c) : pipe_step(PO[p], c);
+    int32_t kind = KIND[p];
+    int32_t r = kind == PIPE ? pipe_step(PO[p], c) : kind == MOVE ? move_step(p, PO[p], c) : unpack_step(PO[p], c);
     if (r == GO) {
       BR[p] = 0;
       continue;
