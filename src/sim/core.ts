@@ -113,15 +113,19 @@ export class Scheduler extends WakeCore {
   private nextTick = Infinity;
 
 
+  /** Offset of access table m in the mask store (added once, before init). */
+  maskOffset(m: Uint8Array): number {
+    if (!this.maskOff.has(m)) {
+      this.maskOff.set(m, this.maskLen);
+      this.maskB.push(m);
+      this.maskLen += m.length;
+    }
+    return this.maskOff.get(m)!;
+  }
+
   /** Reserve a pipe record for process `pid` that will run `loops` (the first one loaded); returns its base. */
   allocPipe(pid: number, loops: CompiledLoop[]): number {
-    for (const l of loops)
-      for (const m of [l.mask, l.steady, l.idle])
-        if (!this.maskOff.has(m)) {
-          this.maskOff.set(m, this.maskLen);
-          this.maskB.push(m);
-          this.maskLen += m.length;
-        }
+    for (const l of loops) for (const m of [l.mask, l.steady, l.idle]) this.maskOffset(m);
     const b = this.psB.length;
     const size = pipeRecordSize(loops);
     for (let j = 0; j < size; j++) this.psB.push(0);

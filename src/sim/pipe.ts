@@ -152,10 +152,32 @@ export const M_IN = 0;
 export const M_OUT = 1;
 export const M_COUNT = 2;
 export const MOVE_RECORD = 3;
+/**
+ * A free-running loop's record (procs.ts FrpProc): next iteration, count, depth D, head of the stage ring, iterations
+ * in flight, of which in stages before the read stage, beats in the output buffer, its capacity, read and write
+ * stages, the write's bit in the access mask, input and output FIFO record offsets, the mask's offset in the mask
+ * store; then the stage ring (D entries).
+ */
+export const FR_K = 0;
+export const FR_N = 1;
+export const FR_D = 2;
+export const FR_HEAD = 3;
+export const FR_OCC = 4;
+export const FR_BEFORE = 5;
+export const FR_BUF = 6;
+export const FR_BUFCAP = 7;
+export const FR_RSTAGE = 8;
+export const FR_WSTAGE = 9;
+export const FR_WBIT = 10;
+export const FR_IN = 11;
+export const FR_OUT = 12;
+export const FR_MASK = 13;
+export const FR_PIPE = 14;
 /** What kind of record a kernel-lane process is stepped from (SimProc.recordKind). */
 export const KIND_PIPE = 0;
 export const KIND_UNPACK = 1;
 export const KIND_MOVE = 2;
+export const KIND_FRP = 3;
 
 export function ringMask(depth: number): number {
   let r = 1;

@@ -9,6 +9,7 @@ import type { StartCtl } from './start.ts';
 const { BUSY, IDLE, SKIP, SLEEP, STALL_IN, STALL_OUT } = core;
 const { FS } = fifos;
 const { BUBBLE, EXIT, MIN_SKIP, P_BCAT, P_IDLE, P_K, P_LC, P_LCAND, P_OCC, KIND_UNPACK, UNPACK_RECORD, U_CUR, U_IN, U_K, U_N, U_OUT, U_PENDING, U_S1, U_STARTED } = pipe;
+const { FR_BEFORE, FR_BUF, FR_BUFCAP, FR_D, FR_HEAD, FR_IN, FR_K, FR_MASK, FR_N, FR_OCC, FR_OUT, FR_PIPE, FR_RSTAGE, FR_WBIT, FR_WSTAGE, KIND_FRP } = pipe;
 
 type Wait = { fifo: number; on: 'empty' | 'full' | 'region' };
 
@@ -43,102 +44,118 @@ export class LoopProc implements SimProc {
 
 /**
  * A free-running (frp) loop (DATAFLOW §0.4): stages always advance; an iteration issues only with a start token,
- * an input reservation and room in the private output buffer, through which results reach the output FIFO.
+ * an input reservation and room in the private output buffer, through which results reach the output FIFO. Its
+ * state lives in a record of the scheduler's pipe store (pipe.ts FR_*), so that the compiled kernel can take its
+ * steps mid-invocation.
  */
 export class FrpProc implements SimProc {
   readonly post = false;
-  k = 0;
   start!: StartCtl;
-  private pipe: Int32Array;
-  private head = 0;
-  private occupied = 0;
-  /** Iterations in stages 0 .. readStage − 1 (they read when they reach readStage); kept as the stages advance. */
-  private beforeRead = 0;
-  private buf = 0;
-  private readStage: number;
-  private writeStage: number;
+  readonly record: number;
+  readonly recordKind = KIND_FRP;
+  private readonly depth: number;
+  private readonly readStage: number;
+  private readonly writeStage: number;
   /** Bit of the write access in the loop's per-iteration access mask. */
-  private writeBit: number;
-  private inF: number;
-  private outF: number;
+  private readonly writeBit: number;
+  private readonly inF: number;
+  private readonly outF: number;
   private lastC = 0;
   constructor(
     readonly sim: Scheduler, readonly id: number, readonly name: string, readonly block: number,
     readonly loop: CompiledLoop, readonly bufCap: number,
   ) {
-    this.pipe = new Int32Array(loop.depth).fill(BUBBLE);
     const r = loop.isWrite.indexOf(0);
     const w = loop.isWrite.indexOf(1);
+    this.depth = loop.depth;
     this.readStage = loop.stage[r];
     this.writeStage = loop.stage[w];
     this.writeBit = 1 << w;
     this.inF = loop.fifo[r];
     this.outF = loop.fifo[w];
+    const rec = new Array<number>(FR_PIPE + loop.depth).fill(BUBBLE);
+    rec.fill(0, 0, FR_PIPE);
+    rec[FR_N] = loop.n;
+    rec[FR_D] = loop.depth;
+    rec[FR_BUFCAP] = bufCap;
+    rec[FR_RSTAGE] = this.readStage;
+    rec[FR_WSTAGE] = this.writeStage;
+    rec[FR_WBIT] = this.writeBit;
+    rec[FR_IN] = this.inF * FS;
+    rec[FR_OUT] = this.outF * FS;
+    rec[FR_MASK] = sim.maskOffset(loop.mask);
+    this.record = sim.allocRecord(rec);
   }
 
-  private at(s: number): number {
+  /** The iteration in stage s − 1 (s = 1: the newest). */
+  private at(S: Int32Array, s: number): number {
     // head ∈ [0, D), s ∈ [1, D]: one wrap at most (no division on the hot path).
-    const i = this.head - s + 1;
-    return this.pipe[i < 0 ? i + this.pipe.length : i];
+    const i = S[this.record + FR_HEAD] - s + 1;
+    return S[this.record + FR_PIPE + (i < 0 ? i + this.depth : i)];
   }
   /** Logical state (memo.ts). */
   memoState(out: number[]): void {
-    out.push(this.k, this.occupied, this.buf);
-    for (let s = 1; s <= this.pipe.length; s++) out.push(this.at(s));
+    const S = this.sim.ps;
+    const u = this.record;
+    out.push(S[u + FR_K], S[u + FR_OCC], S[u + FR_BUF]);
+    for (let s = 1; s <= this.depth; s++) out.push(this.at(S, s));
     this.start.memoState(out);
   }
 
   step(c: number): number {
     const F = this.sim.fifos;
+    const S = this.sim.ps;
+    const u = this.record;
     const n = this.loop.n;
+    const D = this.depth;
+    const k = S[u + FR_K];
     this.lastC = c;
     // Candidate configuration's stages 1..D−1 are the current stages 0..D−2: all in flight but the last stage's.
-    const D = this.pipe.length;
-    const pendingReads = this.beforeRead;
-    const inFlight = this.occupied - (this.at(D) >= 0 ? 1 : 0);
+    const pendingReads = S[u + FR_BEFORE];
+    const inFlight = S[u + FR_OCC] - (this.at(S, D) >= 0 ? 1 : 0);
     let cand = BUBBLE;
     let cat = BUSY;
-    const bufFree = this.bufCap - this.buf;
-    const starting = this.k === 0 && this.start.canStart(c);
+    const bufFree = this.bufCap - S[u + FR_BUF];
+    const starting = k === 0 && this.start.canStart(c);
     if (starting) this.start.onIssue(c);
-    if (this.k > 0 || starting) {
-      if (this.k === n) cand = bufFree >= inFlight + 2 ? EXIT : BUBBLE;
+    if (k > 0 || starting) {
+      if (k === n) cand = bufFree >= inFlight + 2 ? EXIT : BUBBLE;
       else if (F.occupancy(this.inF, c) < pendingReads + 1) cat = STALL_IN;
       else if (bufFree < inFlight + 2) cat = STALL_OUT;
-      else cand = this.k;
+      else cand = k;
     } else cat = IDLE;
     // Drain the buffer (one beat per cycle), then advance all stages.
     let wrote = false;
-    if (this.buf > 0 && F.canWrite(this.outF, c)) {
+    if (S[u + FR_BUF] > 0 && F.canWrite(this.outF, c)) {
       this.sim.write(this.outF, c);
-      this.buf--;
+      S[u + FR_BUF]--;
       wrote = true;
     }
-    const ri = this.readStage === 0 ? cand : this.at(this.readStage);
+    const ri = this.readStage === 0 ? cand : this.at(S, this.readStage);
     if (ri >= 0) {
       if (!F.canRead(this.inF, c)) throw new Error(`${this.name}: frp read without reservation at cycle ${c}`);
       this.sim.read(this.inF, c);
     }
-    const wi = this.writeStage === 0 ? cand : this.at(this.writeStage);
+    const wi = this.writeStage === 0 ? cand : this.at(S, this.writeStage);
     if (wi >= 0 && (this.loop.mask[wi] & this.writeBit) !== 0) {
-      if (!wrote && this.buf === 0 && F.canWrite(this.outF, c)) this.sim.write(this.outF, c);
-      else this.buf++;
+      if (!wrote && S[u + FR_BUF] === 0 && F.canWrite(this.outF, c)) this.sim.write(this.outF, c);
+      else S[u + FR_BUF]++;
     }
     const entry = cand >= 0 ? cand : BUBBLE;
     // Stage readStage − 1 moves on to readStage; the new entry comes into stage 0.
-    if (this.readStage > 0) this.beforeRead += (entry >= 0 ? 1 : 0) - (this.at(this.readStage) >= 0 ? 1 : 0);
-    const h = this.head + 1 === D ? 0 : this.head + 1;
-    const old = this.pipe[h];
-    this.pipe[h] = entry;
-    this.head = h;
-    this.occupied += (entry >= 0 ? 1 : 0) - (old >= 0 ? 1 : 0);
+    if (this.readStage > 0) S[u + FR_BEFORE] += (entry >= 0 ? 1 : 0) - (this.at(S, this.readStage) >= 0 ? 1 : 0);
+    const h = S[u + FR_HEAD] + 1 === D ? 0 : S[u + FR_HEAD] + 1;
+    const old = S[u + FR_PIPE + h];
+    S[u + FR_PIPE + h] = entry;
+    S[u + FR_HEAD] = h;
+    const occupied = (S[u + FR_OCC] += (entry >= 0 ? 1 : 0) - (old >= 0 ? 1 : 0));
     if (cand === EXIT) {
       this.start.onExit(c);
-      this.k = 0;
-    } else if (cand >= 0) this.k++;
-    if (cand !== BUBBLE || this.occupied > 0) return cat === IDLE ? BUSY : cat;
+      S[u + FR_K] = 0;
+    } else if (cand >= 0) S[u + FR_K] = k + 1;
+    if (cand !== BUBBLE || occupied > 0) return cat === IDLE ? BUSY : cat;
     // Nothing in flight: sleep until whatever blocks the next issue changes.
-    if (this.buf > 0) {
+    if (S[u + FR_BUF] > 0) {
       if (!F.canWrite(this.outF, c + 1)) this.sim.waitWrite(this.id, this.outF, c + 1);
       else return STALL_OUT;
       return STALL_OUT | SLEEP;
@@ -157,8 +174,8 @@ export class FrpProc implements SimProc {
   }
   waits(): Wait[] {
     const F = this.sim.fifos;
-    if (this.k === 0 && !this.start.canStart(this.lastC)) return this.start.waits(this.lastC);
-    if (this.buf > 0 && !F.canWrite(this.outF, this.lastC)) return [{ fifo: this.outF, on: 'full' }];
+    if (this.sim.ps[this.record + FR_K] === 0 && !this.start.canStart(this.lastC)) return this.start.waits(this.lastC);
+    if (this.sim.ps[this.record + FR_BUF] > 0 && !F.canWrite(this.outF, this.lastC)) return [{ fifo: this.outF, on: 'full' }];
     return [{ fifo: this.inF, on: 'empty' }];
   }
 }

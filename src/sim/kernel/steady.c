@@ -29,14 +29,20 @@ enum { P_K = 0, P_N = 1, P_D = 2, P_STEADY = 13, P_IDLE = 14, P_SM = 15, P_ACC =
 enum { U_K = 0, U_N = 1, U_S1 = 2, U_CUR = 3, U_PENDING = 4, U_STARTED = 5, U_IN = 6, U_OUT = 7 };
 /* A link mover's record (testbench.ts MoverProc): input and output FIFO record offsets, whether it counts its beats. */
 enum { M_IN = 0, M_OUT = 1, M_COUNT = 2 };
-/* Process kinds (KIND): a pipe record (loops, FSM sub-loops), an unpacker's record, a mover's record. */
-enum { PIPE = 0, UNPACK = 1, MOVE = 2 };
+/* A free-running loop's record (procs.ts FrpProc): next iteration, count, depth, stage ring head, iterations in
+ * flight, of which before the read stage, buffered beats, buffer capacity, read and write stages, the write's mask
+ * bit, input and output FIFO record offsets, the access mask's offset in M, then the stage ring. */
+enum { FR_K = 0, FR_N = 1, FR_D = 2, FR_HEAD = 3, FR_OCC = 4, FR_BEFORE = 5, FR_BUF = 6, FR_BUFCAP = 7, FR_RSTAGE = 8, FR_WSTAGE = 9,
+       FR_WBIT = 10, FR_IN = 11, FR_OUT = 12, FR_MASK = 13, FR_PIPE = 14, BUBBLE = -1 };
+/* Process kinds (KIND): a pipe record (loops, FSM sub-loops), an unpacker's, a mover's, a free-running loop's. */
+enum { PIPE = 0, UNPACK = 1, MOVE = 2, FRP = 3 };
 /* What JavaScript must do after a step (the event list, in order): report an access to a FIFO the memo records,
  * wake the processes sleeping on a FIFO, count a mover's beat. Each is x · 16 + kind, x a FIFO record offset
  * (f · 16) or, for a count, a process id. */
 enum { EV_READ = 0, EV_WRITE = 1, EV_WAKE_PRODUCERS = 2, EV_WAKE_CONSUMERS = 3, EV_COUNT = 4 };
-/* A step's outcome: went ahead, blocked (the stall categories of the scheduler's statistics), or not for the kernel. */
-enum { GO = 0, STALL_IN = 1, STALL_OUT = 2, LOUD = 3 };
+/* A step's outcome: went ahead, blocked (the stall categories of the scheduler's statistics), not for the kernel, or
+ * (free-running loops) went ahead while counted as stalled in or out. */
+enum { GO = 0, STALL_IN = 1, STALL_OUT = 2, LOUD = 3, MOVED = 4 };
 
 /* Pipe store, FIFO records, FIFO write-cycle rings, awake loop list, pipe record of each process, deferred list
  * (indices into the awake list), and the loops' access tables (steady and idle-run). */
@@ -53,7 +59,9 @@ static int32_t NEV;
 __attribute__((export_name("layout"))) int32_t layout(int32_t what) {
   const int32_t v[] = { WR, RD, LRD, LWR, DEPTH, LAT, BASE, CAP, PEAK, CWF, PWF, REC, P_K, P_N, P_D, P_STEADY, P_IDLE, P_SM, P_ACC, MIN_SKIP,
                         U_K, U_N, U_S1, U_CUR, U_PENDING, U_STARTED, U_IN, U_OUT, PIPE, UNPACK, STALL_IN, STALL_OUT,
-                        M_IN, M_OUT, M_COUNT, MOVE, EV_READ, EV_WRITE, EV_WAKE_PRODUCERS, EV_WAKE_CONSUMERS, EV_COUNT };
+                        M_IN, M_OUT, M_COUNT, MOVE, EV_READ, EV_WRITE, EV_WAKE_PRODUCERS, EV_WAKE_CONSUMERS, EV_COUNT,
+                        FR_K, FR_N, FR_D, FR_HEAD, FR_OCC, FR_BEFORE, FR_BUF, FR_BUFCAP, FR_RSTAGE, FR_WSTAGE, FR_WBIT, FR_IN, FR_OUT,
+                        FR_MASK, FR_PIPE, BUBBLE, FRP };
   return what >= 0 && what < (int32_t)(sizeof v / sizeof v[0]) ? v[what] : -1;
 }
 
@@ -163,6 +171,51 @@ static inline int32_t move_step(int32_t p, int32_t u, int32_t c) {
   return GO;
 }
 
+/* The iteration in stage s − 1 of a free-running loop's ring (s = 1: the newest). */
+static inline int32_t frp_at(int32_t u, int32_t s) {
+  int32_t i = S[u + FR_HEAD] - s + 1;
+  return S[u + FR_PIPE + (i < 0 ? i + S[u + FR_D] : i)];
+}
+
+/* One cycle of a free-running loop mid-invocation (FrpProc.step); the start and the exit (the start controller's)
+ * and a step after which nothing would be in flight (it goes to sleep) are JavaScript's. */
+static inline int32_t frp_step(int32_t u, int32_t c) {
+  int32_t k = S[u + FR_K];
+  if (k == 0 || k == S[u + FR_N]) return LOUD;
+  int32_t occ = S[u + FR_OCC], fi = S[u + FR_IN], fo = S[u + FR_OUT], buf = S[u + FR_BUF];
+  int32_t last = frp_at(u, S[u + FR_D]) >= 0;
+  int32_t cand = BUBBLE, r = GO;
+  int32_t seen = F[fi + WR] - (F[fi + LWR] == c) - F[fi + RD] + (F[fi + LRD] == c);
+  if (seen < S[u + FR_BEFORE] + 1) r = STALL_IN;
+  else if (S[u + FR_BUFCAP] - buf < occ - last + 2) r = STALL_OUT;
+  else cand = k;
+  if (cand < 0 && occ - last == 0) return LOUD;
+  int32_t rs = S[u + FR_RSTAGE], ws = S[u + FR_WSTAGE];
+  int32_t ri = rs == 0 ? cand : frp_at(u, rs);
+  if (ri >= 0 && unreadable(fi, c)) return LOUD;
+  int32_t wrote = 0;
+  if (buf > 0 && !full(fo, c)) {
+    fifo_write(fo, c);
+    buf--;
+    wrote = 1;
+  }
+  if (ri >= 0) fifo_read(fi, c);
+  int32_t wi = ws == 0 ? cand : frp_at(u, ws);
+  if (wi >= 0 && (M[S[u + FR_MASK] + wi] & S[u + FR_WBIT])) {
+    if (!wrote && buf == 0 && !full(fo, c)) fifo_write(fo, c);
+    else buf++;
+  }
+  if (rs > 0) S[u + FR_BEFORE] += (cand >= 0) - (ri >= 0);
+  int32_t h = S[u + FR_HEAD] + 1 == S[u + FR_D] ? 0 : S[u + FR_HEAD] + 1;
+  int32_t old = S[u + FR_PIPE + h];
+  S[u + FR_PIPE + h] = cand >= 0 ? cand : BUBBLE;
+  S[u + FR_HEAD] = h;
+  S[u + FR_OCC] = occ + (cand >= 0) - (old >= 0);
+  S[u + FR_BUF] = buf;
+  if (cand >= 0) S[u + FR_K] = k + 1;
+  return r == GO ? GO : MOVED | r;
+}
+
 /* Events of the last step(). */
 __attribute__((export_name("events"))) int32_t events(void) { return NEV; }
 
@@ -173,9 +226,16 @@ __attribute__((export_name("step"))) int32_t step(int32_t c, int32_t n) {
   for (int32_t j = 0; j < n; j++) {
     int32_t p = L[j];
     int32_t kind = KIND[p];
-    int32_t r = kind == PIPE ? pipe_step(PO[p], c) : kind == MOVE ? move_step(p, PO[p], c) : unpack_step(PO[p], c);
+    int32_t r = kind == PIPE ? pipe_step(PO[p], c) : kind == MOVE ? move_step(p, PO[p], c) : kind == FRP ? frp_step(PO[p], c) : unpack_step(PO[p], c);
     if (r == GO) {
       BR[p] = 0;
+      continue;
+    }
+    if (r & MOVED) {
+      // Went ahead, counted in its stall category, as the scheduler's lean accounting counts it (no patience: it moved).
+      BR[p] = 0;
+      ST[p * 4 + (r & 3)] += 1;
+      NB[p] += 1;
       continue;
     }
     if (r != LOUD && BR[p] < PATIENCE) {
