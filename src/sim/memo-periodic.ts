@@ -135,7 +135,7 @@ export function writeDownPeriodicEnd(memo: Memo, fifos: number[], period: number
   const added = (h: History, each: (t: number, i: number) => void) => {
     for (let b = before.get(h)!; b < h.n; b++) each(h.t[b], b);
   };
-  added(memo.writes[source.outF]!, (t) => countBeat(source, t));
+  added(memo.writes[source.outF]!, (t) => source.took(t));
   added(sinkReads, (t) => countBeat(sink, t));
   // Block output windows, replayers' positions, and the replayed blocks' checkpoints in cycle order (a reference's
   // come first: they are earlier).

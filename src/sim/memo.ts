@@ -273,7 +273,7 @@ export class Memo {
         }
       if (source.beats < source.limit && F.canWrite(source.outF, c)) {
         sim.write(source.outF, c);
-        countBeat(source, c);
+        source.took(c);
       }
       if (F.canRead(sink.inF, c)) {
         sim.read(sink.inF, c);

@@ -173,11 +173,15 @@ export const FR_IN = 11;
 export const FR_OUT = 12;
 export const FR_MASK = 13;
 export const FR_PIPE = 14;
+/** The testbench source's record (testbench.ts SourceProc): input port record offset, beats still to offer (−1: no end). */
+export const SR_OUT = 0;
+export const SR_LEFT = 1;
 /** What kind of record a kernel-lane process is stepped from (SimProc.recordKind). */
 export const KIND_PIPE = 0;
 export const KIND_UNPACK = 1;
 export const KIND_MOVE = 2;
 export const KIND_FRP = 3;
+export const KIND_SOURCE = 4;
 
 export function ringMask(depth: number): number {
   let r = 1;

@@ -24,17 +24,36 @@ export function countBeat(r: ImageBeats, c: number): void {
   r.beats++;
 }
 
-/** Testbench source: offers a beat every cycle; records each image's first and last accepted beat. */
+/**
+ * Testbench source: offers a beat every cycle; records each image's first and last accepted beat. The compiled
+ * kernel takes its steps from cycle 0 on (its record: pipe.ts SR_*), then counts the beat here (kernelBeat).
+ */
 export class SourceProc implements SimProc, ImageBeats {
   readonly post = false;
   readonly block = -1;
+  readonly record: number;
+  readonly recordKind = pipe.KIND_SOURCE;
   beats = 0;
   first: number[] = [];
   last: number[] = [];
   constructor(
     readonly sim: Scheduler, readonly id: number, readonly name: string, readonly outF: number, readonly perImage: number,
     readonly limit = Infinity,
-  ) {}
+  ) {
+    const rec = new Array<number>(2);
+    rec[pipe.SR_OUT] = outF * FS;
+    rec[pipe.SR_LEFT] = limit === Infinity ? -1 : limit;
+    this.record = sim.allocRecord(rec);
+  }
+  /** A beat taken in cycle c (by the kernel, which counted it down in the record). */
+  kernelBeat(c: number): void {
+    countBeat(this, c);
+  }
+  /** A beat taken in cycle c by JavaScript (this step, or memo.ts's replay phase). */
+  took(c: number): void {
+    countBeat(this, c);
+    if (this.sim.ps[this.record + pipe.SR_LEFT] > 0) this.sim.ps[this.record + pipe.SR_LEFT]--;
+  }
   step(c: number): number {
     if (this.beats >= this.limit) return IDLE | SLEEP;
     // Cycle 0 is the first input handshake; before it the blocks start up (ap_start is held high from the outset).
@@ -47,7 +66,7 @@ export class SourceProc implements SimProc, ImageBeats {
       return STALL_OUT | SLEEP;
     }
     this.sim.write(this.outF, c);
-    countBeat(this, c);
+    this.took(c);
     return BUSY;
   }
   waits(): Wait[] {

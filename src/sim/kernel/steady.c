@@ -34,8 +34,11 @@ enum { M_IN = 0, M_OUT = 1, M_COUNT = 2 };
  * bit, input and output FIFO record offsets, the access mask's offset in M, then the stage ring. */
 enum { FR_K = 0, FR_N = 1, FR_D = 2, FR_HEAD = 3, FR_OCC = 4, FR_BEFORE = 5, FR_BUF = 6, FR_BUFCAP = 7, FR_RSTAGE = 8, FR_WSTAGE = 9,
        FR_WBIT = 10, FR_IN = 11, FR_OUT = 12, FR_MASK = 13, FR_PIPE = 14, BUBBLE = -1 };
-/* Process kinds (KIND): a pipe record (loops, FSM sub-loops), an unpacker's, a mover's, a free-running loop's. */
-enum { PIPE = 0, UNPACK = 1, MOVE = 2, FRP = 3 };
+/* The testbench source's record (testbench.ts SourceProc): input port record offset, beats still to offer (−1: no end). */
+enum { SR_OUT = 0, SR_LEFT = 1 };
+/* Process kinds (KIND): a pipe record (loops, FSM sub-loops), an unpacker's, a mover's, a free-running loop's, the
+ * testbench source's. */
+enum { PIPE = 0, UNPACK = 1, MOVE = 2, FRP = 3, SOURCE = 4 };
 /* What JavaScript must do after a step (the event list, in order): report an access to a FIFO the memo records,
  * wake the processes sleeping on a FIFO, count a mover's beat. Each is x · 16 + kind, x a FIFO record offset
  * (f · 16) or, for a count, a process id. */
@@ -61,7 +64,7 @@ __attribute__((export_name("layout"))) int32_t layout(int32_t what) {
                         U_K, U_N, U_S1, U_CUR, U_PENDING, U_STARTED, U_IN, U_OUT, PIPE, UNPACK, STALL_IN, STALL_OUT,
                         M_IN, M_OUT, M_COUNT, MOVE, EV_READ, EV_WRITE, EV_WAKE_PRODUCERS, EV_WAKE_CONSUMERS, EV_COUNT,
                         FR_K, FR_N, FR_D, FR_HEAD, FR_OCC, FR_BEFORE, FR_BUF, FR_BUFCAP, FR_RSTAGE, FR_WSTAGE, FR_WBIT, FR_IN, FR_OUT,
-                        FR_MASK, FR_PIPE, BUBBLE, FRP };
+                        FR_MASK, FR_PIPE, BUBBLE, FRP, SR_OUT, SR_LEFT, SOURCE };
   return what >= 0 && what < (int32_t)(sizeof v / sizeof v[0]) ? v[what] : -1;
 }
 
@@ -216,6 +219,18 @@ static inline int32_t frp_step(int32_t u, int32_t c) {
   return r == GO ? GO : MOVED | r;
 }
 
+/* One cycle of the testbench source from cycle 0 on (SourceProc.step): a beat into the input port whenever it has room. */
+static inline int32_t source_step(int32_t p, int32_t u, int32_t c) {
+  int32_t left = S[u + SR_LEFT];
+  if (c < 0 || left == 0) return LOUD;
+  int32_t fo = S[u + SR_OUT];
+  if (full(fo, c)) return STALL_OUT;
+  fifo_write(fo, c);
+  if (left > 0) S[u + SR_LEFT] = left - 1;
+  EV[NEV++] = p * 16 + EV_COUNT;
+  return GO;
+}
+
 /* Events of the last step(). */
 __attribute__((export_name("events"))) int32_t events(void) { return NEV; }
 
@@ -226,7 +241,11 @@ __attribute__((export_name("step"))) int32_t step(int32_t c, int32_t n) {
   for (int32_t j = 0; j < n; j++) {
     int32_t p = L[j];
     int32_t kind = KIND[p];
-    int32_t r = kind == PIPE ? pipe_step(PO[p], c) : kind == MOVE ? move_step(p, PO[p], c) : kind == FRP ? frp_step(PO[p], c) : unpack_step(PO[p], c);
+    int32_t r = kind == PIPE     ? pipe_step(PO[p], c)
+                : kind == MOVE   ? move_step(p, PO[p], c)
+                : kind == FRP    ? frp_step(PO[p], c)
+                : kind == SOURCE ? source_step(p, PO[p], c)
+                                 : unpack_step(PO[p], c);
     if (r == GO) {
       BR[p] = 0;
       continue;
