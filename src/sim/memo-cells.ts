@@ -39,7 +39,9 @@ export class MemoDivergence extends Error {
 
 /** Cycle of every write (or read) of one boundary FIFO, by beat index. */
 export class History {
-  t = new Int32Array(1024);
+  // Room for a million beats from the start (a 10-image run of DeiT-tiny moves about as many per boundary): pages
+  // are only committed as they are written, and regrowing 54 such arrays by doubling cost more than the rest.
+  t = new Int32Array(1 << 20);
   n = 0;
   push(c: number): void {
     if (this.n === this.t.length) {
