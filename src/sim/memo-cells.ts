@@ -102,6 +102,9 @@ export class ReplayProc implements SimProc {
   from = -1;
   private nIn = 0;
   private nOut = 0;
+  /** Cycles of the next input and output access, once looked up (negative: look up; the histories only grow). */
+  private tIn = -1;
+  private tOut = -1;
   memo!: Memo;
   cell!: Cell;
   constructor(readonly sim: Scheduler, readonly id: number, readonly name: string) {}
@@ -111,6 +114,7 @@ export class ReplayProc implements SimProc {
   }
   load(s: [Replay | null, number, number, number]): void {
     [this.r, this.from, this.nIn, this.nOut] = s;
+    this.tIn = this.tOut = -1;
   }
 
   activate(r: Replay, start: number): void {
@@ -119,6 +123,7 @@ export class ReplayProc implements SimProc {
     const F = this.sim.fifos;
     this.nIn = r.inStart = F.s[(this.cell.inB << 4) + 1];
     this.nOut = r.outStart = F.s[this.cell.outB << 4];
+    this.tIn = this.tOut = -1;
     this.sim.wake(this.id, start);
   }
 
@@ -126,6 +131,7 @@ export class ReplayProc implements SimProc {
   moveTo(nIn: number, nOut: number): void {
     this.nIn = nIn;
     this.nOut = nOut;
+    this.tIn = this.tOut = -1;
   }
 
   /** Cycle of the reference's i-th event in h, shifted; −1 when the reference has not got there yet. */
@@ -149,14 +155,14 @@ export class ReplayProc implements SimProc {
     const F = this.sim.fifos;
     const refReads = r.inReads;
     const refWrites = r.outWrites;
-    let tIn = this.at(refReads, this.nIn - r.sIn);
+    let tIn = this.tIn < 0 ? this.at(refReads, this.nIn - r.sIn) : this.tIn;
     if (tIn === c) {
       if (!F.canRead(cell.inB, c)) throw new MemoDivergence(cell.index, r.entry, `input beat ${this.nIn} not readable at cycle ${c}`, c);
       this.sim.read(cell.inB, c);
       this.nIn++;
       tIn = this.at(refReads, this.nIn - r.sIn);
     }
-    let tOut = this.at(refWrites, this.nOut - r.sOut);
+    let tOut = this.tOut < 0 ? this.at(refWrites, this.nOut - r.sOut) : this.tOut;
     if (tOut === c) {
       if (!F.canWrite(cell.outB, c)) throw new MemoDivergence(cell.index, r.entry, `output beat ${this.nOut} has no room at cycle ${c}`, c);
       this.sim.write(cell.outB, c);
@@ -170,6 +176,8 @@ export class ReplayProc implements SimProc {
     if (tIn > c && tIn < next) next = tIn;
     if (tOut > c && tOut < next) next = tOut;
     if ((tIn !== -1 && tIn <= c) || (tOut !== -1 && tOut <= c)) throw new MemoDivergence(cell.index, r.entry, `replay fell behind at cycle ${c}`, c);
+    this.tIn = tIn;
+    this.tOut = tOut;
     return next;
   }
   waits(): Array<{ fifo: number; on: 'empty' | 'full' | 'region' }> {
