@@ -33,12 +33,21 @@ function accessMask(l: LoopProgram): Uint8Array {
   if (m) return m;
   if (l.accesses.length > 8) throw new Error('at most 8 accesses per loop');
   m = new Uint8Array(l.n + 1);
-  for (let i = 0; i < l.n; i++) {
-    let bits = 0;
-    l.accesses.forEach((a, k) => {
-      if (holds(a.when, i)) bits |= 1 << k;
-    });
-    m[i] = bits;
+  for (let k = 0; k < l.accesses.length; k++) {
+    const w = l.accesses[k].when;
+    const bit = 1 << k;
+    if (w.values || w.and) {
+      for (let i = 0; i < l.n; i++) if (holds(w, i)) m[i] |= bit;
+      continue;
+    }
+    // lo ≤ (i div d) mod m < hi, counted up rather than divided (loops run to millions of iterations).
+    for (let i = 0, inDiv = 0, v = 0; i < l.n; i++) {
+      if (v >= w.lo && v < w.hi) m[i] |= bit;
+      if (++inDiv === w.div) {
+        inDiv = 0;
+        v = v + 1 === w.mod ? 0 : v + 1;
+      }
+    }
   }
   maskCache.set(key, m);
   return m;
@@ -50,13 +59,10 @@ function steadyMask(l: LoopProgram, mask: Uint8Array): Uint8Array {
   let t = steadyCache.get(key);
   if (t) return t;
   t = new Uint8Array(l.n + 1);
-  for (let x = Math.max(0, l.depth - 1); x < l.n; x++) {
-    let bits = 0;
-    l.accesses.forEach((a, k) => {
-      const i = x - a.stage;
-      if (mask[i] & (1 << k)) bits |= 1 << k;
-    });
-    t[x] = bits;
+  for (let k = 0; k < l.accesses.length; k++) {
+    const stage = l.accesses[k].stage;
+    const bit = 1 << k;
+    for (let x = Math.max(0, l.depth - 1); x < l.n; x++) t[x] |= mask[x - stage] & bit;
   }
   steadyCache.set(key, t);
   return t;
