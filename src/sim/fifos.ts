@@ -76,6 +76,29 @@ export class Fifos {
     this.ring = ring;
   }
 
+  /** The write cycles of every beat in every FIFO (what of the ring is live), for a snapshot. */
+  saveBeats(): Int32Array {
+    const s = this.s;
+    let total = 0;
+    for (let f = 0; f < this.count; f++) total += s[f * FS + WR] - s[f * FS + RD];
+    const out = new Int32Array(total);
+    let at = 0;
+    for (let f = 0; f < this.count; f++) {
+      const o = f * FS;
+      for (let i = s[o + RD]; i < s[o + WR]; i++) out[at++] = this.ring[s[o + BASE] + (i & s[o + CAP])];
+    }
+    return out;
+  }
+  /** Put saveBeats' beats back (the records already restored to the same moment). */
+  restoreBeats(saved: Int32Array): void {
+    const s = this.s;
+    let at = 0;
+    for (let f = 0; f < this.count; f++) {
+      const o = f * FS;
+      for (let i = s[o + RD]; i < s[o + WR]; i++) this.ring[s[o + BASE] + (i & s[o + CAP])] = saved[at++];
+    }
+  }
+
   canRead(f: number, c: number): boolean {
     const s = this.s;
     const o = f * FS;

@@ -117,6 +117,7 @@ export class ReplayProc implements SimProc {
     this.tIn = this.tOut = -1;
   }
 
+  /** Begin replaying r (memo.ts steps it from the cycle it began in). */
   activate(r: Replay, start: number): void {
     this.r = r;
     this.from = start;
@@ -124,7 +125,6 @@ export class ReplayProc implements SimProc {
     this.nIn = r.inStart = F.s[(this.cell.inB << 4) + 1];
     this.nOut = r.outStart = F.s[this.cell.outB << 4];
     this.tIn = this.tOut = -1;
-    this.sim.wake(this.id, start);
   }
 
   /** Continue from input beat nIn and output beat nOut (memo-periodic.ts wrote the accesses before them down). */
@@ -139,13 +139,9 @@ export class ReplayProc implements SimProc {
     return i >= 0 && i < h.n ? h.t[i] + this.r!.delta : -1;
   }
 
-  step(c: number): number {
-    if (!this.r) return IDLE | SLEEP;
-    const next = this.advance(c);
-    // Beats on consecutive cycles (the common case): stay awake rather than sleep and be woken next cycle.
-    if (next === c + 1) return BUSY;
-    this.sim.wake(this.id, next);
-    return BUSY | SLEEP;
+  /** Never stepped by the scheduler's lists: Memo.stepReplayers calls advance() when an access is due. */
+  step(): number {
+    return IDLE | SLEEP;
   }
 
   /** Perform the boundary accesses due in cycle c; returns the next cycle in which this replayer must step. */

@@ -31,6 +31,7 @@ export interface MemoGate {
   images: number;
 }
 export const DEFAULT_GATE: MemoGate = { firstEntry: 4, images: 1 };
+const RING: ReadonlySet<string> = new Set(['ring']);
 /** Earlier occurrences of one state kept as replay references (the latest first). */
 const SEEN_PER_STATE = 6;
 
@@ -63,6 +64,8 @@ export class Memo {
   onCheckpoint: ((cell: number, checkpoint: number, cycle: number) => void) | null = null;
   private pending: number[] = [];
   readonly replayers: ReplayProc[] = [];
+  /** Per cell: the cycle its replayer steps next (Infinity: not replayed). */
+  private replayNext: Float64Array;
   entries = 0;
   /** Every cell replayed: the rest of the run is the replayers' and the testbench's (runReplayed). */
   allReplayed = false;
@@ -109,6 +112,7 @@ export class Memo {
       }
     }
     this.replay = cells.map(() => null);
+    this.replayNext = new Float64Array(cells.length).fill(Infinity);
     this.checkpoints = cells.map(() => []);
     this.rollbacks = cells.map(() => null);
   }
@@ -122,7 +126,9 @@ export class Memo {
       const st = (p as { start?: object }).start;
       if (st) objects.push(st);
     }
-    const whole = snapshot(objects);
+    // Of the FIFOs' rings only the beats they hold (most of a deep FIFO's ring is stale).
+    const whole = snapshot(objects, RING);
+    const beats = sim.fifos.saveBeats();
     const lengths = [...this.writes, ...this.reads].map((h) => h?.n ?? 0);
     const seen = new Map(this.seen);
     const checkpoints = this.checkpoints.map((a) => a.slice());
@@ -131,9 +137,11 @@ export class Memo {
     const pending = this.pending.slice();
     const entries = this.entries;
     const replayers = this.replayers.map((r) => r.save());
+    const replayNext = this.replayNext.slice();
     return {
       restore: () => {
         whole.restore();
+        sim.fifos.restoreBeats(beats);
         [...this.writes, ...this.reads].forEach((h, i) => h && (h.n = lengths[i]));
         this.seen.clear();
         for (const [k, v] of seen) this.seen.set(k, v);
@@ -146,6 +154,7 @@ export class Memo {
         this.replayPhaseFrom = -1;
         this.periodicEnd = null;
         this.replayers.forEach((r, k) => r.load(replayers[k]));
+        this.replayNext.set(replayNext);
       },
     };
   }
@@ -186,6 +195,20 @@ export class Memo {
         else this.pending.push(kc);
       }
     }
+  }
+
+  /** Step the replayers due in cycle c; returns the earliest cycle one of them is due next. */
+  stepReplayers(c: number): number {
+    const next = this.replayNext;
+    let first = Infinity;
+    for (let k = 0; k < next.length; k++) {
+      if (next[k] <= c) {
+        next[k] = this.replayers[k].advance(c);
+        this.sim.steps++;
+      }
+      if (next[k] < first) first = next[k];
+    }
+    return first;
   }
 
   /** At the start of cycle c (state as of the end of c − 1): process pending checkpoints. */
@@ -234,6 +257,7 @@ export class Memo {
     const start = c + 1;
     for (const p of cell.procs) this.sim.freeze(p, start);
     this.replayers[k].activate(r, start);
+    this.replayNext[k] = start;
     this.allReplayed = this.testbench !== null && this.replay.every((x) => x !== null);
   }
 
@@ -249,7 +273,7 @@ export class Memo {
     const F = sim.fifos;
     const { source, sink } = this.testbench!;
     const reps = this.replayers;
-    const next = reps.map((r) => sim.nextStepOf(r.id));
+    const next = this.replayNext;
     this.replayPhaseFrom = sim.now;
     const boundary = [...new Set(this.cells.flatMap((x) => [x.inB, x.outB]))];
     const periodic = this.endBeats < Infinity && source.limit === Infinity ? new PeriodicEnd(this, boundary, this.endBeats, maxCycles, sim.now) : null;

@@ -21,10 +21,10 @@ function copy(v: unknown): unknown {
 }
 
 /** The mutable plain-data fields of an object (typed arrays already captured through another object are skipped). */
-function capture(o: object, taken: Set<unknown>): Fields {
+function capture(o: object, taken: Set<unknown>, skip: ReadonlySet<string>): Fields {
   const f: Fields = new Map();
   for (const [k, v] of Object.entries(o)) {
-    if (STATIC.has(k) || taken.has(v)) continue;
+    if (STATIC.has(k) || skip.has(k) || taken.has(v)) continue;
     if (v === null || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') f.set(k, v);
     else if (ArrayBuffer.isView(v)) {
       taken.add(v);
@@ -50,10 +50,10 @@ export interface Snapshot {
   restore(): void;
 }
 
-/** Snapshot of the objects given (the scheduler, its FIFOs, every process and start controller, …). */
-export function snapshot(objects: object[]): Snapshot {
+/** Snapshot of the objects given (the scheduler, its FIFOs, every process and start controller, …), but for fields named in `skip`. */
+export function snapshot(objects: object[], skip: ReadonlySet<string> = new Set()): Snapshot {
   const taken = new Set<unknown>();
-  const saved = objects.map((o) => [o, capture(o, taken)] as const);
+  const saved = objects.map((o) => [o, capture(o, taken, skip)] as const);
   return {
     restore() {
       for (const [o, f] of saved) apply(o, f);
