@@ -101,6 +101,10 @@ export class Scheduler extends WakeCore {
   private gone = new Int32Array(0);
   /** Steps taken by the compiled kernel (part of `steps`). */
   compiledSteps = 0;
+  /** Whether the compiled kernel steps this run (processes with records then keep them ready for it). */
+  get hasKernel(): boolean {
+    return this.kernel !== null;
+  }
   /** Whether the kernel may have kept blocked processes awake (a deadlock's last cycle is then re-simulated). */
   get kernelWaits(): boolean {
     return this.kernel !== null && this.kernelPatience > 0;
@@ -380,6 +384,11 @@ export class Scheduler extends WakeCore {
     }
   }
 
+  /** The next cycle in which process p steps (now if awake). */
+  nextStepOf(p: number): number {
+    return this.awake[p] ? this.now : this.wakeAt[p];
+  }
+
   /** The earliest cycle after c with a wheel entry (Infinity: none). */
   private nextWheelWake(c: number): number {
     if (this.wheelCount === 0) return Infinity;
@@ -435,16 +444,13 @@ export class Scheduler extends WakeCore {
       this.stepList(0, c);
       this.stepList(1, c);
       this.stepList(2, c);
-      // Replayers (memo.ts) step apart from the lists, each when its next boundary access is due.
-      const replayNext = this.memo !== null && this.memo.entries > 0 ? this.memo.stepReplayers(c) : Infinity;
       if (done()) {
         this.now = c + 1;
         return true;
       }
       const lens = this.lens;
       if (lens[0] || lens[1] || lens[2]) this.now = c + 1;
-      else if (hT.length || this.wheelCount > 0 || replayNext < Infinity)
-        this.now = Math.max(c + 1, Math.min(this.nextWheelWake(c), hT.length ? hT[0] : Infinity, replayNext));
+      else if (hT.length || this.wheelCount > 0) this.now = Math.max(c + 1, Math.min(this.nextWheelWake(c), hT.length ? hT[0] : Infinity));
       else {
         this.now = c + 1;
         return false;

@@ -154,8 +154,7 @@ export function elaborate(
     m = new Memo(sim, cellsOf(blocks, procs, fifos, inPort, outPort, memo.shapeOf), memo.gate);
     m.cells.forEach((cell, k) => {
       const r = procs[replayFrom + k] as ReplayProc;
-      r.memo = m!;
-      r.cell = cell;
+      r.bind(m!, cell);
       m!.replayers.push(r);
     });
     sim.memo = m;

@@ -8,6 +8,8 @@ import type { Scheduler, SimProc } from './core.ts';
 import { BUSY, IDLE, SLEEP } from './core.ts';
 import type { Fifos } from './fifos.ts';
 import type { Memo } from './memo.ts';
+import { FS } from './fifos.ts';
+import { KIND_REPLAY, REPLAY_BUFFER, RP_BUF, RP_IN, RP_INN, RP_INPOS, RP_MOVER, RP_OUT, RP_OUTN, RP_OUTPOS } from './pipe.ts';
 import { MoverProc, countBeat } from './testbench.ts';
 
 /** A block with the movers on its input and output link: the unit that is memoised. */
@@ -94,30 +96,54 @@ export function sameWindow(h: History, ref: History, shift: number, delta: numbe
   return true;
 }
 
-/** Stands in for a frozen cell: performs its boundary accesses at the reference's cycles plus the shift. */
+/**
+ * Stands in for a frozen cell: performs its boundary accesses at the reference's cycles plus the shift. The compiled
+ * kernel performs those its record lists (pipe.ts RP_*: the next accesses' cycles, looked up here in advance); this
+ * step takes the rest — the lookups, an access the FIFOs do not allow (a divergence), a reference that has not got
+ * there yet.
+ */
 export class ReplayProc implements SimProc {
   readonly post = false;
   readonly block = -1;
+  readonly record: number;
+  readonly recordKind = KIND_REPLAY;
   private r: Replay | null = null;
   from = -1;
   private nIn = 0;
   private nOut = 0;
+  /** Beat indices of the record's first buffered input and output accesses. */
+  private inBase = 0;
+  private outBase = 0;
   /** Cycles of the next input and output access, once looked up (negative: look up; the histories only grow). */
   private tIn = -1;
   private tOut = -1;
   memo!: Memo;
   cell!: Cell;
-  constructor(readonly sim: Scheduler, readonly id: number, readonly name: string) {}
+  constructor(readonly sim: Scheduler, readonly id: number, readonly name: string) {
+    this.record = sim.allocRecord(new Array<number>(RP_BUF + 2 * REPLAY_BUFFER).fill(0));
+  }
+
+  /** Stand in for `cell` of `memo` (after the scheduler's init). */
+  bind(memo: Memo, cell: Cell): void {
+    this.memo = memo;
+    this.cell = cell;
+    const S = this.sim.ps;
+    S[this.record + RP_IN] = cell.inB * FS;
+    S[this.record + RP_OUT] = cell.outB * FS;
+    S[this.record + RP_MOVER] = cell.outMover && cell.outMover.perImage ? cell.outMover.id : -1;
+  }
 
   save(): [Replay | null, number, number, number] {
+    this.sync();
     return [this.r, this.from, this.nIn, this.nOut];
   }
   load(s: [Replay | null, number, number, number]): void {
     [this.r, this.from, this.nIn, this.nOut] = s;
     this.tIn = this.tOut = -1;
+    this.refill();
   }
 
-  /** Begin replaying r (memo.ts steps it from the cycle it began in). */
+  /** Begin replaying r from cycle `start`. */
   activate(r: Replay, start: number): void {
     this.r = r;
     this.from = start;
@@ -125,6 +151,8 @@ export class ReplayProc implements SimProc {
     this.nIn = r.inStart = F.s[(this.cell.inB << 4) + 1];
     this.nOut = r.outStart = F.s[this.cell.outB << 4];
     this.tIn = this.tOut = -1;
+    this.refill();
+    this.sim.wake(this.id, start);
   }
 
   /** Continue from input beat nIn and output beat nOut (memo-periodic.ts wrote the accesses before them down). */
@@ -132,6 +160,46 @@ export class ReplayProc implements SimProc {
     this.nIn = nIn;
     this.nOut = nOut;
     this.tIn = this.tOut = -1;
+    this.release();
+  }
+
+  /** Take over the accesses the kernel performed from the record. */
+  private sync(): void {
+    const S = this.sim.ps;
+    const nIn = this.inBase + S[this.record + RP_INPOS];
+    const nOut = this.outBase + S[this.record + RP_OUTPOS];
+    if (nIn !== this.nIn || nOut !== this.nOut) {
+      this.nIn = nIn;
+      this.nOut = nOut;
+      this.tIn = this.tOut = -1;
+    }
+  }
+  /** Nothing buffered for the kernel (JavaScript steps this replayer). */
+  private release(): void {
+    const S = this.sim.ps;
+    const u = this.record;
+    S[u + RP_INN] = S[u + RP_OUTN] = S[u + RP_INPOS] = S[u + RP_OUTPOS] = 0;
+    this.inBase = this.nIn;
+    this.outBase = this.nOut;
+  }
+  /** Buffer the next accesses' cycles for the kernel, as far as the reference has got (with a kernel to take them). */
+  private refill(): void {
+    this.release();
+    const r = this.r;
+    if (!r || !this.sim.hasKernel) return;
+    const S = this.sim.ps;
+    const u = this.record;
+    const fill = (h: History, from: number, at: number): number => {
+      let j = 0;
+      for (; j < REPLAY_BUFFER; j++) {
+        const i = from + j;
+        if (i < 0 || i >= h.n) break;
+        S[at + j] = h.t[i] + r.delta;
+      }
+      return j;
+    };
+    S[u + RP_INN] = fill(r.inReads, this.nIn - r.sIn, u + RP_BUF);
+    S[u + RP_OUTN] = fill(r.outWrites, this.nOut - r.sOut, u + RP_BUF + REPLAY_BUFFER);
   }
 
   /** Cycle of the reference's i-th event in h, shifted; −1 when the reference has not got there yet. */
@@ -139,13 +207,19 @@ export class ReplayProc implements SimProc {
     return i >= 0 && i < h.n ? h.t[i] + this.r!.delta : -1;
   }
 
-  /** Never stepped by the scheduler's lists: Memo.stepReplayers calls advance() when an access is due. */
-  step(): number {
-    return IDLE | SLEEP;
+  step(c: number): number {
+    if (!this.r) return IDLE | SLEEP;
+    const next = this.advance(c);
+    this.refill();
+    // Beats on consecutive cycles (the common case): stay awake rather than sleep and be woken next cycle.
+    if (next === c + 1) return BUSY;
+    this.sim.wake(this.id, next);
+    return BUSY | SLEEP;
   }
 
   /** Perform the boundary accesses due in cycle c; returns the next cycle in which this replayer must step. */
   advance(c: number): number {
+    this.sync();
     const r = this.r!;
     const cell = this.cell;
     const F = this.sim.fifos;
@@ -174,6 +248,7 @@ export class ReplayProc implements SimProc {
     if ((tIn !== -1 && tIn <= c) || (tOut !== -1 && tOut <= c)) throw new MemoDivergence(cell.index, r.entry, `replay fell behind at cycle ${c}`, c);
     this.tIn = tIn;
     this.tOut = tOut;
+    this.release();
     return next;
   }
   waits(): Array<{ fifo: number; on: 'empty' | 'full' | 'region' }> {

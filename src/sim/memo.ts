@@ -64,8 +64,6 @@ export class Memo {
   onCheckpoint: ((cell: number, checkpoint: number, cycle: number) => void) | null = null;
   private pending: number[] = [];
   readonly replayers: ReplayProc[] = [];
-  /** Per cell: the cycle its replayer steps next (Infinity: not replayed). */
-  private replayNext: Float64Array;
   entries = 0;
   /** Every cell replayed: the rest of the run is the replayers' and the testbench's (runReplayed). */
   allReplayed = false;
@@ -112,7 +110,6 @@ export class Memo {
       }
     }
     this.replay = cells.map(() => null);
-    this.replayNext = new Float64Array(cells.length).fill(Infinity);
     this.checkpoints = cells.map(() => []);
     this.rollbacks = cells.map(() => null);
   }
@@ -137,7 +134,6 @@ export class Memo {
     const pending = this.pending.slice();
     const entries = this.entries;
     const replayers = this.replayers.map((r) => r.save());
-    const replayNext = this.replayNext.slice();
     return {
       restore: () => {
         whole.restore();
@@ -154,7 +150,6 @@ export class Memo {
         this.replayPhaseFrom = -1;
         this.periodicEnd = null;
         this.replayers.forEach((r, k) => r.load(replayers[k]));
-        this.replayNext.set(replayNext);
       },
     };
   }
@@ -195,20 +190,6 @@ export class Memo {
         else this.pending.push(kc);
       }
     }
-  }
-
-  /** Step the replayers due in cycle c; returns the earliest cycle one of them is due next. */
-  stepReplayers(c: number): number {
-    const next = this.replayNext;
-    let first = Infinity;
-    for (let k = 0; k < next.length; k++) {
-      if (next[k] <= c) {
-        next[k] = this.replayers[k].advance(c);
-        this.sim.steps++;
-      }
-      if (next[k] < first) first = next[k];
-    }
-    return first;
   }
 
   /** At the start of cycle c (state as of the end of c − 1): process pending checkpoints. */
@@ -257,7 +238,6 @@ export class Memo {
     const start = c + 1;
     for (const p of cell.procs) this.sim.freeze(p, start);
     this.replayers[k].activate(r, start);
-    this.replayNext[k] = start;
     this.allReplayed = this.testbench !== null && this.replay.every((x) => x !== null);
   }
 
@@ -273,7 +253,7 @@ export class Memo {
     const F = sim.fifos;
     const { source, sink } = this.testbench!;
     const reps = this.replayers;
-    const next = this.replayNext;
+    const next = reps.map((r) => sim.nextStepOf(r.id));
     this.replayPhaseFrom = sim.now;
     const boundary = [...new Set(this.cells.flatMap((x) => [x.inB, x.outB]))];
     const periodic = this.endBeats < Infinity && source.limit === Infinity ? new PeriodicEnd(this, boundary, this.endBeats, maxCycles, sim.now) : null;

@@ -182,12 +182,27 @@ export const FR_PIPE = 14;
 /** The testbench source's record (testbench.ts SourceProc): input port record offset, beats still to offer (−1: no end). */
 export const SR_OUT = 0;
 export const SR_LEFT = 1;
+/**
+ * A replayer's record (memo-cells.ts ReplayProc): input and output boundary FIFO record offsets, the process id of the
+ * mover whose beats its writes stand for (−1: none), then the cycles of its next input and output accesses as the
+ * reference's shifted (buffers of REPLAY_BUFFER entries each, from RP_BUF): how many are buffered and how many done.
+ */
+export const RP_IN = 0;
+export const RP_OUT = 1;
+export const RP_MOVER = 2;
+export const RP_INN = 3;
+export const RP_INPOS = 4;
+export const RP_OUTN = 5;
+export const RP_OUTPOS = 6;
+export const RP_BUF = 7;
+export const REPLAY_BUFFER = 2048;
 /** What kind of record a kernel-lane process is stepped from (SimProc.recordKind). */
 export const KIND_PIPE = 0;
 export const KIND_UNPACK = 1;
 export const KIND_MOVE = 2;
 export const KIND_FRP = 3;
 export const KIND_SOURCE = 4;
+export const KIND_REPLAY = 5;
 
 export function ringMask(depth: number): number {
   let r = 1;

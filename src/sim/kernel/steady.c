@@ -36,9 +36,13 @@ enum { FR_K = 0, FR_N = 1, FR_D = 2, FR_HEAD = 3, FR_OCC = 4, FR_BEFORE = 5, FR_
        FR_WBIT = 10, FR_IN = 11, FR_OUT = 12, FR_MASK = 13, FR_PIPE = 14, BUBBLE = -1 };
 /* The testbench source's record (testbench.ts SourceProc): input port record offset, beats still to offer (−1: no end). */
 enum { SR_OUT = 0, SR_LEFT = 1 };
+/* A replayer's record (memo-cells.ts ReplayProc): boundary FIFO record offsets, the mover its writes stand for (−1:
+ * none), then the cycles of its next input and output accesses (buffers of REPLAY_BUFFER from RP_BUF), how many are
+ * buffered and how many done. */
+enum { RP_IN = 0, RP_OUT = 1, RP_MOVER = 2, RP_INN = 3, RP_INPOS = 4, RP_OUTN = 5, RP_OUTPOS = 6, RP_BUF = 7, REPLAY_BUFFER = 2048 };
 /* Process kinds (KIND): a pipe record (loops, FSM sub-loops), an unpacker's, a mover's, a free-running loop's, the
- * testbench source's. */
-enum { PIPE = 0, UNPACK = 1, MOVE = 2, FRP = 3, SOURCE = 4 };
+ * testbench source's, a replayer's. */
+enum { PIPE = 0, UNPACK = 1, MOVE = 2, FRP = 3, SOURCE = 4, REPLAY = 5 };
 /* What JavaScript must do after a step (the event list, in order): report an access to a FIFO the memo records,
  * wake the processes sleeping on a FIFO, count a mover's beat. Each is x · 16 + kind, x a FIFO record offset
  * (f · 16) or, for a count, a process id. */
@@ -64,7 +68,8 @@ __attribute__((export_name("layout"))) int32_t layout(int32_t what) {
                         U_K, U_N, U_S1, U_CUR, U_PENDING, U_STARTED, U_IN, U_OUT, PIPE, UNPACK, STALL_IN, STALL_OUT,
                         M_IN, M_OUT, M_COUNT, MOVE, EV_READ, EV_WRITE, EV_WAKE_PRODUCERS, EV_WAKE_CONSUMERS, EV_COUNT,
                         FR_K, FR_N, FR_D, FR_HEAD, FR_OCC, FR_BEFORE, FR_BUF, FR_BUFCAP, FR_RSTAGE, FR_WSTAGE, FR_WBIT, FR_IN, FR_OUT,
-                        FR_MASK, FR_PIPE, BUBBLE, FRP, SR_OUT, SR_LEFT, SOURCE };
+                        FR_MASK, FR_PIPE, BUBBLE, FRP, SR_OUT, SR_LEFT, SOURCE, RP_IN, RP_OUT, RP_MOVER, RP_INN, RP_INPOS, RP_OUTN,
+                        RP_OUTPOS, RP_BUF, REPLAY_BUFFER, REPLAY };
   return what >= 0 && what < (int32_t)(sizeof v / sizeof v[0]) ? v[what] : -1;
 }
 
@@ -231,6 +236,27 @@ static inline int32_t source_step(int32_t p, int32_t u, int32_t c) {
   return GO;
 }
 
+/* One cycle of a replayer (ReplayProc.step) while its next accesses are buffered and the FIFOs allow them; anything
+ * else (a lookup, a divergence to report) is JavaScript's. */
+static inline int32_t replay_step(int32_t u, int32_t c) {
+  int32_t ip = S[u + RP_INPOS], op = S[u + RP_OUTPOS];
+  if (ip >= S[u + RP_INN] || op >= S[u + RP_OUTN]) return LOUD;
+  int32_t ti = S[u + RP_BUF + ip], to = S[u + RP_BUF + REPLAY_BUFFER + op];
+  if (ti < c || to < c) return LOUD;
+  int32_t fi = S[u + RP_IN], fo = S[u + RP_OUT];
+  if ((ti == c && unreadable(fi, c)) || (to == c && full(fo, c))) return LOUD;
+  if (ti == c) {
+    fifo_read(fi, c);
+    S[u + RP_INPOS] = ip + 1;
+  }
+  if (to == c) {
+    fifo_write(fo, c);
+    S[u + RP_OUTPOS] = op + 1;
+    if (S[u + RP_MOVER] >= 0) EV[NEV++] = S[u + RP_MOVER] * 16 + EV_COUNT;
+  }
+  return GO;
+}
+
 /* Events of the last step(). */
 __attribute__((export_name("events"))) int32_t events(void) { return NEV; }
 
@@ -245,6 +271,7 @@ __attribute__((export_name("step"))) int32_t step(int32_t c, int32_t n) {
                 : kind == MOVE   ? move_step(p, PO[p], c)
                 : kind == FRP    ? frp_step(PO[p], c)
                 : kind == SOURCE ? source_step(p, PO[p], c)
+                : kind == REPLAY ? replay_step(PO[p], c)
                                  : unpack_step(PO[p], c);
     if (r == GO) {
       BR[p] = 0;
