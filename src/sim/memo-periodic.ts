@@ -8,12 +8,14 @@
  * included. So the rest of the run is not simulated but written down: every boundary history is continued
  * periodically up to the cycle in which the sink takes its last beat, and the FIFO records, the testbench's and
  * the block outputs' per-image windows, the replayers' positions and the replayed blocks' checkpoints are brought to
- * that cycle, as the step-by-step replay would have left them (tested against it).
+ * that cycle, as the step-by-step replay would have left them (tested against it). The histories themselves are not
+ * continued (they are not read again: the end-of-run check, which they would pass by construction, is skipped).
  */
 import { BASE, CAP, LAT, LRD, LWR, RD, WR } from './fifos.ts';
 import type { History, Replay } from './memo-cells.ts';
 import type { Memo } from './memo.ts';
-import { countBeat } from './testbench.ts';
+import { SR_LEFT } from './pipe.ts';
+import type { ImageBeats } from './testbench.ts';
 
 /** A replayed block's input reads or output writes: periodic (m beats, `period` cycles) from beat index `from` on. */
 interface Periodic {
@@ -92,59 +94,97 @@ function firstAtOrAfter(h: History, t: number): number {
   return lo;
 }
 
+/** A boundary history continued periodically from cycle c on: beat b ≥ n recurs at beat b − m, `period` cycles earlier. */
+class PeriodicBeats {
+  private readonly i0: number;
+  readonly m: number;
+  constructor(readonly h: History, c: number, readonly period: number) {
+    this.i0 = firstAtOrAfter(h, c - period);
+    this.m = h.n - this.i0;
+  }
+  /** Cycle of beat b. */
+  time(b: number): number {
+    if (b < this.h.n) return this.h.t[b];
+    const d = b - this.i0;
+    const q = Math.floor(d / this.m);
+    return this.h.t[this.i0 + d - q * this.m] + q * this.period;
+  }
+  /** Beats up to and including cycle t. */
+  countTo(t: number): number {
+    if (this.m <= 0) return firstAtOrAfter(this.h, t + 1);
+    let lo = 0;
+    let hi = this.h.n + (Math.floor((t - this.h.t[this.i0]) / this.period) + 1) * this.m;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.time(mid) > t) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+}
+
+/** Bring a per-image beat counter (countBeat's) from its count to `upTo` beats of `beats`. */
+function countBeatsTo(r: ImageBeats, beats: PeriodicBeats, upTo: number): void {
+  for (let b = r.beats; b < upTo; ) {
+    const image = Math.floor(b / r.perImage);
+    const endOfImage = Math.min((image + 1) * r.perImage, upTo);
+    if (b % r.perImage === 0) r.first[image] = beats.time(b);
+    r.last[image] = beats.time(endOfImage - 1);
+    b = endOfImage;
+  }
+  r.beats = upTo;
+  r.image = Math.floor(upTo / r.perImage);
+  r.inImage = upTo % r.perImage;
+}
+
 /**
  * Write down the rest of a run that repeats itself with `period` from cycle c on (boundary state at c equal to that
  * at c − period, every replayed beat periodic since before c − period): the cycle in which the sink takes beat
- * `endBeats` − 1, with every record brought there; −1 (nothing changed) if that is after `maxCycles`.
+ * `endBeats` − 1, with every record brought there; −1 (nothing changed) if that is after `maxCycles`. Per image and
+ * per FIFO, not per beat: a run of any length takes the same time and memory from here.
  */
 export function writeDownPeriodicEnd(memo: Memo, fifos: number[], period: number, c: number, endBeats: number, maxCycles: number): number {
   const { source, sink } = memo.testbench!;
-  const outPort = sink.inF;
-  const sinkReads = memo.reads[outPort]!;
-  const beatsPerPeriod = (h: History) => h.n - firstAtOrAfter(h, c - period);
-  // The sink's last beat: beat i recurs at beat i + m, `period` cycles later.
-  const mSink = beatsPerPeriod(sinkReads);
-  if (mSink <= 0) return -1;
-  const i = endBeats - 1;
-  const back = i - sinkReads.n;
-  const skip = Math.floor(back / mSink) + 1;
-  const end = sinkReads.t[i - skip * mSink] + skip * period;
+  const seq = new Map<History, PeriodicBeats>();
+  const of = (h: History) => seq.get(h) ?? seq.set(h, new PeriodicBeats(h, c, period)).get(h)!;
+  const sinkReads = of(memo.reads[sink.inF]!);
+  if (sinkReads.m <= 0) return -1;
+  const end = sinkReads.time(endBeats - 1);
   if (end > maxCycles) return -1;
-  const histories = new Set<History>();
-  for (const f of fifos) histories.add(memo.writes[f]!).add(memo.reads[f]!);
-  const before = new Map<History, number>();
-  for (const h of histories) {
-    const m = beatsPerPeriod(h);
-    before.set(h, h.n);
-    if (m <= 0) continue;
-    while (h.t[h.n - m] + period <= end) h.push(h.t[h.n - m] + period);
-  }
   // The FIFO records, as the accesses would have left them.
   const F = memo.sim.fifos;
   const s = F.s;
   for (const f of fifos) {
     const o = f << 4;
-    const w = memo.writes[f]!;
-    const r = memo.reads[f]!;
-    for (let b = Math.max(r.n, w.n - s[o + CAP] - 1); b < w.n; b++) F.ring[s[o + BASE] + (b & s[o + CAP])] = w.t[b];
-    if (w.n > before.get(w)!) s[o + LWR] = w.t[w.n - 1];
-    if (r.n > before.get(r)!) s[o + LRD] = r.t[r.n - 1];
-    s[o + WR] = w.n;
-    s[o + RD] = r.n;
+    const w = of(memo.writes[f]!);
+    const r = of(memo.reads[f]!);
+    const wr = w.countTo(end);
+    const rd = r.countTo(end);
+    for (let b = Math.max(rd, wr - s[o + CAP] - 1); b < wr; b++) F.ring[s[o + BASE] + (b & s[o + CAP])] = w.time(b);
+    if (wr > s[o + WR]) s[o + LWR] = w.time(wr - 1);
+    if (rd > s[o + RD]) s[o + LRD] = r.time(rd - 1);
+    s[o + WR] = wr;
+    s[o + RD] = rd;
   }
-  const added = (h: History, each: (t: number, i: number) => void) => {
-    for (let b = before.get(h)!; b < h.n; b++) each(h.t[b], b);
-  };
-  added(memo.writes[source.outF]!, (t) => source.took(t));
-  added(sinkReads, (t) => countBeat(sink, t));
+  const inputWrites = of(memo.writes[source.outF]!);
+  const left = memo.sim.ps[source.record + SR_LEFT];
+  const taken = inputWrites.countTo(end);
+  if (left > 0) memo.sim.ps[source.record + SR_LEFT] = Math.max(0, left - (taken - source.beats));
+  countBeatsTo(source, inputWrites, taken);
+  countBeatsTo(sink, sinkReads, endBeats);
   // Block output windows, replayers' positions, and the replayed blocks' checkpoints in cycle order (a reference's
   // come first: they are earlier).
   const checkpoints: Array<[number, number]> = [];
   memo.cells.forEach((cell, k) => {
+    const reads = of(memo.reads[cell.inB]!);
+    const writes = of(memo.writes[cell.outB]!);
+    const nIn = reads.countTo(end);
+    const nOut = writes.countTo(end);
     const m = cell.outMover;
-    if (m && m.perImage) added(memo.writes[cell.outB]!, (t) => countBeat(m, t));
-    memo.replayers[k].moveTo(memo.reads[cell.inB]!.n, memo.writes[cell.outB]!.n);
-    if (cell.memoable) added(memo.reads[cell.inB]!, (t, b) => b % cell.inPerImage === 0 && checkpoints.push([t, k]));
+    if (m && m.perImage) countBeatsTo(m, writes, nOut);
+    if (cell.memoable)
+      for (let b = Math.ceil(reads.h.n / cell.inPerImage) * cell.inPerImage; b < nIn; b += cell.inPerImage) checkpoints.push([reads.time(b), k]);
+    memo.replayers[k].moveTo(nIn, nOut);
   });
   checkpoints.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   for (const [t, k] of checkpoints) memo.replayedCheckpoint(k, t);

@@ -373,6 +373,8 @@ export class Memo {
 
   /** End of run (cycle `end`, exclusive): no neighbour access a replay expected may be missing (else it diverged). */
   checkEnd(end: number): void {
+    // A written-down end continued every boundary beat from the replays themselves: nothing can be missing.
+    if (this.periodicEnd) return;
     this.cells.forEach((cell, k) => {
       const r = this.replay[k];
       if (!r) return;

@@ -8,7 +8,7 @@ export interface SimOptions {
   images: number;
   /** Event-skipping engine (default) or the per-cycle reference stepper. */
   engine?: 'fast' | 'reference';
-  /** Stop (as a deadlock) after this many cycles. */
+  /** Stop (as a deadlock) after this many cycles (default: 50 M, or four times the rough length of a longer run). */
   maxCycles?: number;
   /** Collect per-bin busy/stall counts for a timeline with this many bins. */
   timelineBins?: number;
@@ -166,7 +166,8 @@ function runElaborated(e: Elaborated, blocks: Block[], opts: SimOptions): boolea
   }
   e.sim.onTick = opts.onCycle ?? null;
   if (e.memo && opts.periodicEnd !== false) e.memo.endBeats = target;
-  const completed = e.sim.run(() => e.sink.beats >= target, opts.maxCycles ?? 5e7);
+  // Stop as a deadlock after 50 M cycles, or four times the rough length of a long run.
+  const completed = e.sim.run(() => e.sink.beats >= target, opts.maxCycles ?? Math.max(5e7, 4 * estimateCycles(blocks, opts.images)));
   // Memo: the end-of-run check may still find a divergence (then the run goes on from a rollback, not finished).
   if (completed && e.memo) e.memo.checkEnd(e.sim.now);
   e.sim.finish();
