@@ -55,8 +55,10 @@ export class Memo {
   /** Cell that writes / reads each boundary FIFO (−1: testbench or not a boundary). */
   readonly producerCell: Int32Array;
   readonly consumerCell: Int32Array;
-  /** Per boundary FIFO: input beats per image of the memoable cell reading it (checkpoints), else 0. */
+  /** Per boundary FIFO: input beats per image of the memoable cell reading it (checkpoints), else 0; and the reads
+   * until (and including) the next one that begins an image (counted down: no division per access). */
   private readonly imageBeats: Int32Array;
+  private readonly toImage: Int32Array;
   readonly replay: Array<Replay | null>;
   readonly checkpoints: Checkpoint[][];
   private readonly seen = new Map<string, Seen[]>();
@@ -99,6 +101,7 @@ export class Memo {
     this.producerCell = new Int32Array(F.count).fill(-1);
     this.consumerCell = new Int32Array(F.count).fill(-1);
     this.imageBeats = new Int32Array(F.count);
+    this.toImage = new Int32Array(F.count).fill(1);
     for (const c of cells) {
       this.consumerCell[c.inB] = c.index;
       if (c.memoable) this.imageBeats[c.inB] = c.inPerImage;
@@ -139,6 +142,10 @@ export class Memo {
         whole.restore();
         sim.fifos.restoreBeats(beats);
         [...this.writes, ...this.reads].forEach((h, i) => h && (h.n = lengths[i]));
+        this.reads.forEach((h, f) => {
+          const per = this.imageBeats[f];
+          if (h && per > 0) this.toImage[f] = Math.ceil(h.n / per) * per - h.n + 1;
+        });
         this.seen.clear();
         for (const [k, v] of seen) this.seen.set(k, v);
         checkpoints.forEach((a, k) => (this.checkpoints[k] = a.slice()));
@@ -182,9 +189,10 @@ export class Memo {
       if (expected !== c) throw new MemoDivergence(k, r.entry, `${write ? 'write' : 'read'} of beat ${n} of ${this.sim.fifos.info[f].name} at cycle ${c}, reference expects ${expected}`, c);
     }
     // The consumer reading the first beat of an image: a checkpoint (state compared at the end of this cycle).
-    if (!write) {
+    if (!write && --this.toImage[f] === 0) {
       const per = this.imageBeats[f];
-      if (per > 0 && n % per === 0) {
+      this.toImage[f] = per;
+      if (per > 0) {
         const kc = this.consumerCell[f];
         if (this.replay[kc]) this.replayedCheckpoint(kc, c);
         else this.pending.push(kc);
