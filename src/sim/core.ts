@@ -312,12 +312,12 @@ export class Scheduler extends WakeCore {
         const occ = n + 1 - F[fo + RD] + (F[fo + LRD] === c ? 1 : 0);
         if (occ > F[fo + PEAK]) F[fo + PEAK] = occ;
         if (F[fo + CWF]) this.wakeConsumers(fo >> 4, c);
-        if (F[fo + REC]) this.memo!.onAccess(fo >> 4, true, c);
+        if (F[fo + REC]) this.memo!.onWrite(fo >> 4, c);
       } else {
         F[fo + RD]++;
         F[fo + LRD] = c;
         if (F[fo + PWF]) this.wakeProducers(fo >> 4, c);
-        if (F[fo + REC]) this.memo!.onAccess(fo >> 4, false, c);
+        if (F[fo + REC]) this.memo!.onRead(fo >> 4, c);
       }
     }
   }
@@ -548,10 +548,10 @@ export class Scheduler extends WakeCore {
       const x = e >> 4;
       switch (e & 15) {
         case EV_READ:
-          this.memo!.onAccess(x >> 4, false, c);
+          this.memo!.onRead(x >> 4, c);
           break;
         case EV_WRITE:
-          this.memo!.onAccess(x >> 4, true, c);
+          this.memo!.onWrite(x >> 4, c);
           break;
         case EV_WAKE_PRODUCERS:
           this.wakeProducers(x >> 4, c);

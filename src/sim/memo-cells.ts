@@ -46,12 +46,13 @@ export class History {
   t = new Int32Array(1 << 20);
   n = 0;
   push(c: number): void {
-    if (this.n === this.t.length) {
-      const g = new Int32Array(this.t.length * 2);
-      g.set(this.t);
-      this.t = g;
-    }
+    if (this.n === this.t.length) this.grow();
     this.t[this.n++] = c;
+  }
+  grow(): void {
+    const g = new Int32Array(this.t.length * 2);
+    g.set(this.t);
+    this.t = g;
   }
 }
 

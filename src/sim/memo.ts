@@ -174,22 +174,34 @@ export class Memo {
     this.divergences++;
   }
 
-  /** Every access to a boundary FIFO (by anyone) comes here: recorded, and checked against a replay's reference. */
-  onAccess(f: number, write: boolean, c: number): void {
-    const h = write ? this.writes[f]! : this.reads[f]!;
+  /**
+   * Every access to a boundary FIFO (by anyone: the kernel's events, wake.ts, Scheduler.commit) comes to onWrite or
+   * onRead: recorded, and checked against a replay's reference. A write to boundary FIFO f in cycle c:
+   */
+  onWrite(f: number, c: number): void {
+    const h = this.writes[f]!;
     const n = h.n;
-    h.push(c);
+    if (n === h.t.length) h.grow();
+    h.t[n] = c;
+    h.n = n + 1;
     // A neighbour's access to a replayed cell's boundary must happen when the reference's neighbour's did.
-    const k = write ? this.consumerCell[f] : this.producerCell[f];
+    const k = this.consumerCell[f];
     const r = k >= 0 ? this.replay[k] : null;
-    if (r !== null) {
-      const refH = write ? r.inWrites : r.outReads;
-      const i = n - (write ? r.sIn : r.sOut);
-      const expected = i >= 0 && i < refH.n ? refH.t[i] + r.delta : NaN;
-      if (expected !== c) throw new MemoDivergence(k, r.entry, `${write ? 'write' : 'read'} of beat ${n} of ${this.sim.fifos.info[f].name} at cycle ${c}, reference expects ${expected}`, c);
-    }
+    if (r !== null) this.expect(r, k, r.inWrites, n - r.sIn, f, true, n, c);
+  }
+
+  /** A read of boundary FIFO f in cycle c. */
+  onRead(f: number, c: number): void {
+    const h = this.reads[f]!;
+    const n = h.n;
+    if (n === h.t.length) h.grow();
+    h.t[n] = c;
+    h.n = n + 1;
+    const k = this.producerCell[f];
+    const r = k >= 0 ? this.replay[k] : null;
+    if (r !== null) this.expect(r, k, r.outReads, n - r.sOut, f, false, n, c);
     // The consumer reading the first beat of an image: a checkpoint (state compared at the end of this cycle).
-    if (!write && --this.toImage[f] === 0) {
+    if (--this.toImage[f] === 0) {
       const per = this.imageBeats[f];
       this.toImage[f] = per;
       if (per > 0) {
@@ -198,6 +210,12 @@ export class Memo {
         else this.pending.push(kc);
       }
     }
+  }
+
+  /** Beat n of f, accessed in cycle c, must be the reference's beat i of refH, shifted. */
+  private expect(r: Replay, k: number, refH: History, i: number, f: number, write: boolean, n: number, c: number): void {
+    const expected = i >= 0 && i < refH.n ? refH.t[i] + r.delta : NaN;
+    if (expected !== c) throw new MemoDivergence(k, r.entry, `${write ? 'write' : 'read'} of beat ${n} of ${this.sim.fifos.info[f].name} at cycle ${c}, reference expects ${expected}`, c);
   }
 
   /** At the start of cycle c (state as of the end of c − 1): process pending checkpoints. */

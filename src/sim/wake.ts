@@ -80,7 +80,7 @@ export class WakeCore {
     s[o + RD]++;
     s[o + LRD] = c;
     if (s[o + PWF]) this.wakeProducers(f, c);
-    if (s[o + REC]) this.memo!.onAccess(f, false, c);
+    if (s[o + REC]) this.memo!.onRead(f, c);
   }
   write(f: number, c: number): void {
     const s = this.fifos.s;
@@ -94,7 +94,7 @@ export class WakeCore {
     const occ = n + 1 - s[o + RD] + (s[o + LRD] === c ? 1 : 0);
     if (occ > s[o + PEAK]) s[o + PEAK] = occ;
     if (s[o + CWF]) this.wakeConsumers(f, c);
-    if (s[o + REC]) this.memo!.onAccess(f, true, c);
+    if (s[o + REC]) this.memo!.onWrite(f, c);
   }
   protected wakeProducers(f: number, c: number): void {
     const w = this.fifos.prodWait[f];
