@@ -83,19 +83,32 @@ export class Fifos {
     for (let f = 0; f < this.count; f++) total += s[f * FS + WR] - s[f * FS + RD];
     const out = new Int32Array(total);
     let at = 0;
-    for (let f = 0; f < this.count; f++) {
-      const o = f * FS;
-      for (let i = s[o + RD]; i < s[o + WR]; i++) out[at++] = this.ring[s[o + BASE] + (i & s[o + CAP])];
-    }
+    this.eachLive((from, to) => {
+      out.set(this.ring.subarray(from, to), at);
+      at += to - from;
+    });
     return out;
   }
   /** Put saveBeats' beats back (the records already restored to the same moment). */
   restoreBeats(saved: Int32Array): void {
-    const s = this.s;
     let at = 0;
+    this.eachLive((from, to) => {
+      this.ring.set(saved.subarray(at, at + to - from), from);
+      at += to - from;
+    });
+  }
+  /** The ring ranges that hold live beats, FIFO by FIFO, oldest first (a FIFO's beats wrap at most once). */
+  private eachLive(range: (from: number, to: number) => void): void {
+    const s = this.s;
     for (let f = 0; f < this.count; f++) {
       const o = f * FS;
-      for (let i = s[o + RD]; i < s[o + WR]; i++) this.ring[s[o + BASE] + (i & s[o + CAP])] = saved[at++];
+      const n = s[o + WR] - s[o + RD];
+      if (n === 0) continue;
+      const base = s[o + BASE];
+      const first = s[o + RD] & s[o + CAP];
+      const upToEnd = Math.min(n, s[o + CAP] + 1 - first);
+      range(base + first, base + first + upToEnd);
+      if (upToEnd < n) range(base, base + n - upToEnd);
     }
   }
 

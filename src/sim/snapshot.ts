@@ -20,11 +20,18 @@ function copy(v: unknown): unknown {
   return v;
 }
 
+/** Field names per class (instances of a class have the same own fields), found once. */
+const keysOf = new Map<unknown, string[]>();
+
 /** The mutable plain-data fields of an object (typed arrays already captured through another object are skipped). */
 function capture(o: object, taken: Set<unknown>, skip: ReadonlySet<string>): Fields {
   const f: Fields = new Map();
-  for (const [k, v] of Object.entries(o)) {
-    if (STATIC.has(k) || skip.has(k) || taken.has(v)) continue;
+  let keys = keysOf.get(o.constructor);
+  if (!keys) keysOf.set(o.constructor, (keys = Object.keys(o).filter((k) => !STATIC.has(k))));
+  const t = o as Record<string, unknown>;
+  for (const k of keys) {
+    const v = t[k];
+    if (skip.has(k) || taken.has(v)) continue;
     if (v === null || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') f.set(k, v);
     else if (ArrayBuffer.isView(v)) {
       taken.add(v);
