@@ -47,6 +47,8 @@ interface Seen {
   cycle: number;
   inW: number;
   outW: number;
+  /** The state (digest's numbers). */
+  state: Float64Array;
 }
 
 export class Memo {
@@ -61,7 +63,8 @@ export class Memo {
   private readonly toImage: Int32Array;
   readonly replay: Array<Replay | null>;
   readonly checkpoints: Checkpoint[][];
-  private readonly seen = new Map<string, Seen[]>();
+  /** Earlier checkpoints by a hash of their state: per distinct state, its occurrences (the latest first). */
+  private readonly seen = new Map<number, Seen[][]>();
   /** Called after every checkpoint a cell takes (state as of the end of `cycle`); for analyses such as bench/transient.ts. */
   onCheckpoint: ((cell: number, checkpoint: number, cycle: number) => void) | null = null;
   private pending: number[] = [];
@@ -233,11 +236,18 @@ export class Memo {
     const F = this.sim.fifos;
     const idx = this.checkpoints[k].length;
     this.checkpoints[k].push({ cycle: c, stats: this.statsNow(cell, c + 1), peaks: this.peaksNow(cell) });
-    const key = this.digest(cell, c);
+    const out: number[] = [cell.shape];
+    this.appendState(cell, c, out, null);
+    const state = Float64Array.from(out);
     this.onCheckpoint?.(k, idx, c);
-    const here: Seen = { cell: k, checkpoint: idx, cycle: c, inW: F.s[cell.inB << 4], outW: F.s[cell.outB << 4] };
-    const seen = this.seen.get(key) ?? [];
-    this.seen.set(key, [here, ...seen].slice(0, SEEN_PER_STATE));
+    const here: Seen = { cell: k, checkpoint: idx, cycle: c, inW: F.s[cell.inB << 4], outW: F.s[cell.outB << 4], state };
+    const key = hashState(state);
+    const groups = this.seen.get(key)?.slice() ?? [];
+    const g = groups.findIndex((x) => sameState(x[0].state, state));
+    const seen = g >= 0 ? groups[g] : [];
+    if (g >= 0) groups[g] = [here, ...seen].slice(0, SEEN_PER_STATE);
+    else groups.push([here]);
+    this.seen.set(key, groups);
     const entry = `${k}@${idx}`;
     if (seen.length === 0 || this.excluded.has(entry) || c <= (this.blockedUntil.get(k) ?? -Infinity)) return;
     // Candidates: the block itself an image or more ago first (periodic), then the latest other blocks.
@@ -443,6 +453,19 @@ export class Memo {
   }
 }
 
+
+/** FNV-1a over the state's numbers (their low 32 bits and their fractions; equal states hash alike). */
+function hashState(a: Float64Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < a.length; i++) h = Math.imul(h ^ (a[i] | 0) ^ ((a[i] % 1) * 0x7fffffff), 0x01000193);
+  return h;
+}
+
+function sameState(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(a[i] !== a[i] && b[i] !== b[i])) return false;
+  return true;
+}
 
 function fifoState(F: Fifos, f: number, c: number, out: number[]): void {
   const s = F.s;
