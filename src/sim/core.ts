@@ -442,8 +442,8 @@ export class Scheduler extends WakeCore {
       }
       // Loop processes and the others in separate lists keep the step call sites monomorphic.
       this.stepList(0, c);
-      this.stepList(1, c);
-      this.stepList(2, c);
+      if (this.lens[1]) this.stepList(1, c);
+      if (this.lens[2]) this.stepList(2, c);
       if (done()) {
         this.now = c + 1;
         return true;
@@ -518,7 +518,7 @@ export class Scheduler extends WakeCore {
     const deferred = this.kernel!.deferred;
     const nd = this.kernel!.step(c, n);
     this.compiledSteps += n - nd;
-    const ne = this.kernel!.eventCount();
+    const ne = this.kernel!.events[0];
     if (ne > 0) this.kernelEvents(ne, c);
     // Entries that went to sleep (few per cycle, in list order): the list is closed up over them at the end.
     const gone = this.gone;
@@ -543,7 +543,7 @@ export class Scheduler extends WakeCore {
   /** What the kernel's step in cycle c left to JavaScript (kernel/index.ts EV_*): the memo's records, wakes, counts. */
   private kernelEvents(ne: number, c: number): void {
     const ev = this.kernel!.events;
-    for (let i = 0; i < ne; i++) {
+    for (let i = 1; i <= ne; i++) {
       const e = ev[i];
       const x = e >> 4;
       switch (e & 15) {

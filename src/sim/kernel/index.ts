@@ -44,7 +44,6 @@ interface Exports {
   /** The arrays' addresses in steady.c's setup() order (`order` in create), then the patience. */
   setup(...addressesThenPatience: number[]): void;
   step(c: number, n: number): number;
-  events(): number;
   __heap_base: WebAssembly.Global;
 }
 
@@ -79,9 +78,7 @@ export class SteadyKernel {
     readonly step: (c: number, n: number) => number,
     /** Indices (into the awake list) of the processes the last step deferred, in list order. */
     readonly deferred: Int32Array,
-    /** How many events the last step left in `events`. */
-    readonly eventCount: () => number,
-    /** The last step's events (EV_*), in order. */
+    /** The last step's events (EV_*): how many at [0], then in order from [1]. */
     readonly events: Int32Array,
     /** The arrays, now in the module's memory: the scheduler must use these from here on. */
     readonly views: SteadyArrays,
@@ -104,7 +101,7 @@ export class SteadyKernel {
     const parts: Record<(typeof order)[number], Int32Array | Uint8Array | Float64Array> = {
       ...a,
       deferred: new Int32Array(a.list.length),
-      events: new Int32Array(a.list.length * EVENTS_PER_STEP),
+      events: new Int32Array(1 + a.list.length * EVENTS_PER_STEP),
     };
     let at = (Number(ex.__heap_base.value) + 15) & ~15;
     const offsets = order.map((k) => {
@@ -128,6 +125,6 @@ export class SteadyKernel {
       }),
     ) as unknown as SteadyArrays & { deferred: Int32Array; events: Int32Array };
     ex.setup(...offsets, patience);
-    return new SteadyKernel(ex.step, views.deferred, ex.events, views.events, views);
+    return new SteadyKernel(ex.step, views.deferred, views.events, views);
   }
 }

@@ -45,7 +45,7 @@ enum { RP_IN = 0, RP_OUT = 1, RP_MOVER = 2, RP_INN = 3, RP_INPOS = 4, RP_OUTN = 
 enum { PIPE = 0, UNPACK = 1, MOVE = 2, FRP = 3, SOURCE = 4, REPLAY = 5 };
 /* What JavaScript must do after a step (the event list, in order): report an access to a FIFO the memo records,
  * wake the processes sleeping on a FIFO, count a mover's beat. Each is x · 16 + kind, x a FIFO record offset
- * (f · 16) or, for a count, a process id. */
+ * (f · 16) or, for a count, a process id; EV[0] says how many there are, from EV[1] on. */
 enum { EV_READ = 0, EV_WRITE = 1, EV_WAKE_PRODUCERS = 2, EV_WAKE_CONSUMERS = 3, EV_COUNT = 4 };
 /* A step's outcome: went ahead, blocked (the stall categories of the scheduler's statistics), not for the kernel, or
  * (free-running loops) went ahead while counted as stalled in or out. */
@@ -94,14 +94,14 @@ static inline void fifo_write(int32_t fo, int32_t c) {
   F[fo + LWR] = c;
   int32_t occ = n + 1 - F[fo + RD] + (F[fo + LRD] == c);
   if (occ > F[fo + PEAK]) F[fo + PEAK] = occ;
-  if (F[fo + CWF]) EV[NEV++] = fo * 16 + EV_WAKE_CONSUMERS;
-  if (F[fo + REC]) EV[NEV++] = fo * 16 + EV_WRITE;
+  if (F[fo + CWF]) EV[1 + NEV++] = fo * 16 + EV_WAKE_CONSUMERS;
+  if (F[fo + REC]) EV[1 + NEV++] = fo * 16 + EV_WRITE;
 }
 static inline void fifo_read(int32_t fo, int32_t c) {
   F[fo + RD]++;
   F[fo + LRD] = c;
-  if (F[fo + PWF]) EV[NEV++] = fo * 16 + EV_WAKE_PRODUCERS;
-  if (F[fo + REC]) EV[NEV++] = fo * 16 + EV_READ;
+  if (F[fo + PWF]) EV[1 + NEV++] = fo * 16 + EV_WAKE_PRODUCERS;
+  if (F[fo + REC]) EV[1 + NEV++] = fo * 16 + EV_READ;
 }
 
 /* Whether access bits `act` of the pipe record at b can all go ahead in cycle c: GO, else the category of the first
@@ -175,7 +175,7 @@ static inline int32_t move_step(int32_t p, int32_t u, int32_t c) {
   if (full(fo, c)) return STALL_OUT;
   fifo_read(fi, c);
   fifo_write(fo, c);
-  if (S[u + M_COUNT]) EV[NEV++] = p * 16 + EV_COUNT;
+  if (S[u + M_COUNT]) EV[1 + NEV++] = p * 16 + EV_COUNT;
   return GO;
 }
 
@@ -232,7 +232,7 @@ static inline int32_t source_step(int32_t p, int32_t u, int32_t c) {
   if (full(fo, c)) return STALL_OUT;
   fifo_write(fo, c);
   if (left > 0) S[u + SR_LEFT] = left - 1;
-  EV[NEV++] = p * 16 + EV_COUNT;
+  EV[1 + NEV++] = p * 16 + EV_COUNT;
   return GO;
 }
 
@@ -252,13 +252,11 @@ static inline int32_t replay_step(int32_t u, int32_t c) {
   if (to == c) {
     fifo_write(fo, c);
     S[u + RP_OUTPOS] = op + 1;
-    if (S[u + RP_MOVER] >= 0) EV[NEV++] = S[u + RP_MOVER] * 16 + EV_COUNT;
+    if (S[u + RP_MOVER] >= 0) EV[1 + NEV++] = S[u + RP_MOVER] * 16 + EV_COUNT;
   }
   return GO;
 }
 
-/* Events of the last step(). */
-__attribute__((export_name("events"))) int32_t events(void) { return NEV; }
 
 /* Step the first n processes of the awake loop list in cycle c; returns how many were deferred (listed in DF). */
 __attribute__((export_name("step"))) int32_t step(int32_t c, int32_t n) {
@@ -292,5 +290,6 @@ __attribute__((export_name("step"))) int32_t step(int32_t c, int32_t n) {
     }
     DF[deferred++] = j;
   }
+  EV[0] = NEV;
   return deferred;
 }
