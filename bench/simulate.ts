@@ -2,7 +2,7 @@
  * Benchmark: the whole hgpipe-deit-tiny network (26 blocks), 10 images back to back, as in the authors' 590 s
  * Verilator run. Prints the five per-image figures of images 0 and 9 next to FACTS.md, simulated cycles per second
  * and peak memory. Usage: npm run bench:simulate [-- --images N] [-- --engine reference] [-- --no-memo] [-- --js (no
- * compiled steady kernel: every step in JavaScript)] [-- --no-periodic (replay a memoised run to its end rather than
+ * compiled kernel: every step in JavaScript)] [-- --no-periodic (replay a memoised run to its end rather than
  * write its periodic rest down)]
  */
 import { hgpipeDeitTiny } from '../src/ir/index.ts';
@@ -54,7 +54,7 @@ console.log(`steady interval ${f(r.steadyInterval)} cycles; output intervals ${r
 console.log(`drained with ${f(r.extraInputBeats)} further input beats`);
 if (r.memo) console.log(`memoised: ${r.memo.replayed.length} of ${design.blocks.length} blocks replayed after repeating an earlier state (first from cycle ${f(Math.min(...r.memo.replayed.map((x) => x.from)))}), ${r.memo.rollbacks} rollbacks, snapshots ${r.memo.snapshotSeconds.toFixed(2)} s${r.memo.allReplayedFrom === null ? '' : `; all replayed from cycle ${f(r.memo.allReplayedFrom)}`}${r.memo.periodicFrom ? `; periodic (${f(r.memo.periodicFrom.period)} cycles) from cycle ${f(r.memo.periodicFrom.cycle)}, the rest written down` : ''}`);
 else console.log('not memoised: every block simulated in full');
-console.log(`simulated ${f(r.simulatedCycles)} cycles, ${f(r.steps)} process steps (${f(r.compiledSteps)} by the compiled steady kernel), in ${cpu.toFixed(2)} s CPU, ${wall.toFixed(2)} s wall`);
+console.log(`simulated ${f(r.simulatedCycles)} cycles, ${f(r.steps)} process steps (${f(r.compiledSteps)} by the compiled kernel), in ${cpu.toFixed(2)} s CPU, ${wall.toFixed(2)} s wall`);
 console.log(`→ ${f(Math.round(r.simulatedCycles / cpu))} simulated cycles per CPU second (${f(Math.round(r.simulatedCycles / wall))} per wall second); ${(590 / wall).toFixed(1)}× the authors' 590 s RTL run (wall)`);
 console.log(`machine calibration: trivial loop ${cal.ns.toFixed(2)} ns/iteration (≈1 on an idle modern core); load average ${(await import('node:os')).loadavg()[0].toFixed(1)}`);
 console.log(`peak memory (maxRSS) ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);

@@ -32,7 +32,7 @@ interface FifoSpec {
 /** Build the simulator for a chain of blocks (one block = "simulated alone"), fed by a source, drained by a sink. */
 export function elaborate(
   blocks: Block[], linkDepth: number, fast: boolean, inputBeats = Infinity, memo?: { shapeOf: (b: Block) => string; gate?: MemoGate },
-  /** The compiled steady kernel: whether to use it (Scheduler.compiled) and its patience (Scheduler.kernelPatience). */
+  /** The compiled kernel: whether to use it (Scheduler.compiled) and its patience (Scheduler.kernelPatience). */
   kernel: { compiled?: boolean; patience?: number } = {},
 ): Elaborated {
   const specs: FifoSpec[] = [];

@@ -83,7 +83,7 @@ export interface ChainResult {
   extraInputBeats: number;
   simulatedCycles: number;
   steps: number;
-  /** Of `steps`, those the compiled steady kernel took (0 with `compiled: false`, the reference engine or a timeline). */
+  /** Of `steps`, those the compiled kernel took (0 with `compiled: false`, the reference engine or a timeline). */
   compiledSteps: number;
   processes: ProcessStats[];
   fifos: FifoStats[];

@@ -1,9 +1,10 @@
 /**
- * The compiled steady step (steady.c, built to WebAssembly by `npm run build:kernel` and stored in steady-wasm.ts):
- * the steady steps of the stall-all loop processes, the FSM processes' sub-loops and the II = 2 unpackers, 2–3 times
- * faster than the same steps in JavaScript (bench:simulate -- --js). The scheduler's pipe store, FIFO records and
- * rings, awake loop list, record offsets, access tables and lean statistics move into the module's memory;
- * JavaScript keeps using them through typed-array views.
+ * The compiled step (steady.c, built to WebAssembly by `npm run build:kernel` and stored in steady-wasm.ts): the
+ * common steps of every process with a record in the pipe store — stall-all loops, FSM sub-loops, II = 2 unpackers,
+ * free-running MACs, link movers, the testbench source, the memo's replayers — about twice as fast as the same steps
+ * in JavaScript (bench:simulate -- --js). The scheduler's pipe store, FIFO records and rings, awake loop list, record
+ * offsets, access tables and lean statistics move into the module's memory; JavaScript keeps using them through
+ * typed-array views, and takes what a step leaves to it from the event list.
  */
 import * as core from '../core.ts';
 import * as FL from '../fifos.ts';

@@ -1,24 +1,26 @@
 /*
- * The simulator's steady step, compiled to WebAssembly (src/sim/kernel/index.ts loads it; `npm run build:kernel`
- * rebuilds steady-wasm.ts from this file with clang). It is Scheduler.stepListLean's fast path for the stall-all
- * loop processes and the FSM processes' sub-loops, and the started steps of the II = 2 unpackers (unpack_step, as
- * procs.ts UnpackProc.step), on the same records (pipe.ts, fifos.ts), which live in the module's memory. For a pipe
- * record:
+ * The simulator's step, compiled to WebAssembly (src/sim/kernel/index.ts loads it; `npm run build:kernel` rebuilds
+ * steady-wasm.ts from this file with clang). It is Scheduler.stepListLean's fast path for every process with a record
+ * in the pipe store (pipe.ts): the stall-all loops and the FSM processes' sub-loops (pipe_step), the II = 2 unpackers
+ * (unpack_step), the link movers (move_step), the free-running MACs (frp_step), the testbench source (source_step)
+ * and the memo's replayers (replay_step), each doing what its JavaScript step (core.ts stepLoop, procs.ts, testbench.ts,
+ * memo-cells.ts) does, on the same records and FIFOs, which live in the module's memory. For a pipe record:
  *
  * for every process of the awake loop list, in order: if it is mid-invocation with its pipeline full (k > 0,
- * k < n, k >= depth - 1), the iterations ahead are not an access-free run worth a bulk step, every access of the
+ * k < n, k >= depth - 1), the iterations ahead are not an access-free run worth a bulk step, and every access of the
  * steady table can go ahead in cycle c (reads: a beat readable by c; writes: room as the registered full flag
- * sees it) and none of them would have to wake a sleeping process or be recorded for a memoised replay, then the
- * accesses are committed and k advances. If instead an access is blocked (a read of an empty FIFO, a write to a
- * full one), the process stays awake for up to `patience` consecutive cycles, its stall counted as the JavaScript
- * step would count it (category of the first blocked access), instead of going to sleep and being woken: most
- * stalls last one cycle, and a sleep and a wake cost far more in JavaScript than a check here. Every other process
- * is appended to the deferred list, and the scheduler steps it in JavaScript (Scheduler.stepLoop, FsmProc.step or
- * UnpackProc.step), which handles every case (and puts a process blocked for longer to sleep). Both paths make the
- * same decisions on the same data, so results do not depend on which one runs (tested).
+ * sees it), the accesses are committed and k advances. If instead an access is blocked (a read of an empty FIFO, a
+ * write to a full one), the process stays awake for up to `patience` consecutive cycles, its stall counted as the
+ * JavaScript step would count it (category of the first blocked access), instead of going to sleep and being woken:
+ * most stalls last one cycle, and a sleep and a wake cost far more in JavaScript than a check here. What an access
+ * leaves to JavaScript — waking the processes sleeping on the FIFO, recording a boundary beat for the memo — and a
+ * mover's or the source's beat to count go to the event list (EV), which the scheduler works through after the step.
+ * Every other case (a start, an exit, a process going to sleep, a replay that diverges or must look its reference
+ * up) is appended to the deferred list, and the scheduler steps it in JavaScript, which handles every case. Both
+ * paths make the same decisions on the same data, so results do not depend on which one runs (tested).
  *
- * The constants below must match pipe.ts (P_*, U_*, KIND_*), fifos.ts (FIFO record fields) and core.ts (stall
- * categories); index.ts checks them when it loads the module.
+ * The constants below must match pipe.ts (P_*, U_*, M_*, FR_*, SR_*, RP_*, KIND_*), fifos.ts (FIFO record fields),
+ * core.ts (stall categories) and index.ts (EV_*); index.ts checks them when it loads the module.
  */
 #include <stdint.h>
 
