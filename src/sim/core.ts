@@ -409,6 +409,7 @@ export class Scheduler extends WakeCore {
       this.tick(c);
       if (this.memo !== null) {
         if (this.memo.hasPending) this.memo.atCycleStart(c);
+        if ((c & this.memo.logMask) === 0) this.memo.logBoundary(c);
         if (this.memo.allReplayed) return this.memo.runReplayed(done, maxCycles);
       }
       // Collect timed wakes for this cycle: its wheel slot, then the heap. An entry whose process was woken earlier

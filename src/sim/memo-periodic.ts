@@ -67,19 +67,57 @@ export function periodicFrom(memo: Memo): { period: number; from: number } | 'la
 }
 
 /** The boundary FIFOs' contents at the start of cycle c: per FIFO its occupancy and its beats' write cycles relative to c. */
-export function boundaryState(memo: Memo, fifos: number[], c: number): string {
+export function boundaryState(memo: Memo, fifos: number[], c: number): Int32Array {
   const F = memo.sim.fifos;
   const s = F.s;
-  const out: number[] = [];
+  let n = 0;
+  for (const f of fifos) n += 1 + s[(f << 4) + WR] - s[(f << 4) + RD];
+  const out = new Int32Array(n);
+  let at = 0;
   for (const f of fifos) {
     const o = f << 4;
     const wr = s[o + WR];
     const rd = s[o + RD];
-    out.push(wr - rd);
+    out[at++] = wr - rd;
     // A beat readable now is like any other readable one.
-    for (let i = rd; i < wr; i++) out.push(Math.max(F.ring[s[o + BASE] + (i & s[o + CAP])] - c, -s[o + LAT]));
+    for (let i = rd; i < wr; i++) out[at++] = Math.max(F.ring[s[o + BASE] + (i & s[o + CAP])] - c, -s[o + LAT]);
   }
-  return out.join(',');
+  return out;
+}
+
+function sameState(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Boundary states taken every LOG_EVERY cycles (the last LOG_KEPT of them), so that the periodic end can compare
+ * against one a period back as soon as every replayed beat is periodic, instead of waiting a period to take one. */
+export const LOG_EVERY = 1024;
+const LOG_KEPT = 128;
+export class BoundaryLog {
+  private readonly cycles = new Float64Array(LOG_KEPT).fill(-1);
+  private readonly states: Array<Int32Array | null> = new Array(LOG_KEPT).fill(null);
+  private next = 0;
+  record(c: number, state: Int32Array): void {
+    this.cycles[this.next] = c;
+    this.states[this.next] = state;
+    this.next = (this.next + 1) % LOG_KEPT;
+  }
+  /** The earliest state taken at or after cycle t: [cycle, state], or null. */
+  firstFrom(t: number): [number, Int32Array] | null {
+    let best = -1;
+    for (let i = 0; i < LOG_KEPT; i++) if (this.cycles[i] >= t && (best < 0 || this.cycles[i] < this.cycles[best])) best = i;
+    return best < 0 ? null : [this.cycles[best], this.states[best]!];
+  }
+  /** Forget the states taken from cycle t on (a rollback went back before them). */
+  dropFrom(t: number): void {
+    for (let i = 0; i < LOG_KEPT; i++)
+      if (this.cycles[i] >= t) {
+        this.cycles[i] = -1;
+        this.states[i] = null;
+      }
+  }
 }
 
 /** Index of the first event of h at or after cycle t. */
@@ -200,11 +238,12 @@ export class PeriodicEnd {
   /** The cycle at whose start to look next. */
   next: number;
   period = 0;
-  private state = '';
-  private at = -1;
+  /** The state to compare with at `next` (taken a period earlier), once known. */
+  private state: Int32Array | null = null;
   constructor(
     private readonly memo: Memo,
     private readonly fifos: number[],
+    private readonly log: BoundaryLog,
     private readonly endBeats: number,
     private readonly maxCycles: number,
     start: number,
@@ -214,28 +253,29 @@ export class PeriodicEnd {
 
   /** At the start of cycle c (= next): the run's last cycle when the rest was written down from here, else −1. */
   look(c: number): number {
-    if (this.at < 0) {
+    if (this.state === null) {
       const p = periodicFrom(this.memo);
       if (p === null) this.next = Infinity;
       else if (p === 'later') this.next = c + 4096;
-      else if (p.from > c) this.next = p.from;
       else {
         this.period = p.period;
-        this.state = boundaryState(this.memo, this.fifos, c);
-        this.at = c;
-        this.next = c + p.period;
+        // From a cycle t ≥ T* on, the run repeats what followed t − P if the boundary held the same then: compare
+        // with a logged state as early as possible, else with one taken now.
+        const logged = this.log.firstFrom(Math.max(c, p.from) - p.period);
+        if (logged) [this.next, this.state] = [logged[0] + p.period, logged[1]];
+        else if (p.from > c) this.next = p.from;
+        else [this.next, this.state] = [c + p.period, boundaryState(this.memo, this.fifos, c)];
       }
       return -1;
     }
     const state = boundaryState(this.memo, this.fifos, c);
-    if (state === this.state) {
+    if (sameState(state, this.state)) {
       const end = writeDownPeriodicEnd(this.memo, this.fifos, this.period, c, this.endBeats, this.maxCycles);
       if (end >= 0) return end;
       this.next = Infinity;
       return -1;
     }
     this.state = state;
-    this.at = c;
     this.next = c + this.period;
     return -1;
   }

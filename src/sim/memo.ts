@@ -15,7 +15,7 @@ import type { Scheduler } from './core.ts';
 import { type Fifos, REC } from './fifos.ts';
 import { type Cell, History, MemoDivergence, type Replay, type ReplayProc, sameWindow } from './memo-cells.ts';
 import { type Snapshot, snapshot } from './snapshot.ts';
-import { PeriodicEnd } from './memo-periodic.ts';
+import { BoundaryLog, LOG_EVERY, PeriodicEnd, boundaryState } from './memo-periodic.ts';
 import { type SinkProc, type SourceProc, countBeat } from './testbench.ts';
 
 export { type Cell, MemoDivergence, ReplayProc, cellsOf } from './memo-cells.ts';
@@ -76,6 +76,11 @@ export class Memo {
   replayPhaseFrom = -1;
   /** The sink's beats at which the run ends (runElaborated sets it; the periodic end needs it). */
   endBeats = Infinity;
+  /** The boundary FIFOs (every cell's input and output), and their states logged every LOG_EVERY cycles. */
+  private readonly boundary: number[];
+  private readonly log = new BoundaryLog();
+  /** Scheduler.run logs the boundary at the start of every cycle c with (c & logMask) = 0. */
+  readonly logMask = LOG_EVERY - 1;
   /** Cycle from which the rest of the run was written down as periodic, and the period (memo-periodic.ts). */
   periodicEnd: { from: number; period: number } | null = null;
   /** The testbench ends (elaborate sets them). */
@@ -116,6 +121,7 @@ export class Memo {
       }
     }
     this.replay = cells.map(() => null);
+    this.boundary = [...new Set(cells.flatMap((x) => [x.inB, x.outB]))];
     this.checkpoints = cells.map(() => []);
     this.rollbacks = cells.map(() => null);
   }
@@ -144,6 +150,7 @@ export class Memo {
       restore: () => {
         whole.restore();
         sim.fifos.restoreBeats(beats);
+        this.log.dropFrom(sim.now);
         [...this.writes, ...this.reads].forEach((h, i) => h && (h.n = lengths[i]));
         this.reads.forEach((h, f) => {
           const per = this.imageBeats[f];
@@ -221,6 +228,11 @@ export class Memo {
     if (expected !== c) throw new MemoDivergence(k, r.entry, `${write ? 'write' : 'read'} of beat ${n} of ${this.sim.fifos.info[f].name} at cycle ${c}, reference expects ${expected}`, c);
   }
 
+  /** Log the boundary's state at the start of cycle c (for the periodic end). */
+  logBoundary(c: number): void {
+    this.log.record(c, boundaryState(this, this.boundary, c));
+  }
+
   /** At the start of cycle c (state as of the end of c − 1): process pending checkpoints. */
   atCycleStart(c: number): void {
     // In cell order: the order in which the accesses came (compiled kernel or JavaScript) must not matter.
@@ -291,11 +303,11 @@ export class Memo {
     const reps = this.replayers;
     const next = reps.map((r) => sim.nextStepOf(r.id));
     this.replayPhaseFrom = sim.now;
-    const boundary = [...new Set(this.cells.flatMap((x) => [x.inB, x.outB]))];
-    const periodic = this.endBeats < Infinity && source.limit === Infinity ? new PeriodicEnd(this, boundary, this.endBeats, maxCycles, sim.now) : null;
+    const periodic = this.endBeats < Infinity && source.limit === Infinity ? new PeriodicEnd(this, this.boundary, this.log, this.endBeats, maxCycles, sim.now) : null;
     while (true) {
       const c = sim.now;
       sim.tick(c);
+      if ((c & this.logMask) === 0) this.logBoundary(c);
       if (periodic !== null && c === periodic.next) {
         const end = periodic.look(c);
         if (end >= 0) {
