@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildDesign, hgpipeDesignConfig, structuralKey } from '../../src/ir/index.ts';
+import { buildDesign, hgpipeDeitTiny, hgpipeDesignConfig, structuralKey } from '../../src/ir/index.ts';
 import { elaborate } from '../../src/sim/elaborate.ts';
 import { type ChainResult, simulateChain } from '../../src/sim/index.ts';
 import { TINY } from '../ir/tiny.ts';
@@ -16,6 +16,7 @@ const timing = (r: ChainResult) => {
 };
 
 const tiny = buildDesign(TINY, { ...hgpipeDesignConfig(2), name: 'tiny' });
+const hgpipe = hgpipeDeitTiny();
 const IMAGES = 14;
 
 describe('memoised simulation', () => {
@@ -92,6 +93,17 @@ describe('memoised simulation', () => {
     for (const [k, idx] of seen.entries()) {
       assert.ok(idx.length >= 4, `${memo.cells[k].name}: ${idx.length} checkpoints`);
       assert.deepEqual(idx, idx.map((_, i) => i));
+    }
+  });
+
+  it('snapshots see every field: all instances of a process class have the same fields (snapshot.ts reads them once per class)', () => {
+    const e = elaborate(hgpipe.blocks, hgpipe.linkDepth, true, undefined, { shapeOf: (b) => structuralKey(b) });
+    const objects = [...e.sim.procs, ...e.sim.procs.map((p) => p.start).filter((x) => x !== undefined)];
+    const keysOf = new Map<unknown, string>();
+    for (const o of objects) {
+      const keys = Object.keys(o).join(',');
+      assert.equal(keysOf.get(o.constructor) ?? keys, keys, `${o.constructor.name}: fields differ between instances`);
+      keysOf.set(o.constructor, keys);
     }
   });
 
