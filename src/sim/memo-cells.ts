@@ -45,11 +45,13 @@ export class History {
   // are only committed as they are written, and regrowing 54 such arrays by doubling cost more than the rest.
   t = new Int32Array(1 << 20);
   n = 0;
-  push(c: number): void {
+  /** Record the next beat's cycle; returns its index. */
+  push(c: number): number {
     if (this.n === this.t.length) this.grow();
-    this.t[this.n++] = c;
+    this.t[this.n] = c;
+    return this.n++;
   }
-  grow(): void {
+  private grow(): void {
     const g = new Int32Array(this.t.length * 2);
     g.set(this.t);
     this.t = g;

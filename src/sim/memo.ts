@@ -189,11 +189,7 @@ export class Memo {
    * onRead: recorded, and checked against a replay's reference. A write to boundary FIFO f in cycle c:
    */
   onWrite(f: number, c: number): void {
-    const h = this.writes[f]!;
-    const n = h.n;
-    if (n === h.t.length) h.grow();
-    h.t[n] = c;
-    h.n = n + 1;
+    const n = this.writes[f]!.push(c);
     // A neighbour's access to a replayed cell's boundary must happen when the reference's neighbour's did.
     const k = this.consumerCell[f];
     const r = k >= 0 ? this.replay[k] : null;
@@ -202,11 +198,7 @@ export class Memo {
 
   /** A read of boundary FIFO f in cycle c. */
   onRead(f: number, c: number): void {
-    const h = this.reads[f]!;
-    const n = h.n;
-    if (n === h.t.length) h.grow();
-    h.t[n] = c;
-    h.n = n + 1;
+    const n = this.reads[f]!.push(c);
     const k = this.producerCell[f];
     const r = k >= 0 ? this.replay[k] : null;
     if (r !== null) this.expect(r, k, r.outReads, n - r.sOut, f, false, n, c);
