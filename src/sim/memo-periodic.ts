@@ -2,14 +2,14 @@
  * The periodic end of a memoised run. Once every block is replayed (Memo.runReplayed), each block's boundary beats
  * are copies of a reference's: of its own, one period P earlier, or of another block's, which are in turn copies.
  * When every chain of references ends in a block that copies itself with the same P, every replayed beat from some
- * cycle T* on recurs P cycles and a fixed number of beats later (`analyse`). What is left — the beats the testbench's
- * source and sink take, and every boundary FIFO's contents — is then periodic as soon as the FIFOs hold the same
- * beats, relative to now, as one period earlier: the whole run repeats itself from there, every check a replay makes
- * included. So the rest of the run is not simulated but written down: every boundary history is continued
- * periodically up to the cycle in which the sink takes its last beat, and the FIFO records, the testbench's and
- * the block outputs' per-image windows, the replayers' positions and the replayed blocks' checkpoints are brought to
- * that cycle, as the step-by-step replay would have left them (tested against it). The histories themselves are not
- * continued (they are not read again: the end-of-run check, which they would pass by construction, is skipped).
+ * cycle T* on recurs P cycles and a fixed number of beats later (`periodicFrom`). What is left — the beats the
+ * testbench's source and sink take, and every boundary FIFO's contents — is then periodic as soon as the FIFOs hold
+ * the same beats, relative to now, as one period earlier: the whole run repeats itself from there, every check a
+ * replay makes included. So the rest of the run is not simulated but written down, per image and per FIFO: the cycle
+ * in which the sink takes its last beat, and the FIFO records, the testbench's and the block outputs' per-image
+ * windows, the replayers' positions and the replayed blocks' checkpoints as the step-by-step replay would have left
+ * them there (tested against it). The histories themselves are not continued (nothing reads them again; the
+ * end-of-run check, which they would pass by construction, is skipped).
  */
 import { BASE, CAP, LAT, LRD, LWR, RD, WR } from './fifos.ts';
 import type { History, Replay } from './memo-cells.ts';
