@@ -8,7 +8,6 @@ import * as PL from './pipe.ts';
 import { type CompiledLoop, loadLoop, pipeRecordSize, ringMask } from './pipe.ts';
 import type { StartCtl } from './start.ts';
 import * as KL from './kernel/index.ts';
-import { SteadyKernel } from './kernel/index.ts';
 import { WHEEL, WakeCore } from './wake.ts';
 
 export { Fifos, type FifoInfo } from './fifos.ts';
@@ -48,9 +47,9 @@ export interface SimProc {
    * steady steps of processes that have one.
    */
   readonly record?: number;
-  /** The kind of that record: pipe.ts KIND_PIPE (the default), KIND_UNPACK or KIND_MOVE. */
+  /** The kind of that record: one of pipe.ts KIND_* (KIND_PIPE when absent). */
   readonly recordKind?: number;
-  /** A mover whose beat the kernel moved in cycle c (its EV_COUNT event): count it. */
+  /** A mover, or the source, whose beat the kernel moved in cycle c (its EV_COUNT event): count it. */
   kernelBeat?(c: number): void;
   /** Loop processes: their start control. */
   start?: StartCtl;
@@ -96,9 +95,7 @@ export class Scheduler extends WakeCore {
    * re-simulates it with 0 for the exact cycle (see `kernelWaits`).
    */
   kernelPatience = 32;
-  private kernel: SteadyKernel | null = null;
-  /** stepLoopsCompiled's list of entries that went to sleep in a cycle. */
-  private gone = new Int32Array(0);
+  private kernel: KL.SteadyKernel | null = null;
   /** Steps taken by the compiled kernel (part of `steps`). */
   compiledSteps = 0;
   /** Whether the compiled kernel steps this run (processes with records then keep them ready for it). */
@@ -175,10 +172,9 @@ export class Scheduler extends WakeCore {
     this.awakeFrom = new Float64Array(n);
     this.nonBusy = new Float64Array(n);
     this.lists = [new Int32Array(n), new Int32Array(n), new Int32Array(n)];
-    this.gone = new Int32Array(n);
     const kind = Uint8Array.from(procs, (p) => p.recordKind ?? PL.KIND_PIPE);
     const arrays = { ps: this.ps, fifo: this.fifos.s, ring: this.ring, list: this.lists[0], pipeOf: this.pipeOf, masks: this.masks, stats: this.stats, nonBusy: this.nonBusy, blockedRun: this.blockedRun, kind };
-    this.kernel = this.fast && this.compiled ? SteadyKernel.create(arrays, this.kernelPatience) : null;
+    this.kernel = this.fast && this.compiled ? KL.SteadyKernel.create(arrays, this.kernelPatience) : null;
     if (this.kernel) {
       // From here on everyone works on the kernel's copies (nothing else holds the old arrays yet).
       const v = this.kernel.views;
@@ -521,23 +517,24 @@ export class Scheduler extends WakeCore {
     this.compiledSteps += n - nd;
     const ne = this.kernel!.events[0];
     if (ne > 0) this.kernelEvents(ne, c);
-    // Entries that went to sleep (few per cycle, in list order): the list is closed up over them at the end.
-    const gone = this.gone;
-    let ng = 0;
+    // The first entry that went to sleep: the list is compacted from there on.
+    let first = -1;
     for (let q = 0; q < nd; q++) {
       const j = deferred[q];
-      if (!this.leanLoopStep(list[j], c)) gone[ng++] = j;
+      if (!this.leanLoopStep(list[j], c)) {
+        list[j] = -1;
+        if (first < 0) first = j;
+      }
     }
-    for (let j = n; j < lens[0]; j++) if (!this.leanLoopStep(list[j], c)) gone[ng++] = j;
-    const len = lens[0];
-    this.steps += len;
-    if (ng === 0) return;
-    let w = gone[0];
-    for (let g = 0; g < ng; g++) {
-      const end = g + 1 < ng ? gone[g + 1] : len;
-      list.copyWithin(w, gone[g] + 1, end);
-      w += end - gone[g] - 1;
-    }
+    for (let j = n; j < lens[0]; j++)
+      if (!this.leanLoopStep(list[j], c)) {
+        list[j] = -1;
+        if (first < 0) first = j;
+      }
+    this.steps += lens[0];
+    if (first < 0) return;
+    let w = first;
+    for (let j = first + 1; j < lens[0]; j++) if (list[j] >= 0) list[w++] = list[j];
     lens[0] = w;
   }
 
@@ -567,8 +564,8 @@ export class Scheduler extends WakeCore {
   }
 
   /**
-   * One lean step of list-0 process p in JavaScript (stepLoop, or an FSM process's or unpacker's own step); false
-   * when it went to sleep.
+   * One lean step of list-0 process p in JavaScript (stepLoop for a loop, else the process's own step); false when it
+   * went to sleep.
    */
   private leanLoopStep(p: number, c: number): boolean {
     this.awake[p] = 0;

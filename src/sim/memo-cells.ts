@@ -6,9 +6,8 @@
 import type { Block } from '../ir/index.ts';
 import type { Scheduler, SimProc } from './core.ts';
 import { BUSY, IDLE, SLEEP } from './core.ts';
-import type { Fifos } from './fifos.ts';
+import { type Fifos, FS } from './fifos.ts';
 import type { Memo } from './memo.ts';
-import { FS } from './fifos.ts';
 import { KIND_REPLAY, REPLAY_BUFFER, RP_BUF, RP_IN, RP_INN, RP_INPOS, RP_MOVER, RP_OUT, RP_OUTN, RP_OUTPOS } from './pipe.ts';
 import { MoverProc, countBeat } from './testbench.ts';
 

@@ -14,7 +14,6 @@
 import { BASE, CAP, LAT, LRD, LWR, RD, WR } from './fifos.ts';
 import type { History, Replay } from './memo-cells.ts';
 import type { Memo } from './memo.ts';
-import { SR_LEFT } from './pipe.ts';
 import type { ImageBeats } from './testbench.ts';
 
 /** A replayed block's input reads or output writes: periodic (m beats, `period` cycles) from beat index `from` on. */
@@ -205,10 +204,7 @@ export function writeDownPeriodicEnd(memo: Memo, fifos: number[], period: number
     s[o + RD] = rd;
   }
   const inputWrites = of(memo.writes[source.outF]!);
-  const left = memo.sim.ps[source.record + SR_LEFT];
-  const taken = inputWrites.countTo(end);
-  if (left > 0) memo.sim.ps[source.record + SR_LEFT] = Math.max(0, left - (taken - source.beats));
-  countBeatsTo(source, inputWrites, taken);
+  countBeatsTo(source, inputWrites, inputWrites.countTo(end));
   countBeatsTo(sink, sinkReads, endBeats);
   // Block output windows, replayers' positions, and the replayed blocks' checkpoints in cycle order (a reference's
   // come first: they are earlier).

@@ -31,6 +31,7 @@ export interface MemoGate {
   images: number;
 }
 export const DEFAULT_GATE: MemoGate = { firstEntry: 4, images: 1 };
+/** Snapshots leave the FIFOs' rings to Fifos.saveBeats (only the beats they hold). */
 const RING: ReadonlySet<string> = new Set(['ring']);
 /** Earlier occurrences of one state kept as replay references (the latest first). */
 const SEEN_PER_STATE = 6;
@@ -163,7 +164,7 @@ export class Memo {
         this.rollbacks = rollbacks.slice();
         this.pending = pending.slice();
         this.entries = entries;
-        this.allReplayed = this.replay.every((x) => x !== null);
+        this.updateAllReplayed();
         this.replayPhaseFrom = -1;
         this.periodicEnd = null;
         this.replayers.forEach((r, k) => r.load(replayers[k]));
@@ -240,9 +241,7 @@ export class Memo {
     const F = this.sim.fifos;
     const idx = this.checkpoints[k].length;
     this.checkpoints[k].push({ cycle: c, stats: this.statsNow(cell, c + 1), peaks: this.peaksNow(cell) });
-    const out: number[] = [cell.shape];
-    this.appendState(cell, c, out, null);
-    const state = Float64Array.from(out);
+    const state = Float64Array.from(this.stateOf(cell, c));
     this.onCheckpoint?.(k, idx, c);
     const here: Seen = { cell: k, checkpoint: idx, cycle: c, inW: F.s[cell.inB << 4], outW: F.s[cell.outB << 4], state };
     const key = hashState(state);
@@ -278,6 +277,10 @@ export class Memo {
     const start = c + 1;
     for (const p of cell.procs) this.sim.freeze(p, start);
     this.replayers[k].activate(r, start);
+    this.updateAllReplayed();
+  }
+
+  private updateAllReplayed(): void {
     this.allReplayed = this.testbench !== null && this.replay.every((x) => x !== null);
   }
 
@@ -317,7 +320,7 @@ export class Memo {
         }
       if (source.beats < source.limit && F.canWrite(source.outF, c)) {
         sim.write(source.outF, c);
-        source.took(c);
+        countBeat(source, c);
       }
       if (F.canRead(sink.inF, c)) {
         sim.read(sink.inF, c);
@@ -370,9 +373,12 @@ export class Memo {
    * (beats readable from c + 1 on are all alike), and the occupancy of the output boundary.
    */
   digest(cell: Cell, c: number): string {
+    return this.stateOf(cell, c).join(',');
+  }
+  private stateOf(cell: Cell, c: number): number[] {
     const out: number[] = [cell.shape];
     this.appendState(cell, c, out, null);
-    return out.join(',');
+    return out;
   }
 
   /**

@@ -179,9 +179,9 @@ export const FR_IN = 11;
 export const FR_OUT = 12;
 export const FR_MASK = 13;
 export const FR_PIPE = 14;
-/** The testbench source's record (testbench.ts SourceProc): input port record offset, beats still to offer (−1: no end). */
+/** The testbench source's record (testbench.ts SourceProc, offering without end): the input port's record offset. */
 export const SR_OUT = 0;
-export const SR_LEFT = 1;
+export const SOURCE_RECORD = 1;
 /**
  * A replayer's record (memo-cells.ts ReplayProc): input and output boundary FIFO record offsets, the process id of the
  * mover whose beats its writes stand for (−1: none), then the cycles of its next input and output accesses as the

@@ -7,8 +7,8 @@
 
 type Fields = Map<string, unknown>;
 
-/** Large arrays that never change after elaboration, and scratch space. */
-const STATIC = new Set(['gone', 'masks', 'maskB', 'psB', 'pipeOf', 'startOf', 'classOf', 'listOf', 'isLoop', 'procs', 'fifos', 'memo', 'sim', 'loop', 'body', 'info']);
+/** Large arrays that never change after elaboration. */
+const STATIC = new Set(['masks', 'maskB', 'psB', 'pipeOf', 'startOf', 'classOf', 'listOf', 'isLoop', 'procs', 'fifos', 'memo', 'sim', 'loop', 'body', 'info']);
 
 function isPlainArray(v: unknown[]): boolean {
   return v.every((x) => x === null || typeof x !== 'object' || ArrayBuffer.isView(x) || (Array.isArray(x) && isPlainArray(x)));

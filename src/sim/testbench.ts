@@ -31,14 +31,15 @@ export function countBeat(r: ImageBeats, c: number): void {
 }
 
 /**
- * Testbench source: offers a beat every cycle; records each image's first and last accepted beat. The compiled
- * kernel takes its steps from cycle 0 on (its record: pipe.ts SR_*), then counts the beat here (kernelBeat).
+ * Testbench source: offers a beat every cycle; records each image's first and last accepted beat. Offering without
+ * end (as the RTL runs do), it has a record (pipe.ts SR_*): the compiled kernel takes its steps from cycle 0 on, then
+ * counts the beat here (kernelBeat). A limited source is JavaScript's alone (its count decides when it stops).
  */
 export class SourceProc implements SimProc, ImageBeats {
   readonly post = false;
   readonly block = -1;
-  readonly record: number;
-  readonly recordKind = pipe.KIND_SOURCE;
+  readonly record?: number;
+  readonly recordKind?: number;
   beats = 0;
   image = 0;
   inImage = 0;
@@ -48,19 +49,15 @@ export class SourceProc implements SimProc, ImageBeats {
     readonly sim: Scheduler, readonly id: number, readonly name: string, readonly outF: number, readonly perImage: number,
     readonly limit = Infinity,
   ) {
-    const rec = new Array<number>(2);
+    if (limit !== Infinity) return;
+    const rec = new Array<number>(pipe.SOURCE_RECORD);
     rec[pipe.SR_OUT] = outF * FS;
-    rec[pipe.SR_LEFT] = limit === Infinity ? -1 : limit;
     this.record = sim.allocRecord(rec);
+    this.recordKind = pipe.KIND_SOURCE;
   }
-  /** A beat taken in cycle c (by the kernel, which counted it down in the record). */
+  /** The kernel moved a beat in cycle c. */
   kernelBeat(c: number): void {
     countBeat(this, c);
-  }
-  /** A beat taken in cycle c by JavaScript (this step, or memo.ts's replay phase). */
-  took(c: number): void {
-    countBeat(this, c);
-    if (this.sim.ps[this.record + pipe.SR_LEFT] > 0) this.sim.ps[this.record + pipe.SR_LEFT]--;
   }
   step(c: number): number {
     if (this.beats >= this.limit) return IDLE | SLEEP;
@@ -74,7 +71,7 @@ export class SourceProc implements SimProc, ImageBeats {
       return STALL_OUT | SLEEP;
     }
     this.sim.write(this.outF, c);
-    this.took(c);
+    countBeat(this, c);
     return BUSY;
   }
   waits(): Wait[] {

@@ -36,8 +36,8 @@ enum { M_IN = 0, M_OUT = 1, M_COUNT = 2 };
  * bit, input and output FIFO record offsets, the access mask's offset in M, then the stage ring. */
 enum { FR_K = 0, FR_N = 1, FR_D = 2, FR_HEAD = 3, FR_OCC = 4, FR_BEFORE = 5, FR_BUF = 6, FR_BUFCAP = 7, FR_RSTAGE = 8, FR_WSTAGE = 9,
        FR_WBIT = 10, FR_IN = 11, FR_OUT = 12, FR_MASK = 13, FR_PIPE = 14, BUBBLE = -1 };
-/* The testbench source's record (testbench.ts SourceProc): input port record offset, beats still to offer (−1: no end). */
-enum { SR_OUT = 0, SR_LEFT = 1 };
+/* The testbench source's record (testbench.ts SourceProc, offering without end): the input port's record offset. */
+enum { SR_OUT = 0 };
 /* A replayer's record (memo-cells.ts ReplayProc): boundary FIFO record offsets, the mover its writes stand for (−1:
  * none), then the cycles of its next input and output accesses (buffers of REPLAY_BUFFER from RP_BUF), how many are
  * buffered and how many done. */
@@ -70,7 +70,7 @@ __attribute__((export_name("layout"))) int32_t layout(int32_t what) {
                         U_K, U_N, U_S1, U_CUR, U_PENDING, U_STARTED, U_IN, U_OUT, PIPE, UNPACK, STALL_IN, STALL_OUT,
                         M_IN, M_OUT, M_COUNT, MOVE, EV_READ, EV_WRITE, EV_WAKE_PRODUCERS, EV_WAKE_CONSUMERS, EV_COUNT,
                         FR_K, FR_N, FR_D, FR_HEAD, FR_OCC, FR_BEFORE, FR_BUF, FR_BUFCAP, FR_RSTAGE, FR_WSTAGE, FR_WBIT, FR_IN, FR_OUT,
-                        FR_MASK, FR_PIPE, BUBBLE, FRP, SR_OUT, SR_LEFT, SOURCE, RP_IN, RP_OUT, RP_MOVER, RP_INN, RP_INPOS, RP_OUTN,
+                        FR_MASK, FR_PIPE, BUBBLE, FRP, SR_OUT, SOURCE, RP_IN, RP_OUT, RP_MOVER, RP_INN, RP_INPOS, RP_OUTN,
                         RP_OUTPOS, RP_BUF, REPLAY_BUFFER, REPLAY };
   return what >= 0 && what < (int32_t)(sizeof v / sizeof v[0]) ? v[what] : -1;
 }
@@ -228,12 +228,10 @@ static inline int32_t frp_step(int32_t u, int32_t c) {
 
 /* One cycle of the testbench source from cycle 0 on (SourceProc.step): a beat into the input port whenever it has room. */
 static inline int32_t source_step(int32_t p, int32_t u, int32_t c) {
-  int32_t left = S[u + SR_LEFT];
-  if (c < 0 || left == 0) return LOUD;
+  if (c < 0) return LOUD;
   int32_t fo = S[u + SR_OUT];
   if (full(fo, c)) return STALL_OUT;
   fifo_write(fo, c);
-  if (left > 0) S[u + SR_LEFT] = left - 1;
   EV[1 + NEV++] = p * 16 + EV_COUNT;
   return GO;
 }
