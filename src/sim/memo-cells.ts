@@ -116,9 +116,6 @@ export class ReplayProc implements SimProc {
   /** Beat indices of the record's first buffered input and output accesses. */
   private inBase = 0;
   private outBase = 0;
-  /** Cycles of the next input and output access, once looked up (negative: look up; the histories only grow). */
-  private tIn = -1;
-  private tOut = -1;
   memo!: Memo;
   cell!: Cell;
   constructor(readonly sim: Scheduler, readonly id: number, readonly name: string) {
@@ -141,7 +138,6 @@ export class ReplayProc implements SimProc {
   }
   load(s: [Replay | null, number, number, number]): void {
     [this.r, this.from, this.nIn, this.nOut] = s;
-    this.tIn = this.tOut = -1;
     this.refill();
   }
 
@@ -152,7 +148,6 @@ export class ReplayProc implements SimProc {
     const F = this.sim.fifos;
     this.nIn = r.inStart = F.s[(this.cell.inB << 4) + 1];
     this.nOut = r.outStart = F.s[this.cell.outB << 4];
-    this.tIn = this.tOut = -1;
     this.refill();
     this.sim.wake(this.id, start);
   }
@@ -161,7 +156,6 @@ export class ReplayProc implements SimProc {
   moveTo(nIn: number, nOut: number): void {
     this.nIn = nIn;
     this.nOut = nOut;
-    this.tIn = this.tOut = -1;
     this.release();
   }
 
@@ -173,8 +167,7 @@ export class ReplayProc implements SimProc {
     if (nIn !== this.nIn || nOut !== this.nOut) {
       this.nIn = nIn;
       this.nOut = nOut;
-      this.tIn = this.tOut = -1;
-    }
+      }
   }
   /** Nothing buffered for the kernel (JavaScript steps this replayer). */
   private release(): void {
@@ -227,14 +220,14 @@ export class ReplayProc implements SimProc {
     const F = this.sim.fifos;
     const refReads = r.inReads;
     const refWrites = r.outWrites;
-    let tIn = this.tIn < 0 ? this.at(refReads, this.nIn - r.sIn) : this.tIn;
+    let tIn = this.at(refReads, this.nIn - r.sIn);
     if (tIn === c) {
       if (!F.canRead(cell.inB, c)) throw new MemoDivergence(cell.index, r.entry, `input beat ${this.nIn} not readable at cycle ${c}`, c);
       this.sim.read(cell.inB, c);
       this.nIn++;
       tIn = this.at(refReads, this.nIn - r.sIn);
     }
-    let tOut = this.tOut < 0 ? this.at(refWrites, this.nOut - r.sOut) : this.tOut;
+    let tOut = this.at(refWrites, this.nOut - r.sOut);
     if (tOut === c) {
       if (!F.canWrite(cell.outB, c)) throw new MemoDivergence(cell.index, r.entry, `output beat ${this.nOut} has no room at cycle ${c}`, c);
       this.sim.write(cell.outB, c);
@@ -248,8 +241,6 @@ export class ReplayProc implements SimProc {
     if (tIn > c && tIn < next) next = tIn;
     if (tOut > c && tOut < next) next = tOut;
     if ((tIn !== -1 && tIn <= c) || (tOut !== -1 && tOut <= c)) throw new MemoDivergence(cell.index, r.entry, `replay fell behind at cycle ${c}`, c);
-    this.tIn = tIn;
-    this.tOut = tOut;
     this.release();
     return next;
   }
