@@ -162,12 +162,8 @@ export class ReplayProc implements SimProc {
   /** Take over the accesses the kernel performed from the record. */
   private sync(): void {
     const S = this.sim.ps;
-    const nIn = this.inBase + S[this.record + RP_INPOS];
-    const nOut = this.outBase + S[this.record + RP_OUTPOS];
-    if (nIn !== this.nIn || nOut !== this.nOut) {
-      this.nIn = nIn;
-      this.nOut = nOut;
-      }
+    this.nIn = this.inBase + S[this.record + RP_INPOS];
+    this.nOut = this.outBase + S[this.record + RP_OUTPOS];
   }
   /** Nothing buffered for the kernel (JavaScript steps this replayer). */
   private release(): void {
