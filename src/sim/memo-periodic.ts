@@ -170,8 +170,6 @@ function countBeatsTo(r: ImageBeats, beats: PeriodicBeats, upTo: number): void {
     b = endOfImage;
   }
   r.beats = upTo;
-  r.image = Math.floor(upTo / r.perImage);
-  r.inImage = upTo % r.perImage;
 }
 
 /**

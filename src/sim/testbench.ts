@@ -14,20 +14,14 @@ export interface ImageBeats {
   readonly perImage: number;
   first: number[];
   last: number[];
-  /** The image being counted and its beats so far (beats = image · perImage + inImage). */
-  image: number;
-  inImage: number;
 }
 
 /** Count a beat moved in cycle c. */
 export function countBeat(r: ImageBeats, c: number): void {
-  if (r.inImage === 0) r.first[r.image] = c;
-  r.last[r.image] = c;
+  const img = Math.floor(r.beats / r.perImage);
+  if (r.beats % r.perImage === 0) r.first[img] = c;
+  r.last[img] = c;
   r.beats++;
-  if (++r.inImage === r.perImage) {
-    r.inImage = 0;
-    r.image++;
-  }
 }
 
 /**
@@ -41,8 +35,6 @@ export class SourceProc implements SimProc, ImageBeats {
   readonly record?: number;
   readonly recordKind?: number;
   beats = 0;
-  image = 0;
-  inImage = 0;
   first: number[] = [];
   last: number[] = [];
   constructor(
@@ -84,8 +76,6 @@ export class SinkProc implements SimProc, ImageBeats {
   readonly post = false;
   readonly block = -1;
   beats = 0;
-  image = 0;
-  inImage = 0;
   first: number[] = [];
   last: number[] = [];
   constructor(readonly sim: Scheduler, readonly id: number, readonly name: string, readonly inF: number, readonly perImage: number) {}
@@ -112,8 +102,6 @@ export class MoverProc implements SimProc, ImageBeats {
   readonly record: number;
   readonly recordKind = pipe.KIND_MOVE;
   beats = 0;
-  image = 0;
-  inImage = 0;
   first: number[] = [];
   last: number[] = [];
   constructor(
