@@ -464,10 +464,10 @@ export class Memo {
 }
 
 
-/** FNV-1a over the state's numbers (their low 32 bits and their fractions; equal states hash alike). */
+/** FNV-1a over the state's numbers (their low 32 bits: equal states hash alike, and a match is compared in full). */
 function hashState(a: Float64Array): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < a.length; i++) h = Math.imul(h ^ (a[i] | 0) ^ ((a[i] % 1) * 0x7fffffff), 0x01000193);
+  for (let i = 0; i < a.length; i++) h = Math.imul(h ^ (a[i] | 0), 0x01000193);
   return h;
 }
 
