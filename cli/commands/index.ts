@@ -7,6 +7,8 @@ import { register as fifoSize } from './fifo-size.ts';
 import { register as simulate } from './simulate.ts';
 import { register as generate } from './generate.ts';
 import { register as pruneSweep } from './prune-sweep.ts';
+import { register as importModel } from './import.ts';
+import { register as exportOnnx } from './export-onnx.ts';
 
 /** Every command module exports `register(program)`; add new commands to this list. */
-export const COMMANDS: Array<(program: Command) => void> = [infer, audit, estimate, plan, simulate, fifoSize, generate, pruneSweep];
+export const COMMANDS: Array<(program: Command) => void> = [importModel, exportOnnx, infer, audit, estimate, plan, simulate, fifoSize, generate, pruneSweep];

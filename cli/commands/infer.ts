@@ -1,7 +1,9 @@
 import { Command, Option } from 'commander';
+import { existsSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { runBatch, topK, type InputSpec, type RunResult } from '../../src/engine/index.ts';
 import { fail } from '../../src/diag/index.ts';
+import { isFloatModelFolder, readFloatModel, runFloatBatch } from '../../src/float/index.ts';
 import { labelOfClass, listImages } from '../../src/image/index.ts';
 import type { ArithMode, WrapEvent } from '../../src/ops/index.ts';
 import { formatRefs } from '../../src/refs/index.ts';
@@ -29,7 +31,7 @@ export function register(program: Command): void {
   program
     .command('infer')
     .description('run the bit-exact integer ViT on photos or on a patch matrix and print the top-5 classes')
-    .requiredOption('--weights <dir>', "HG-PIPE refs directory (weights, tables, scalars)")
+    .requiredOption('--weights <dir>', 'HG-PIPE refs directory (weights, tables, scalars), or a float model folder from `vitpipe import`')
     .option('--image <paths...>', 'JPEG/PNG files or folders of them')
     .option('--patches <file>', 'a patch matrix in refs format (e.g. patch_embed_input.txt)')
     .addOption(new Option('--mode <mode>', 'integer arithmetic').choices(['ideal', 'hardware']).default('ideal'))
@@ -40,6 +42,8 @@ export function register(program: Command): void {
     .option('--max-wraps <n>', 'wrap events to list per image in hardware mode', positiveInt('--max-wraps'), 1000)
     .option('--json', 'print one JSON document')
     .action(async (opts: InferOptions) => {
+      if (!existsSync(opts.weights)) fail('IO_ERROR', 'no such folder', opts.weights, 'give an HG-PIPE refs folder or a model folder from `vitpipe import`');
+      if (isFloatModelFolder(opts.weights)) return inferFloat(opts);
       const inputs = resolveInputs(opts);
       const progress = startProgress('infer', inputs.length, !opts.json);
       let results: RunResult[];
@@ -100,3 +104,29 @@ function printResult(file: string, top5: { class: number; label: string; logit: 
   process.stdout.write(lines.join('\n') + '\n');
 }
 
+
+/** A float model folder: photos through its own input pipeline and the float64 forward pass. */
+async function inferFloat(opts: InferOptions): Promise<void> {
+  if (opts.patches) fail('BAD_ARGUMENT', 'a float model folder runs photos (--image), not a patch matrix', '--patches');
+  if (opts.mode !== 'ideal') fail('BAD_ARGUMENT', 'a float model has no hardware arithmetic; quantize it first (`vitpipe quantize`)', '--mode');
+  if (opts.dump) fail('BAD_ARGUMENT', '--dump writes integer tensors in the refs format; a float model has none', '--dump');
+  if (!opts.image) fail('BAD_ARGUMENT', 'nothing to run: give --image <files or folders>');
+  const classes = readFloatModel(opts.weights).manifest.classes;
+  const files = listImages(opts.image);
+  const progress = startProgress('infer', files.length, !opts.json);
+  let results;
+  try {
+    results = await runFloatBatch(opts.weights, files, { threads: opts.threads, onProgress: (done, _t, last) => progress.update(done, basename(last.file)) });
+  } finally {
+    progress.stop();
+  }
+  const doc = {
+    model: opts.weights,
+    results: results.map((r) => ({
+      file: r.file,
+      top5: topK(r.logits, 5).map((t) => ({ class: t.class, label: classes[t.class] ?? String(t.class), logit: t.logit })),
+    })),
+  };
+  if (opts.json) printJson(doc);
+  else for (const r of doc.results) printResult(r.file, r.top5);
+}

@@ -4,6 +4,7 @@
  */
 export type DiagnosticCode =
   | 'BAD_ARGUMENT'
+  | 'BAD_CHECKPOINT'
   | 'BAD_DESIGN'
   | 'BAD_DEVICE'
   | 'BAD_IMAGE'
@@ -14,6 +15,7 @@ export type DiagnosticCode =
   | 'IO_ERROR'
   | 'MISSING_REF_FILE'
   | 'TOOL_MISSING'
+  | 'UNSAFE_CHECKPOINT'
   | 'UNKNOWN_NAME';
 
 export interface Diagnostic {

@@ -3,7 +3,7 @@
  * image listing, and the ImageNet class labels.
  */
 export { decodeRgb } from './decode.ts';
-export { resizeBicubic, axisCoeffs, type RawImage, type Window, type AxisCoeffs } from './resample.ts';
+export { resizeBicubic, resizePillow, axisCoeffs, BICUBIC, BILINEAR, type ResampleFilter, type RawImage, type Window, type AxisCoeffs } from './resample.ts';
 export {
   imageToPatches,
   rgbToPatches,

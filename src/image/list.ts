@@ -22,8 +22,8 @@ function sniff(file: string): 'jpeg' | 'png' | undefined {
 }
 
 /**
- * Expand files and folders into a list of image files. A folder contributes every .jpg/.jpeg/.png directly inside it
- * (not recursive), sorted by name; a file named explicitly must be a JPEG or PNG by content. Order of the arguments
+ * Expand files and folders into a list of image files. A folder contributes every .jpg/.jpeg/.png inside it or its
+ * sub-folders (e.g. one folder per class), sorted by path; a file named explicitly must be a JPEG or PNG by content. Order of the arguments
  * is kept. Throws a VitpipeError naming the path when it is missing, not an image, or a folder without images.
  */
 export function listImages(pathOrDir: string | string[]): string[] {
@@ -38,17 +38,27 @@ export function listImages(pathOrDir: string | string[]): string[] {
       fail('IO_ERROR', 'no such file or folder', input);
     }
     if (st.isDirectory()) {
-      const names = readdirSync(input, { withFileTypes: true })
-        .filter((d) => IMAGE_EXT.test(d.name) && (d.isFile() || d.isSymbolicLink()))
-        .map((d) => d.name)
-        .sort();
-      if (names.length === 0) fail('BAD_IMAGE', 'folder holds no .jpg, .jpeg or .png file', input);
-      for (const n of names) out.push(join(input, n));
+      const found = imagesUnder(input);
+      if (found.length === 0) fail('BAD_IMAGE', 'folder holds no .jpg, .jpeg or .png file (searched recursively)', input);
+      out.push(...found);
     } else {
       if (!sniff(input))
         fail('BAD_IMAGE', 'not a JPEG or PNG image', input, 'pass .jpg/.jpeg/.png files or a folder of them');
       out.push(input);
     }
+  }
+  return out;
+}
+
+/** Image files under `dir`, recursively, in sorted path order (names compared per level, so `a/b` before `a0`). */
+function imagesUnder(dir: string, depth = 0): string[] {
+  if (depth > 32) fail('BAD_IMAGE', 'folders nested more than 32 deep (a link cycle?)', dir);
+  const out: string[] = [];
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const d of entries) {
+    const path = join(dir, d.name);
+    if (d.isDirectory()) out.push(...imagesUnder(path, depth + 1));
+    else if (IMAGE_EXT.test(d.name) && (d.isFile() || d.isSymbolicLink())) out.push(path);
   }
   return out;
 }

@@ -12,15 +12,32 @@
 const PRECISION_BITS = 22;
 const ONE = 1 << PRECISION_BITS;
 const HALF = 1 << (PRECISION_BITS - 1);
-const SUPPORT = 2; // cubic kernel support at scale 1
-
-function bicubic(x: number): number {
-  const a = -0.5;
-  if (x < 0) x = -x;
-  if (x < 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
-  if (x < 2) return (((x - 5) * x + 8) * x - 4) * a;
-  return 0;
+/** A Pillow resampling filter: its kernel and its support at scale 1. */
+export interface ResampleFilter {
+  support: number;
+  kernel: (x: number) => number;
 }
+
+/** Pillow's BICUBIC: cubic convolution, a = −0.5, support 2. */
+export const BICUBIC: ResampleFilter = {
+  support: 2,
+  kernel(x: number): number {
+    const a = -0.5;
+    if (x < 0) x = -x;
+    if (x < 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
+    if (x < 2) return (((x - 5) * x + 8) * x - 4) * a;
+    return 0;
+  },
+};
+
+/** Pillow's BILINEAR: the triangle filter, support 1. */
+export const BILINEAR: ResampleFilter = {
+  support: 1,
+  kernel(x: number): number {
+    if (x < 0) x = -x;
+    return x < 1 ? 1 - x : 0;
+  },
+};
 
 /** C's (int) cast of a double: truncation toward zero. */
 const toInt = (v: number): number => Math.trunc(v);
@@ -36,10 +53,10 @@ export interface AxisCoeffs {
   ksize: number;
 }
 
-export function axisCoeffs(inSize: number, outSize: number, from: number, count: number): AxisCoeffs {
+export function axisCoeffs(inSize: number, outSize: number, from: number, count: number, filter: ResampleFilter = BICUBIC): AxisCoeffs {
   const scale = inSize / outSize; // box is (0, inSize): in1 − in0 = inSize
   const filterScale = scale < 1 ? 1 : scale;
-  const support = SUPPORT * filterScale;
+  const support = filter.support * filterScale;
   const ksize = Math.ceil(support) * 2 + 1;
   const invScale = 1 / filterScale;
   const start = new Int32Array(count);
@@ -57,7 +74,7 @@ export function axisCoeffs(inSize: number, outSize: number, from: number, count:
     let sum = 0;
     for (let x = 0; x < xmax; x++) {
       // Same operation order as Pillow so the doubles round identically.
-      const v = bicubic((x + xmin - center + 0.5) * invScale);
+      const v = filter.kernel((x + xmin - center + 0.5) * invScale);
       w[x] = v;
       sum += v;
     }
@@ -98,6 +115,11 @@ export interface Window {
  * the size along that axis is unchanged; the cubic kernel is the identity at scale 1, so computing it anyway is exact.
  */
 export function resizeBicubic(img: RawImage, outW: number, outH: number, win?: Window): RawImage {
+  return resizePillow(img, outW, outH, BICUBIC, win);
+}
+
+/** Pillow `resize((outW, outH), filter)` restricted to `win`; at scale 1 both filters are the identity. */
+export function resizePillow(img: RawImage, outW: number, outH: number, filter: ResampleFilter, win?: Window): RawImage {
   const { data, width, height, channels: ch } = img;
   const { x0, y0, w, h } = win ?? { x0: 0, y0: 0, w: outW, h: outH };
   if (x0 < 0 || y0 < 0 || x0 + w > outW || y0 + h > outH)
@@ -105,7 +127,7 @@ export function resizeBicubic(img: RawImage, outW: number, outH: number, win?: W
   const skipH = outW === width;
   const skipV = outH === height;
 
-  const vert = axisCoeffs(height, outH, y0, h);
+  const vert = axisCoeffs(height, outH, y0, h, filter);
   // Source rows the vertical pass reads; the horizontal pass only needs these.
   const rowFirst = skipV ? y0 : vert.start[0];
   const rowLast = skipV ? y0 + h : vert.start[h - 1] + vert.taps[h - 1];
@@ -119,7 +141,7 @@ export function resizeBicubic(img: RawImage, outW: number, outH: number, win?: W
       tmp.set(data.subarray(src, src + w * ch), r * w * ch);
     }
   } else {
-    const hz = axisCoeffs(width, outW, x0, w);
+    const hz = axisCoeffs(width, outW, x0, w, filter);
     if (ch === 3) horizontal3(data, width, rowFirst, rows, hz, w, tmp);
     else horizontalAny(data, width, ch, rowFirst, rows, hz, w, tmp);
   }

@@ -32,6 +32,10 @@ export function workerTask<T, R>(run: (task: T) => R | Promise<R>, where: (task:
 /** A pool running tasks of one task module (whose default export is a `workerTask`) on `threads` threads. */
 export function openPool(taskModule: URL, threads: number): { run<T, R>(task: T): Promise<R>; close(): Promise<void> } {
   const pool = new Piscina({ filename: new URL('./entry.mjs', import.meta.url).href, minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
+  // A batch stops at its first failure and destroys the pool while other tasks are still running; their late replies
+  // then reach piscina as 'error' events, which would crash the process if nobody listened. The failure that
+  // matters has already been reported through its task's promise.
+  pool.on('error', () => {});
   return {
     async run<T, R>(task: T): Promise<R> {
       const r = (await pool.run({ module: taskModule.href, task })) as WorkerReply<R>;

@@ -73,6 +73,10 @@ test('listImages: folders sorted and filtered, files kept in order, clear errors
   writeFileSync(join(folder, 'notes.txt'), 'not an image');
   assert.deepEqual(listImages(folder), ['a.png', 'b.JPEG', 'c.jpg'].map((n) => join(folder, n)));
   assert.deepEqual(listImages([join(folder, 'c.jpg'), folder]).length, 4);
+  // Sub-folders (one per class, as CIFAR's) are searched too, in path order.
+  mkdirSync(join(folder, 'b-class'));
+  await px.clone().png().toFile(join(folder, 'b-class', 'x.png'));
+  assert.deepEqual(listImages(folder), ['a.png', 'b-class/x.png', 'b.JPEG', 'c.jpg'].map((n) => join(folder, n)));
 
   const expectError = (arg: string | string[], code: string, path: string) => {
     try {
