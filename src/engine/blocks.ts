@@ -1,5 +1,6 @@
 import { shapeOf, type ViTConfig } from '../model/index.ts';
 import {
+  type LayerNormParams,
   layerNormQuant,
   matmulPacked,
   maxAbs,
@@ -63,9 +64,8 @@ export function runAttention(cfg: ViTConfig, n: number, w: AttentionWeights, x: 
   const { headDim: D } = shapeOf(cfg);
   const p = `attn_${n}`;
   trace?.(`${p}_input`, x);
-  trace?.(`${p}_lnq_input`, x);
-  const ln = layerNormQuant(x, T, C, w.ln, arith, '__attn_if_t');
-  trace?.(`${p}_lnq_output`, ln);
+  const post = w.norm === 'post';
+  const ln = post ? blockInputCodes(x, w, arith, p, trace) : preNorm(x, T, C, w.ln, arith, '__attn_if_t', p, trace);
   const qkv: Int32Array[] = [];
   for (const [name, mm, quant, accField, cursorField] of [
     ['q', w.q, w.qQuant, '__attn_q_t', '__qq_cursor_t'],
@@ -119,7 +119,7 @@ export function runAttention(cfg: ViTConfig, n: number, w: AttentionWeights, x: 
   trace?.(`${p}_gen_o_matmul_input`, merged);
   const o = linear(merged, T, w.o, arith, '__attn_o_t', 'o_matmul');
   trace?.(`${p}_gen_o_matmul_output`, o);
-  const out = residualMerge(o, x, w.residual, arith, '__attn_of_t');
+  const out = post ? postNorm(o, x, T, C, w, arith, '__attn', p, trace) : residualMerge(o, x, w.residual, arith, '__attn_of_t');
   trace?.(`${p}_output`, out);
   return out;
 }
@@ -130,9 +130,8 @@ export function runMlp(cfg: ViTConfig, n: number, w: MlpWeights, x: Int32Array, 
   const C = cfg.width;
   const p = `mlp_${n}`;
   trace?.(`${p}_input`, x);
-  trace?.(`${p}_lnq_input`, x);
-  const ln = layerNormQuant(x, T, C, w.ln, arith, '__mlp_if_t');
-  trace?.(`${p}_lnq_output`, ln);
+  const post = w.norm === 'post';
+  const ln = post ? blockInputCodes(x, w, arith, p, trace) : preNorm(x, T, C, w.ln, arith, '__mlp_if_t', p, trace);
   trace?.(`${p}_matmul1_input`, ln);
   const m1 = linear(ln, T, w.fc1, arith, '__mlp_m1_t', 'fc1');
   trace?.(`${p}_matmul1_output`, m1);
@@ -142,8 +141,36 @@ export function runMlp(cfg: ViTConfig, n: number, w: MlpWeights, x: Int32Array, 
   trace?.(`${p}_matmul2_input`, g);
   const m2 = linear(g, T, w.fc2, arith, '__mlp_m2_t', 'fc2');
   trace?.(`${p}_matmul2_output`, m2);
-  const out = residualMerge(m2, x, w.residual, arith, '__mlp_of_t');
+  const out = post ? postNorm(m2, x, T, C, w, arith, '__mlp', p, trace) : residualMerge(m2, x, w.residual, arith, '__mlp_of_t');
   trace?.(`${p}_output`, out);
+  return out;
+}
+
+/** Pre-norm: LN+quant of the block input gives the matmuls' activation codes (SPEC §1.8 step 2). */
+function preNorm(x: Int32Array, T: number, C: number, ln: LayerNormParams, arith: Arith, inField: string, p: string, trace?: TraceSink): Int32Array {
+  trace?.(`${p}_lnq_input`, x);
+  const out = layerNormQuant(x, T, C, ln, arith, inField);
+  trace?.(`${p}_lnq_output`, out);
+  return out;
+}
+
+/** Post-norm: the block input is the previous LayerNorm's codes; requantized to the matmuls' codes when they differ. */
+function blockInputCodes(x: Int32Array, w: AttentionWeights | MlpWeights, arith: Arith, p: string, trace?: TraceSink): Int32Array {
+  if (!w.inQuant) return x;
+  trace?.(`${p}_xq_input`, x);
+  const out = tableRequant(x, w.inQuant, arith, '__xq_cursor_t', 'x_quant');
+  trace?.(`${p}_xq_output`, out);
+  return out;
+}
+
+/** Post-norm: residual add (rescaled input + main branch) into the sum type, then LN+quant of the sum is the output. */
+function postNorm(main: Int32Array, x: Int32Array, T: number, C: number, w: AttentionWeights | MlpWeights, arith: Arith, kind: string, p: string, trace?: TraceSink): Int32Array {
+  const sum = residualMerge(main, x, w.residual, arith, `${kind}_sum_t`);
+  trace?.(`${p}_sum`, sum);
+  trace?.(`${p}_lnq_input`, sum);
+  const out = layerNormQuant(sum, T, C, w.ln, arith, `${kind}_sum_t`);
+  arith.fitAll(out, `${kind}_of_t`, 'layernorm');
+  trace?.(`${p}_lnq_output`, out);
   return out;
 }
 

@@ -4,3 +4,4 @@ export * from './network.ts';
 export * from './session.ts';
 export * from './pool.ts';
 export * from './audit.ts';
+export * from './quantized.ts';

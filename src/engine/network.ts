@@ -16,6 +16,8 @@ export interface InferOptions {
    * its token count, its softmax output and its QKᵀ scores; returns the rows the MLP and later blocks run on. Absent ⇒ unpruned.
    */
   tokenPruner?: TokenPruner;
+  /** Overrides the arithmetic of every block (e.g. quantization's range recorder); `mode` is then ignored. */
+  arith?: (block: string) => Arith;
 }
 
 export type TokenPruner = (block: number, x: Int32Array, tokens: number, probs: Int32Array, scores: Int32Array) => { x: Int32Array; tokens: number };
@@ -40,7 +42,9 @@ export function infer(weights: ModelWeights, patches: Int32Array, opts: InferOpt
     fail('BAD_ARGUMENT', `input has ${patches.length} elements; expected [${cfg.tokens}][${shapeOf(cfg).patchElements}]`, 'patches');
   const log = new WrapLog(opts.maxWrapEvents);
   let arithFor: (block: string) => Arith;
-  if (mode === 'hardware') {
+  if (opts.arith) {
+    arithFor = opts.arith;
+  } else if (mode === 'hardware') {
     const types = opts.types ?? fail('BAD_ARGUMENT', 'hardware mode needs the block widths (hardware-types.json)', '--types');
     arithFor = (block) => hardwareArith(block, blockTypes(types, block), log);
   } else {

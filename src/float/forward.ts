@@ -64,6 +64,8 @@ export function floatRunner(model: FloatModel): FloatRunner {
   }
   // The blocks' linear layers (the hot spot) on the wasm SIMD kernel, their weights copied in once, here.
   const linearRows = simdLinearRows(blocks.flatMap((blk) => [blk.qkv, blk.proj, blk.fc1, blk.fc2]));
+  // Attention's two products per head (q·kᵀ, p·v) on the same kernel, own engine; null → scalar loops in attention().
+  const simdAttention = SimdLinear.create()?.prepareAttention(g.tokens, D, g.heads) ?? null;
   const patchElements = g.inChannels * g.patchSize * g.patchSize;
   const embed = linear('patch_embed', patchElements, D); // Conv2d weight [D, C, P, P] = [D, C·P·P] in (c, ky, kx) order
   const cls = get('cls_token');
@@ -109,26 +111,36 @@ export function floatRunner(model: FloatModel): FloatRunner {
     trace?.set('patch_embed', x.slice());
 
     blocks.forEach((blk, bi) => {
+      const at = `blocks.${bi}`;
       // Attention sub-block.
       const attnIn = postNorm ? x : layerNorm(blk.norm1, x, normed, T);
+      trace?.set(`${at}.attn.in`, attnIn.slice()); // what the q/k/v matmuls see
       linearRows(blk.qkv, attnIn, T, qkv);
+      trace?.set(`${at}.attn.qkv`, qkv.slice());
       attention(qkv, attnOut);
+      trace?.set(`${at}.attn.heads`, attnOut.slice());
       linearRows(blk.proj, attnOut, T, branch);
       for (let i = 0; i < T * D; i++) x[i] += branch[i];
+      trace?.set(`${at}.attn.sum`, x.slice());
       if (postNorm) layerNorm(blk.norm1, x, x, T);
-      trace?.set(`blocks.${bi}.attn`, x.slice());
+      trace?.set(`${at}.attn`, x.slice());
       // MLP sub-block.
       const mlpIn = postNorm ? x : layerNorm(blk.norm2, x, normed, T);
+      trace?.set(`${at}.mlp.in`, mlpIn.slice());
       linearRows(blk.fc1, mlpIn, T, hidden);
+      trace?.set(`${at}.mlp.fc1`, hidden.slice());
       for (let i = 0; i < T * H; i++) hidden[i] = act(hidden[i]);
+      trace?.set(`${at}.mlp.act`, hidden.slice());
       linearRows(blk.fc2, hidden, T, branch);
       for (let i = 0; i < T * D; i++) x[i] += branch[i];
+      trace?.set(`${at}.mlp.sum`, x.slice());
       if (postNorm) layerNorm(blk.norm2, x, x, T);
-      trace?.set(`blocks.${bi}.mlp`, x.slice());
+      trace?.set(`${at}.mlp`, x.slice());
     });
 
     const clsRow = x.slice(0, D);
     if (headNorm) layerNorm(headNorm, clsRow, clsRow, 1);
+    trace?.set('head.in', clsRow.slice());
     const logits = new Float64Array(g.numClasses);
     matVec(head, clsRow, 0, logits, 0);
     trace?.set('logits', logits.slice());
@@ -137,6 +149,29 @@ export function floatRunner(model: FloatModel): FloatRunner {
 
   /** softmax((q_h·scale) k_hᵀ) v_h for every head, heads side by side in `out` (T × D). */
   function attention(qkvRows: Float64Array, out: Float64Array): void {
+    if (simdAttention) {
+      // Bit-identical to the loops below (SimdAttention's comment says why): both products of a head on the kernel,
+      // between them the same scalar softmax in the same order (max, exp, sum, divide), row by row.
+      for (let h = 0; h < heads; h++) {
+        simdAttention.scores(qkvRows, h, scale);
+        const { s: sc, sStride, a } = simdAttention;
+        for (let t = 0; t < T; t++) {
+          const sb = t * sStride;
+          const ab = t * T;
+          let max = -Infinity;
+          for (let s = 0; s < T; s++) if (sc[sb + s] > max) max = sc[sb + s];
+          let sum = 0;
+          for (let s = 0; s < T; s++) {
+            const e = Math.exp(sc[sb + s] - max);
+            a[ab + s] = e;
+            sum += e;
+          }
+          for (let s = 0; s < T; s++) a[ab + s] /= sum;
+        }
+        simdAttention.weighted(qkvRows, h, out);
+      }
+      return;
+    }
     const stride = 3 * D;
     out.fill(0);
     for (let h = 0; h < heads; h++) {

@@ -182,6 +182,22 @@ export class SimdLinear {
     if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / 65536));
   }
 
+  /** `count` f64 of resident memory (below the per-call scratch), zeroed; returns its byte offset. */
+  private reserve(count: number): number {
+    const at = this.top;
+    this.top += count * 8;
+    this.ensure(this.top);
+    new Float64Array(this.memory.buffer, at, count).fill(0);
+    return at;
+  }
+
+  /** Y = X·Wᵀ + b on operands already in memory (layouts as in the file comment); `rows` ≥ 1, n ≥ 1. */
+  private gemm(wAt: number, bAt: number, xAt: number, yAt: number, rows: number, n: number, blocks: number): void {
+    const even = rows & ~1;
+    if (even > 0) this.lin2(wAt, bAt, xAt, yAt, even, n, blocks);
+    if (even < rows) this.lin1(wAt, bAt, xAt + even * n * 8, yAt + even * blocks * BLOCK * 8, 1, n, blocks);
+  }
+
   /** Copy W (out × in, row-major) and b into the memory in the kernel's layout; null when n = 0 (nothing to do). */
   prepare(w: Float64Array, b: Float64Array, inDim: number, outDim: number): PreparedLinear | null {
     if (inDim < 1 || outDim < 1) return null;
@@ -210,11 +226,143 @@ export class SimdLinear {
     this.ensure(yAt + rows * outPad * 8);
     const buf = this.memory.buffer; // after ensure: growing detaches earlier views
     new Float64Array(buf, xAt, rows * n).set(xs.subarray(0, rows * n));
-    const even = rows & ~1;
-    if (even > 0) this.lin2(p.wAt, p.bAt, xAt, yAt, even, n, blocks);
-    if (even < rows) this.lin1(p.wAt, p.bAt, xAt + even * n * 8, yAt + even * outPad * 8, 1, n, blocks);
+    this.gemm(p.wAt, p.bAt, xAt, yAt, rows, n, blocks);
     const y = new Float64Array(buf, yAt, rows * outPad);
     if (outPad === m) ys.set(y, 0);
     else for (let r = 0; r < rows; r++) ys.set(y.subarray(r * outPad, r * outPad + m), r * m);
+  }
+
+  /**
+   * Resident buffers for multi-head attention over `tokens` rows of a fused q|k|v matrix (tokens × 3·width, heads of
+   * width/heads side by side), on this engine; null when there is nothing to compute. See SimdAttention.
+   */
+  prepareAttention(tokens: number, width: number, heads: number): SimdAttention | null {
+    const dh = width / heads;
+    if (tokens < 1 || !Number.isInteger(dh) || dh < 1) return null;
+    const kBlocks = Math.ceil(tokens / BLOCK);
+    const vBlocks = Math.ceil(dh / BLOCK);
+    const at: AttentionLayout = {
+      kW: this.reserve(dh * kBlocks * BLOCK), // K_h as W: out = key s, in = d
+      kB: this.reserve(kBlocks * BLOCK), // zero bias
+      qX: this.reserve(tokens * dh), // q_h·scale, rows t
+      sY: this.reserve(tokens * kBlocks * BLOCK), // scores, rows t, stride kBlocks·BLOCK
+      vW: this.reserve(tokens * vBlocks * BLOCK), // V_hᵀ as W: out = d, in = key s
+      vB: this.reserve(vBlocks * BLOCK), // zero bias
+      aX: this.reserve(tokens * tokens), // probabilities, rows t (written by the caller)
+      oY: this.reserve(tokens * vBlocks * BLOCK), // head output, rows t, stride vBlocks·BLOCK
+      kBlocks,
+      vBlocks,
+    };
+    return new SimdAttention(this.memory, (...args) => this.gemm(...args), tokens, width, heads, at);
+  }
+}
+
+interface AttentionLayout {
+  kW: number; kB: number; qX: number; sY: number; vW: number; vB: number; aX: number; oY: number; // byte offsets
+  kBlocks: number;
+  vBlocks: number;
+}
+
+/**
+ * The two matrix products of one attention head on the SIMD kernel, bit-identical to the scalar loops
+ *   scores[t][s] = Σ_d (q[t][d]·scale)·k[s][d]   (d from 0; q·scale rounded first, then the product)
+ *   out[t][d]    = Σ_s a[t][s]·v[s][d]           (s from 0)
+ * As linear layers: scores = X·Wᵀ with X = q_h·scale (tokens × dh), W = K_h (out = keys, in = d); head output =
+ * X·Wᵀ with X = a (tokens × tokens), W = V_hᵀ (out = d, in = keys). The kernel's products are w·x = k·(q·scale) and
+ * v·a, equal to the scalar ones (IEEE multiplication is commutative), summed in the same order from +0. The kernel
+ * then adds its (zero) bias: acc + 0 = acc for every acc but −0, and −0 never arises, as an accumulator that starts at
+ * +0 can only become −0 by adding −0 to −0 (round to nearest gives +0 for x + (−x)). K_h and V_hᵀ are re-laid out
+ * per head into the kernel's panels (2·tokens·dh copies); the softmax between the products is the caller's (scalar).
+ * Use: scores(); softmax each row of `s` (stride sStride) into the same row of `a` (stride tokens); weighted().
+ * No other call on the engine may come between the two (it could grow the memory, detaching `s` and `a`).
+ */
+export class SimdAttention {
+  readonly dh: number;
+  /** Row stride of `s`: tokens rounded up to a whole kernel block. */
+  readonly sStride: number;
+  /** After scores(): s[t·sStride + s'] = score of query t against key s' (entries s' ≥ tokens are padding). */
+  s!: Float64Array;
+  /** To be filled before weighted(): a[t·tokens + s'] = attention probability of query t on key s'. */
+  a!: Float64Array;
+  private buf: ArrayBuffer | null = null;
+  private kW!: Float64Array;
+  private qX!: Float64Array;
+  private vW!: Float64Array;
+  private oY!: Float64Array;
+
+  constructor(
+    private readonly memory: WebAssembly.Memory,
+    private readonly gemm: (wAt: number, bAt: number, xAt: number, yAt: number, rows: number, n: number, blocks: number) => void,
+    readonly tokens: number,
+    readonly width: number,
+    readonly heads: number,
+    private readonly at: AttentionLayout,
+  ) {
+    this.dh = width / heads;
+    this.sStride = at.kBlocks * BLOCK;
+    this.views();
+  }
+
+  /** (Re)create the views when the memory has grown (growing detaches the old buffer). */
+  private views(): void {
+    const buf = this.memory.buffer;
+    if (buf === this.buf) return;
+    const { tokens: T, dh, at } = this;
+    this.buf = buf;
+    this.kW = new Float64Array(buf, at.kW, dh * at.kBlocks * BLOCK);
+    this.qX = new Float64Array(buf, at.qX, T * dh);
+    this.s = new Float64Array(buf, at.sY, T * this.sStride);
+    this.vW = new Float64Array(buf, at.vW, T * at.vBlocks * BLOCK);
+    this.a = new Float64Array(buf, at.aX, T * T);
+    this.oY = new Float64Array(buf, at.oY, T * at.vBlocks * BLOCK);
+  }
+
+  /** Scores of head h into `s`, from qkv (tokens × 3·width: q | k | v). */
+  scores(qkv: Float64Array, h: number, scale: number): void {
+    this.views();
+    const { tokens: T, dh, width: D, kW, qX } = this;
+    const stride = 3 * D;
+    const panel = dh * BLOCK;
+    for (let t = 0; t < T; t++) {
+      const qb = t * stride + h * dh;
+      const xb = t * dh;
+      for (let d = 0; d < dh; d++) qX[xb + d] = qkv[qb + d] * scale;
+    }
+    // K_h as W (out = s, in = d): element (s, d) at panel ⌊s/B⌋, row d, lane s mod B. Padding lanes stay 0.
+    for (let s0 = 0, wp = 0; s0 < T; s0 += BLOCK, wp += panel) {
+      const lanes = Math.min(BLOCK, T - s0);
+      for (let l = 0; l < lanes; l++) {
+        const kb = (s0 + l) * stride + D + h * dh;
+        for (let d = 0, w = wp + l; d < dh; d++, w += BLOCK) kW[w] = qkv[kb + d];
+      }
+    }
+    const { at } = this;
+    this.gemm(at.kW, at.kB, at.qX, at.sY, T, dh, at.kBlocks);
+  }
+
+  /** out[t·width + h·dh + d] = Σ_s a[t][s]·v_h[s][d] (every element of head h's columns written). */
+  weighted(qkv: Float64Array, h: number, out: Float64Array): void {
+    this.views();
+    const { tokens: T, dh, width: D, vW, at } = this;
+    const stride = 3 * D;
+    const panel = T * BLOCK;
+    // V_hᵀ as W (out = d, in = s): element (d, s) at panel ⌊d/B⌋, row s, lane d mod B; so each panel's row s is
+    // v_h[s][B·p .. B·p + B − 1], contiguous. Padding lanes stay 0.
+    for (let d0 = 0, wp = 0; d0 < dh; d0 += BLOCK, wp += panel) {
+      const lanes = Math.min(BLOCK, dh - d0);
+      for (let s = 0; s < T; s++) {
+        const vb = s * stride + 2 * D + h * dh + d0;
+        const wb = wp + s * BLOCK;
+        for (let l = 0; l < lanes; l++) vW[wb + l] = qkv[vb + l];
+      }
+    }
+    this.gemm(at.vW, at.vB, at.aX, at.oY, T, T, at.vBlocks);
+    const { oY } = this;
+    const yStride = at.vBlocks * BLOCK;
+    for (let t = 0; t < T; t++) {
+      const ob = t * D + h * dh;
+      const yb = t * yStride;
+      for (let d = 0; d < dh; d++) out[ob + d] = oY[yb + d];
+    }
   }
 }

@@ -1,2 +1,3 @@
 export * from './config.ts';
 export * from './load.ts';
+export * from './quantized.ts';

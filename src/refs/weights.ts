@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fail } from '../diag/index.ts';
 import { shapeOf, type ViTConfig } from '../model/index.ts';
 import { PackedWeights, type LayerNormParams, type ResidualParams, type SoftmaxParams, type TableQuantParams } from '../ops/index.ts';
@@ -9,7 +11,17 @@ export interface StaticMatmul {
   bias: Float64Array;
 }
 
+/**
+ * Where a block's LayerNorm sits. `pre` (HG-PIPE, timm): LN+quant of the block input feeds the matmuls, the residual
+ * add is the output. `post` (PyTorch's nn.TransformerEncoderLayer default): the block input is requantized by `inQuant`
+ * (when its codes are not already the matmuls' codes) for the matmuls, and LN+quant of the residual sum is the output.
+ */
+export type NormPlacement = 'pre' | 'post';
+
 export interface AttentionWeights {
+  norm?: NormPlacement;
+  /** Post-norm only: block input → the matmuls' activation codes (absent: the input already is those codes). */
+  inQuant?: TableQuantParams;
   ln: LayerNormParams;
   q: StaticMatmul;
   k: StaticMatmul;
@@ -24,6 +36,8 @@ export interface AttentionWeights {
 }
 
 export interface MlpWeights {
+  norm?: NormPlacement;
+  inQuant?: TableQuantParams;
   ln: LayerNormParams;
   fc1: StaticMatmul;
   gelu: TableQuantParams;
@@ -100,8 +114,14 @@ function residual(dir: string, name: string): ResidualParams {
   return { rm, rs };
 }
 
+/** Post-norm blocks carry their placement and, where the folder has one (`<block>_xq_*`), the input requantizer. */
+function placement(dir: string, prefix: string, norm: NormPlacement): { norm?: NormPlacement; inQuant?: TableQuantParams } {
+  if (norm === 'pre') return {};
+  return existsSync(join(dir, `${prefix}_xq_scalars.txt`)) ? { norm, inQuant: tableQuant(dir, `${prefix}_xq`) } : { norm };
+}
+
 /** Load HG-PIPE's weights, tables and scalars from a refs directory (SPEC §2). */
-export function loadWeights(dir: string, config: ViTConfig): ModelWeights {
+export function loadWeights(dir: string, config: ViTConfig, norm: NormPlacement = 'pre'): ModelWeights {
   const C = config.width;
   const T = config.tokens;
   const { patchElements, mlpHidden } = shapeOf(config);
@@ -110,6 +130,7 @@ export function loadWeights(dir: string, config: ViTConfig): ModelWeights {
   for (let n = 0; n < config.depth; n++) {
     const a = `attn_${n}`;
     attention.push({
+      ...placement(dir, a, norm),
       ln: layerNorm(dir, `${a}_lnq`, C),
       q: staticMatmul(dir, `${a}_gen_q_matmul`, C, C),
       k: staticMatmul(dir, `${a}_gen_k_matmul`, C, C),
@@ -124,6 +145,7 @@ export function loadWeights(dir: string, config: ViTConfig): ModelWeights {
     });
     const m = `mlp_${n}`;
     mlp.push({
+      ...placement(dir, m, norm),
       ln: layerNorm(dir, `${m}_lnq`, C),
       fc1: staticMatmul(dir, `${m}_matmul1`, mlpHidden, C),
       gelu: tableQuant(dir, `${m}_geluq`),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { floatRunner, imageToInput, type FloatModel, type FloatTrace } from '../../src/float/index.ts';
+import { expectedTensors, type FloatManifest } from '../../src/float/manifest.ts';
 import { kernelModule, setSimdLinearEnabled, SimdLinear, BLOCK } from '../../src/float/simd-linear.ts';
 import { listImages } from '../../src/image/index.ts';
 import { importCheckpoint } from '../../src/import/index.ts';
@@ -100,6 +101,131 @@ test('several prepared layers share one engine; inputs longer than rows·in and 
   assert.equal(engine.prepare(new Float64Array(0), new Float64Array(4), 0, 4), null, 'in = 0 is left to the scalar code');
 });
 
+/** forward.ts's scalar attention products for head h: raw scores (q·scale)·k, then Σ_s a·v into out (from +0). */
+function scalarHead(qkv: Float64Array, T: number, D: number, dh: number, h: number, scale: number, a: Float64Array, out: Float64Array): Float64Array {
+  const stride = 3 * D;
+  const scores = new Float64Array(T * T);
+  for (let t = 0; t < T; t++)
+    for (let s = 0; s < T; s++) {
+      let acc = 0;
+      for (let d = 0; d < dh; d++) acc += qkv[t * stride + h * dh + d] * scale * qkv[s * stride + D + h * dh + d];
+      scores[t * T + s] = acc;
+    }
+  for (let t = 0; t < T; t++) {
+    for (let d = 0; d < dh; d++) out[t * D + h * dh + d] = 0;
+    for (let s = 0; s < T; s++)
+      for (let d = 0; d < dh; d++) out[t * D + h * dh + d] += a[t * T + s] * qkv[s * stride + 2 * D + h * dh + d];
+  }
+  return scores;
+}
+
+/** SimdAttention's scores for head h (tokens × tokens, padding dropped) and its head output into out. */
+function simdHead(att: NonNullable<ReturnType<SimdLinear['prepareAttention']>>, qkv: Float64Array, h: number, scale: number, a: Float64Array, out: Float64Array): Float64Array {
+  const T = att.tokens;
+  att.scores(qkv, h, scale);
+  const scores = new Float64Array(T * T);
+  for (let t = 0; t < T; t++) scores.set(att.s.subarray(t * att.sStride, t * att.sStride + T), t * T);
+  att.a.set(a);
+  att.weighted(qkv, h, out);
+  return scores;
+}
+
+test('attention products on the kernel are bit-identical to the scalar loops (awkward sizes, values, ±0)', () => {
+  const rand = prng(11);
+  let cases = 0;
+  for (const T of [1, 2, 3, BLOCK - 1, BLOCK, BLOCK + 1, 65])
+    for (const [D, heads] of [[16, 2], [24, 8], [17, 1], [128, 8], [36, 2]]) {
+      const dh = D / heads;
+      const engine = SimdLinear.create()!;
+      const att = engine.prepareAttention(T, D, heads)!;
+      const scale = 1 / Math.sqrt(dh);
+      for (let rep = 0; rep < 2; rep++) {
+        const qkv = awkward(rand, T * 3 * D);
+        const want = new Float64Array(T * D).fill(NaN);
+        const got = new Float64Array(T * D).fill(NaN);
+        for (let h = 0; h < heads; h++) {
+          const a = awkward(rand, T * T); // any values: the product does not rely on a being a distribution
+          const sw = scalarHead(qkv, T, D, dh, h, scale, a, want);
+          const sg = simdHead(att, qkv, h, scale, a, got);
+          assert.equal(firstDiff(sg, sw), -1, `scores T ${T} D ${D} heads ${heads} head ${h}`);
+        }
+        assert.equal(firstDiff(got, want), -1, `head outputs T ${T} D ${D} heads ${heads}`);
+        cases++;
+      }
+    }
+  assert.equal(cases, 7 * 5 * 2);
+  assert.equal(SimdLinear.create()!.prepareAttention(4, 10, 3), null, 'width not divisible by heads: scalar');
+  assert.equal(SimdLinear.create()!.prepareAttention(0, 16, 2), null, 'no tokens: scalar');
+});
+
+test('attention: sums of −0 products give +0 on both paths (the kernel\'s zero bias cannot turn −0 into +0)', () => {
+  const [T, D, heads] = [9, 16, 2];
+  const dh = D / heads;
+  const qkv = new Float64Array(T * 3 * D);
+  for (let t = 0; t < T; t++)
+    for (let j = 0; j < D; j++) {
+      qkv[t * 3 * D + j] = -0; // q = −0: every (q·scale)·k with k > 0 is −0
+      qkv[t * 3 * D + D + j] = 1 + t;
+      qkv[t * 3 * D + 2 * D + j] = -(1 + j); // v < 0 with a = +0 → products −0
+    }
+  const a = new Float64Array(T * T);
+  const att = SimdLinear.create()!.prepareAttention(T, D, heads)!;
+  for (let h = 0; h < heads; h++) {
+    const want = new Float64Array(T * D);
+    const got = new Float64Array(T * D);
+    const sw = scalarHead(qkv, T, D, dh, h, 0.5, a, want);
+    const sg = simdHead(att, qkv, h, 0.5, a, got);
+    assert.ok(sw.every((v) => Object.is(v, 0)) && sg.every((v) => Object.is(v, 0)), 'scores are +0');
+    assert.ok(got.subarray(h * dh, h * dh + dh).every((v) => Object.is(v, 0)), 'outputs are +0');
+    assert.equal(firstDiff(got, want), -1);
+  }
+});
+
+test('attention shares an engine with linear layers; memory growth between heads refreshes its views', () => {
+  const rand = prng(13);
+  const [T, D, heads] = [65, 128, 8];
+  const engine = SimdLinear.create()!;
+  const att = engine.prepareAttention(T, D, heads)!;
+  const [n, m] = [128, 128];
+  const p = engine.prepare(awkward(rand, n * m), awkward(rand, m), n, m)!;
+  const qkv = awkward(rand, T * 3 * D);
+  const want = new Float64Array(T * D);
+  const got = new Float64Array(T * D);
+  for (let h = 0; h < heads; h++) {
+    const rows = 1000 * (h + 1); // each run needs more scratch: the memory grows, detaching att's old views
+    engine.run(p, awkward(rand, rows * n), rows, new Float64Array(rows * m));
+    const a = awkward(rand, T * T);
+    const sw = scalarHead(qkv, T, D, D / heads, h, 0.25, a, want);
+    assert.equal(firstDiff(simdHead(att, qkv, h, 0.25, a, got), sw), -1, `scores, head ${h}`);
+  }
+  assert.equal(firstDiff(got, want), -1);
+});
+
+test('the attention test has teeth: (q·k)·scale or q·(scale·k) differ in bits from (q·scale)·k on these values', () => {
+  const rand = prng(12);
+  const [q, k] = [awkward(rand, 4096), awkward(rand, 4096)];
+  const scale = 1 / Math.sqrt(12);
+  const differs = (f: (a: number, b: number) => number) => q.some((v, i) => !Object.is(f(v, k[i]), v * scale * k[i]));
+  assert.ok(differs((a, b) => a * b * scale));
+  assert.ok(differs((a, b) => a * (scale * b)));
+});
+
+/** A random model with `tinyModel`'s manifest and weight scales, on another geometry. */
+function reshaped(geometry: Partial<FloatManifest['geometry']>, seed: number): FloatModel {
+  const base = tinyModel({ norm: 'pre', activation: 'gelu', headNorm: true, seed });
+  const manifest: FloatManifest = { ...base.manifest, name: `${base.manifest.name}-reshaped`, geometry: { ...base.manifest.geometry, ...geometry } };
+  const rand = prng(seed);
+  const tensors = new Map<string, Float32Array>();
+  for (const { name, shape } of expectedTensors(manifest)) {
+    const fanIn = shape.length > 1 ? shape.slice(1).reduce((a, b) => a * b, 1) : 1;
+    const isNormWeight = /norm\d?\.weight$/.test(name) || name === 'head_norm.weight';
+    const scale = isNormWeight ? 0.3 : name.endsWith('.bias') ? 0.2 : name === 'cls_token' || name === 'pos_embed' ? 0.5 : 1.5 / Math.sqrt(fanIn);
+    const size = shape.reduce((a, b) => a * b, 1);
+    tensors.set(name, Float32Array.from({ length: size }, () => (isNormWeight ? 1 : 0) + scale * (2 * rand() - 1)));
+  }
+  return { manifest, tensors };
+}
+
 /** Logits and every traced intermediate of `inputs`, with the SIMD kernel on or off. */
 function runAll(model: FloatModel, inputs: Float64Array[], simd: boolean): Float64Array[] {
   setSimdLinearEnabled(simd);
@@ -129,6 +255,21 @@ test('the float forward is bit-identical with the SIMD kernel and with scalar Ja
     const per = all.length / 3;
     const inputs = [0, 1, 2].map((n) => Float64Array.from(all.subarray(n * per, (n + 1) * per)));
     assertSameBits(runAll(model, inputs, true), runAll(model, inputs, false), model.manifest.name);
+  }
+});
+
+test('the float forward is bit-identical with and without the kernel on attention-awkward geometries', () => {
+  // 37 tokens (odd, not a whole block: padded score lanes), head widths 12 and 3 (padded V lanes) and 24.
+  for (const [geometry, seed] of [
+    [{ imageSize: 12, patchSize: 2, width: 24, heads: 2, tokens: 37 }, 3],
+    [{ imageSize: 12, patchSize: 2, width: 24, heads: 8, tokens: 37 }, 4],
+    [{ imageSize: 8, patchSize: 2, width: 48, heads: 2, tokens: 12 }, 5], // fewer tokens than patches + 1
+  ] as const) {
+    const model = reshaped(geometry, seed);
+    const all = randomInput(model, 2, 60 + seed);
+    const per = all.length / 2;
+    const inputs = [0, 1].map((n) => Float64Array.from(all.subarray(n * per, (n + 1) * per)));
+    assertSameBits(runAll(model, inputs, true), runAll(model, inputs, false), JSON.stringify(geometry));
   }
 });
 

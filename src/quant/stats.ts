@@ -1,0 +1,117 @@
+/**
+ * Calibration statistics: for every traced float tensor, its exact minimum and maximum and a uniform random sample of
+ * its values (reservoir sampling with a fixed seed, so quantization is deterministic), from which clipping ranges are
+ * searched.
+ */
+
+const SAMPLE = 65_536;
+
+/** mulberry32: small seeded PRNG, uniform in [0, 1). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class TensorStats {
+  min = Infinity;
+  max = -Infinity;
+  count = 0;
+  readonly sample = new Float32Array(SAMPLE);
+  private readonly rand: () => number;
+  constructor(seed: number) {
+    this.rand = prng(seed);
+  }
+
+  add(values: ArrayLike<number>): void {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v < this.min) this.min = v;
+      if (v > this.max) this.max = v;
+      if (this.count < SAMPLE) this.sample[this.count] = v;
+      else {
+        const j = Math.floor(this.rand() * (this.count + 1));
+        if (j < SAMPLE) this.sample[j] = v;
+      }
+      this.count++;
+    }
+  }
+
+  values(): Float32Array {
+    return this.sample.subarray(0, Math.min(this.count, SAMPLE));
+  }
+
+  maxAbs(): number {
+    return Math.max(Math.abs(this.min), Math.abs(this.max));
+  }
+
+  /** The q-quantile of the sample (0 ≤ q ≤ 1). */
+  quantile(q: number): number {
+    const v = Float32Array.from(this.values()).sort();
+    if (v.length === 0) return 0;
+    return v[Math.min(v.length - 1, Math.max(0, Math.round(q * (v.length - 1))))];
+  }
+}
+
+/** Named statistics, created on first use with a seed derived from the name (order-independent determinism). */
+export class StatsBook {
+  private readonly book = new Map<string, TensorStats>();
+  add(name: string, values: ArrayLike<number>): void {
+    let s = this.book.get(name);
+    if (!s) {
+      let seed = 17;
+      for (let i = 0; i < name.length; i++) seed = (Math.imul(seed, 31) + name.charCodeAt(i)) >>> 0;
+      this.book.set(name, (s = new TensorStats(seed)));
+    }
+    s.add(values);
+  }
+  get(name: string): TensorStats {
+    const s = this.book.get(name);
+    if (!s) throw new Error(`no calibration statistics for ${name}`);
+    return s;
+  }
+}
+
+/**
+ * The clipping range of a uniform quantizer with `levels` steps over [lo, hi] that minimises the mean squared error
+ * on `values`: candidates shrink the observed range in 1 % steps down to 30 %, keeping its asymmetry. Returns
+ * [lo, hi] of the chosen range.
+ */
+export function searchClip(values: ArrayLike<number>, observedLo: number, observedHi: number, levels: number, symmetric: boolean): [number, number] {
+  let best: [number, number] = [observedLo, observedHi];
+  let bestErr = Infinity;
+  const n = values.length;
+  if (n === 0 || observedHi <= observedLo) return best;
+  for (let k = 100; k >= 30; k--) {
+    const f = k / 100;
+    const lo = symmetric ? -Math.max(-observedLo, observedHi) * f : observedLo * f;
+    const hi = symmetric ? Math.max(-observedLo, observedHi) * f : observedHi * f;
+    const step = (hi - lo) / levels;
+    if (step <= 0) continue;
+    let err = 0;
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      const c = v < lo ? lo : v > hi ? hi : v;
+      const q = lo + Math.round((c - lo) / step) * step;
+      err += (v - q) * (v - q);
+    }
+    if (err < bestErr) {
+      bestErr = err;
+      best = [lo, hi];
+    }
+  }
+  return best;
+}
+
+/** Symmetric signed scale for `bits`-bit codes −2^(b−1) … 2^(b−1)−1 minimising the MSE on `values`. */
+export function symmetricScale(values: ArrayLike<number>, maxAbs: number, bits: number): number {
+  const qmax = 2 ** (bits - 1) - 1;
+  if (maxAbs === 0) return 1;
+  const [, hi] = searchClip(values, -maxAbs, maxAbs, 2 * qmax, true);
+  return hi / qmax;
+}
