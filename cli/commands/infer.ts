@@ -1,9 +1,10 @@
 import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { runBatch, topK, type InputSpec, type RunResult } from '../../src/engine/index.ts';
+import { readQuantManifest, runBatch, topK, type InputSpec, type RunResult } from '../../src/engine/index.ts';
 import { fail } from '../../src/diag/index.ts';
 import { isFloatModelFolder, readFloatModel, runFloatBatch } from '../../src/float/index.ts';
+import { isQuantizedFolder } from '../../src/model/index.ts';
 import { labelOfClass, listImages } from '../../src/image/index.ts';
 import type { ArithMode, WrapEvent } from '../../src/ops/index.ts';
 import { formatRefs } from '../../src/refs/index.ts';
@@ -45,6 +46,9 @@ export function register(program: Command): void {
       if (!existsSync(opts.weights)) fail('IO_ERROR', 'no such folder', opts.weights, 'give an HG-PIPE refs folder or a model folder from `vitpipe import`');
       if (isFloatModelFolder(opts.weights)) return inferFloat(opts);
       const inputs = resolveInputs(opts);
+      // A quantized folder names its own classes; HG-PIPE's refs are ImageNet's.
+      const classes = isQuantizedFolder(opts.weights) ? readQuantManifest(opts.weights).classes : undefined;
+      const label = (c: number) => (classes ? (classes[c] ?? String(c)) : labelOfClass(c));
       const progress = startProgress('infer', inputs.length, !opts.json);
       let results: RunResult[];
       try {
@@ -66,7 +70,7 @@ export function register(program: Command): void {
       const doc = {
         results: results.map((r) => ({
           file: r.file,
-          top5: topK(r.logits[opts.mode]!, 5).map((t) => ({ class: t.class, label: labelOfClass(t.class), logit: t.logit })),
+          top5: topK(r.logits[opts.mode]!, 5).map((t) => ({ class: t.class, label: label(t.class), logit: t.logit })),
           ...(opts.mode === 'hardware' ? { wrapCount: r.wrapCount, wraps: r.wraps } : {}),
         })),
       };

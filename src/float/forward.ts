@@ -117,7 +117,9 @@ export function floatRunner(model: FloatModel): FloatRunner {
       trace?.set(`${at}.attn.in`, attnIn.slice()); // what the q/k/v matmuls see
       linearRows(blk.qkv, attnIn, T, qkv);
       trace?.set(`${at}.attn.qkv`, qkv.slice());
-      attention(qkv, attnOut);
+      const rowMax = trace ? new Float64Array(heads * T) : undefined;
+      attention(qkv, attnOut, rowMax);
+      if (rowMax) trace!.set(`${at}.attn.pmax`, rowMax);
       trace?.set(`${at}.attn.heads`, attnOut.slice());
       linearRows(blk.proj, attnOut, T, branch);
       for (let i = 0; i < T * D; i++) x[i] += branch[i];
@@ -148,7 +150,8 @@ export function floatRunner(model: FloatModel): FloatRunner {
   }
 
   /** softmax((q_h·scale) k_hᵀ) v_h for every head, heads side by side in `out` (T × D). */
-  function attention(qkvRows: Float64Array, out: Float64Array): void {
+  /** `rowMax`, when given, receives each (head, query) row's largest probability, 1/Σe (for calibration). */
+  function attention(qkvRows: Float64Array, out: Float64Array, rowMax?: Float64Array): void {
     if (simdAttention) {
       // Bit-identical to the loops below (SimdAttention's comment says why): both products of a head on the kernel,
       // between them the same scalar softmax in the same order (max, exp, sum, divide), row by row.
@@ -167,6 +170,7 @@ export function floatRunner(model: FloatModel): FloatRunner {
             sum += e;
           }
           for (let s = 0; s < T; s++) a[ab + s] /= sum;
+          if (rowMax) rowMax[h * T + t] = 1 / sum;
         }
         simdAttention.weighted(qkvRows, h, out);
       }
@@ -194,6 +198,7 @@ export function floatRunner(model: FloatModel): FloatRunner {
           scores[s] = e;
           sum += e;
         }
+        if (rowMax) rowMax[h * T + t] = 1 / sum;
         const ob = t * D + qo;
         for (let s = 0; s < T; s++) {
           const a = scores[s] / sum;

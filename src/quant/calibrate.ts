@@ -16,8 +16,8 @@ import { StatsBook } from './stats.ts';
 export async function calibrate(model: FloatModel, files: readonly string[], onProgress?: (done: number, total: number) => void): Promise<StatsBook> {
   const runner = floatRunner(model);
   const m = model.manifest;
-  const { width: D, depth, tokens: T, heads } = m.geometry;
-  const book = new StatsBook();
+  const { width: D, depth, tokens: T } = m.geometry;
+  const book = new StatsBook(files.length);
   const post = m.block.norm === 'post';
   for (let f = 0; f < files.length; f++) {
     const trace: FloatTrace = new Map();
@@ -38,7 +38,7 @@ export async function calibrate(model: FloatModel, files: readonly string[], onP
       }
       const qkv = get(`${b}.attn.qkv`);
       for (const [name, off] of [['q', 0], ['k', D], ['v', 2 * D]] as const) book.add(`${b}.attn.${name}`, columns(qkv, T, 3 * D, off, D));
-      book.add(`${b}.attn.pmax`, rowMaxProbabilities(qkv, T, D, heads));
+      book.add(`${b}.attn.pmax`, get(`${b}.attn.pmax`));
       book.add(`${b}.attn.heads`, get(`${b}.attn.heads`));
       book.add(`${b}.mlp.fc1`, get(`${b}.mlp.fc1`));
       book.add(`${b}.mlp.act`, get(`${b}.mlp.act`));
@@ -67,27 +67,5 @@ function rowVariances(x: Float64Array, rows: number, width: number): Float64Arra
 function columns(x: Float64Array, rows: number, stride: number, offset: number, count: number): Float64Array {
   const out = new Float64Array(rows * count);
   for (let r = 0; r < rows; r++) out.set(x.subarray(r * stride + offset, r * stride + offset + count), r * count);
-  return out;
-}
-
-/** Every query row's largest softmax probability, per head (scores recomputed from q and k, scaled by 1/√dh). */
-function rowMaxProbabilities(qkv: Float64Array, T: number, D: number, heads: number): Float64Array {
-  const dh = D / heads;
-  const scale = 1 / Math.sqrt(dh);
-  const out = new Float64Array(T * heads);
-  const s = new Float64Array(T);
-  for (let h = 0; h < heads; h++)
-    for (let t = 0; t < T; t++) {
-      let max = -Infinity;
-      for (let u = 0; u < T; u++) {
-        let acc = 0;
-        for (let d = 0; d < dh; d++) acc += qkv[t * 3 * D + h * dh + d] * scale * qkv[u * 3 * D + D + h * dh + d];
-        s[u] = acc;
-        if (acc > max) max = acc;
-      }
-      let sum = 0;
-      for (let u = 0; u < T; u++) sum += Math.exp(s[u] - max);
-      out[h * T + t] = 1 / sum; // the largest probability: e^0 / Σ
-    }
   return out;
 }

@@ -1,7 +1,7 @@
 /**
- * Calibration statistics: for every traced float tensor, its exact minimum and maximum and a uniform random sample of
- * its values (reservoir sampling with a fixed seed, so quantization is deterministic), from which clipping ranges are
- * searched.
+ * Calibration statistics: for every traced float tensor, its exact minimum and maximum and a sample of its values (an
+ * equal, evenly spread share from every image, with seeded random offsets, so quantization is deterministic), from
+ * which clipping ranges are searched.
  */
 
 const SAMPLE = 65_536;
@@ -22,28 +22,34 @@ export class TensorStats {
   min = Infinity;
   max = -Infinity;
   count = 0;
+  private filled = 0;
   readonly sample = new Float32Array(SAMPLE);
   private readonly rand: () => number;
-  constructor(seed: number) {
+  /** `quota`: values kept per `add` (one image), spread evenly with a random start, until the sample is full. */
+  constructor(seed: number, private readonly quota: number) {
     this.rand = prng(seed);
   }
 
   add(values: ArrayLike<number>): void {
+    let lo = this.min;
+    let hi = this.max;
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
-      if (v < this.min) this.min = v;
-      if (v > this.max) this.max = v;
-      if (this.count < SAMPLE) this.sample[this.count] = v;
-      else {
-        const j = Math.floor(this.rand() * (this.count + 1));
-        if (j < SAMPLE) this.sample[j] = v;
-      }
-      this.count++;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
     }
+    this.min = lo;
+    this.max = hi;
+    this.count += values.length;
+    const take = Math.min(this.quota, values.length, SAMPLE - this.filled);
+    if (take <= 0) return;
+    const stride = values.length / take;
+    const start = this.rand() * stride;
+    for (let k = 0; k < take; k++) this.sample[this.filled++] = values[Math.floor(start + k * stride)];
   }
 
   values(): Float32Array {
-    return this.sample.subarray(0, Math.min(this.count, SAMPLE));
+    return this.sample.subarray(0, this.filled);
   }
 
   maxAbs(): number {
@@ -58,15 +64,19 @@ export class TensorStats {
   }
 }
 
-/** Named statistics, created on first use with a seed derived from the name (order-independent determinism). */
+/**
+ * Named statistics, created on first use with a seed derived from the name (order-independent determinism); each
+ * keeps an equal share of its sample from each of `images` calibration images.
+ */
 export class StatsBook {
   private readonly book = new Map<string, TensorStats>();
+  constructor(private readonly images: number) {}
   add(name: string, values: ArrayLike<number>): void {
     let s = this.book.get(name);
     if (!s) {
       let seed = 17;
       for (let i = 0; i < name.length; i++) seed = (Math.imul(seed, 31) + name.charCodeAt(i)) >>> 0;
-      this.book.set(name, (s = new TensorStats(seed)));
+      this.book.set(name, (s = new TensorStats(seed, Math.ceil(SAMPLE / Math.max(1, this.images)))));
     }
     s.add(values);
   }

@@ -70,7 +70,10 @@ export function activationCodes(values: ArrayLike<number>, min: number, max: num
 
 /** The activation fused with its requantizer (HG-PIPE's GELU table; ReLU the same way). */
 export function activationTable(accScale: number, act: (v: number) => number, codes: ActivationCodes, bits: number, inLo: number, inHi: number): TableQuantParams {
-  return buildTable(accScale, inLo, inHi, tableEntries(bits), (v) => toCode(act(v), codes.scale, bits, false, codes.zero));
+  // At least four cells per output step over the input range (GELU's flat negative side takes cells too), ≤ 4096.
+  const needed = 2 ** Math.ceil(Math.log2(Math.max(1, (4 * (inHi - inLo)) / codes.scale)));
+  const entries = Math.min(4096, Math.max(tableEntries(bits), needed));
+  return buildTable(accScale, inLo, inHi, entries, (v) => toCode(act(v), codes.scale, bits, false, codes.zero));
 }
 
 /**

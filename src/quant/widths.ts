@@ -16,10 +16,11 @@ export class RangeRecorder {
       let r = fields.get(field);
       if (!r) fields.set(field, (r = { min: Infinity, max: -Infinity }));
       const range = r;
-      // lo > hi: every value goes through wrap(), which records it and returns it unchanged.
+      // Values inside the range seen so far need no recording; the others go through wrap(), which widens the range
+      // and returns them unchanged (on a field's first use the range is empty, so every value is recorded).
       return {
-        lo: Infinity,
-        hi: -Infinity,
+        lo: range.min,
+        hi: range.max,
         wrap(value) {
           if (value < range.min) range.min = value;
           if (value > range.max) range.max = value;
@@ -33,7 +34,7 @@ export class RangeRecorder {
       fitter,
       fitAll(values, field) {
         const f = fitter(field);
-        for (let i = 0; i < values.length; i++) f.wrap(values[i], i);
+        for (let i = 0; i < values.length; i++) if (values[i] < f.lo || values[i] > f.hi) f.wrap(values[i], i);
       },
     };
   };
@@ -48,8 +49,16 @@ export class RangeRecorder {
           types[field] = fallback;
           continue;
         }
-        const signed = min < 0;
-        const bits = Math.max(bitsNeeded(min, signed), bitsNeeded(max, signed)) + marginBits;
+        // A table cursor is (x + b) >> s with b < 0 at the table's low end: an input below anything calibrated gives
+        // a negative cursor, which the clamp maps to entry 0 only if the type can hold it. Cursors are therefore
+        // signed and symmetric.
+        const cursor = field.includes('cursor');
+        const reach = Math.max(Math.abs(min), Math.abs(max));
+        const [lo, hi] = cursor ? [-reach, reach] : [min, max];
+        const signed = lo < 0;
+        // A sum of squares (and the rsqrt cursor read from it) grows with the square of its inputs: twice the margin.
+        const squared = field === '__ln_var_t' || field === '__ln_cursor_t';
+        const bits = Math.max(bitsNeeded(lo, signed), bitsNeeded(hi, signed)) + (squared ? 2 : 1) * marginBits;
         types[field] = { signed, bits: Math.min(bits, 64) };
       }
       out[block] = types;
