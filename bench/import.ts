@@ -13,6 +13,8 @@ import { floatRunner, imageToInput, readFloatModel, runFloatBatch, writeFloatMod
 import { listImages } from '../src/image/index.ts';
 import { importCheckpoint } from '../src/import/index.ts';
 import { exportOnnx } from '../src/onnx/index.ts';
+import { infer, inputToCodes } from '../src/engine/index.ts';
+import { quantizeFolder } from '../src/quant/index.ts';
 import { isOrtUnavailable, loadOnnxRuntime } from '../scripts/ort.ts';
 import { argValue, peakMemoryMiB } from './common.ts';
 import { CIFAR_CHECKPOINT, CIFAR_DIR, HAVE_CIFAR, cifarImportOptions } from './cifar.ts';
@@ -48,6 +50,15 @@ async function rate(body: (i: number) => unknown | Promise<unknown>): Promise<nu
   return inputs.length / ((performance.now() - start) / 1000);
 }
 
+// The bit-exact integer engine on the same images: the model quantized at w8a8 (256 calibration photos).
+const calibFiles = listImages(join(CIFAR_DIR, 'calib')).slice(0, 256);
+t0 = performance.now();
+const q8 = await quantizeFolder(modelDir, calibFiles, { bits: 'w8a8' });
+const quantizeSeconds = (performance.now() - t0) / 1000;
+const codes = inputs.map((x) => inputToCodes(x, q8.manifest));
+const integerOne = await rate((i) => infer(q8.weights, codes[i]));
+const integerHw = await rate((i) => infer(q8.weights, codes[i], { mode: 'hardware', types: q8.types }));
+
 const runner = floatRunner(folder);
 const vitpipeLogits: Float64Array[] = new Array(inputs.length);
 const vitpipeOne = await rate((i) => (vitpipeLogits[i] = runner.forward(inputs[i])));
@@ -60,6 +71,8 @@ console.log(`  import (zip + pickle → model folder)        ${importSeconds.toF
 console.log(`  decode + preprocess, one thread              ${(inputs.length / preprocessSeconds).toFixed(0)} images/s`);
 console.log(`  vitpipe float64 forward, 1 thread, batch 1    ${vitpipeOne.toFixed(1)} images/s`);
 console.log(`  vitpipe infer end to end, ${cores} worker threads   ${vitpipeAll.toFixed(1)} images/s (PNG → logits, incl. thread start)`);
+console.log(`  quantize w8a8, ${calibFiles.length} calibration photos        ${quantizeSeconds.toFixed(1)} s`);
+console.log(`  vitpipe integer engine w8a8, 1 thread          ${integerOne.toFixed(1)} images/s ideal, ${integerHw.toFixed(1)} hardware widths`);
 
 const ort = await loadOnnxRuntime({ install: true });
 if (isOrtUnavailable(ort)) {
@@ -94,6 +107,7 @@ if (isOrtUnavailable(ort)) {
   console.log(`  onnxruntime-node, ${cores} threads, batch ${batch}       ${ortAll.toFixed(1)} images/s (preprocessed inputs)`);
   console.log(`  ratio vitpipe / onnxruntime, 1 thread        ${(vitpipeOne / ortOne).toFixed(2)}× (goal ≥ 0.5×)`);
   console.log(`  ratio, all cores (vitpipe incl. decode)      ${(vitpipeAll / ortAll).toFixed(2)}×`);
+  console.log(`  ratio integer engine (ideal) / onnxruntime float, 1 thread  ${(integerOne / ortOne).toFixed(2)}× (goal ≥ 1×)`);
   console.log(`  agreement: max |Δlogit| ${maxDiff.toExponential(2)}, same top-1 on ${sameTop1} / ${inputs.length}`);
 }
 console.log(`  peak memory ${peakMemoryMiB().toFixed(0)} MiB`);

@@ -5,22 +5,12 @@ import { writeFloatModel } from '../../src/float/index.ts';
 import { importCheckpoint, type ImportOptions } from '../../src/import/index.ts';
 import { positiveInt, positiveNumber, printJson } from '../print.ts';
 
-interface ImportCliOptions {
+/** The typed import options, as commander hands them over (classes still a string, both norm flags apart). */
+interface ImportCliOptions extends Omit<ImportOptions, 'classes' | 'normFirst'> {
   from: string;
   out: string;
-  arch: 'auto' | 'torch-encoder' | 'timm-vit';
-  name?: string;
-  heads?: number;
   normFirst?: boolean;
   postNorm?: boolean;
-  activation?: 'relu' | 'gelu';
-  eps?: number;
-  imageSize?: number;
-  resize?: number;
-  crop?: number;
-  interpolation?: 'bicubic' | 'bilinear' | 'none';
-  mean?: [number, number, number];
-  std?: [number, number, number];
   classes?: string;
   rename: [string, string][];
   json?: boolean;
@@ -50,23 +40,13 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON document')
     .action((opts: ImportCliOptions) => {
       if (opts.normFirst && opts.postNorm) fail('BAD_ARGUMENT', 'give --norm-first or --post-norm, not both');
+      const { from, out: _out, postNorm, normFirst, classes, json: _json, ...rest } = opts;
       const importOpts: ImportOptions = {
-        arch: opts.arch,
-        name: opts.name,
-        heads: opts.heads,
-        normFirst: opts.normFirst ? true : opts.postNorm ? false : undefined,
-        activation: opts.activation,
-        eps: opts.eps,
-        imageSize: opts.imageSize,
-        resize: opts.resize,
-        crop: opts.crop,
-        interpolation: opts.interpolation,
-        mean: opts.mean,
-        std: opts.std,
-        classes: opts.classes === undefined ? undefined : classNames(opts.classes),
-        rename: opts.rename,
+        ...rest,
+        normFirst: normFirst ? true : postNorm ? false : undefined,
+        classes: classes === undefined ? undefined : classNames(classes),
       };
-      const { model, ignored, format } = importCheckpoint(opts.from, importOpts);
+      const { model, ignored, format } = importCheckpoint(from, importOpts);
       writeFloatModel(opts.out, model);
       const m = model.manifest;
       const doc = { out: opts.out, format, manifest: m, tensors: model.tensors.size, ignored };

@@ -43,3 +43,4 @@ export function isVitpipeError(e: unknown): e is VitpipeError {
   return e instanceof VitpipeError;
 }
 export { readJsonFile } from './read-json.ts';
+export { writeFolderAtomically } from './write-folder.ts';

@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { float32Tensor, floatValues, readSafetensors, writeSafetensors, type NamedTensors } from '../checkpoint/index.ts';
-import { fail, isVitpipeError } from '../diag/index.ts';
+import { fail, writeFolderAtomically } from '../diag/index.ts';
 import { FloatManifestSchema, MANIFEST_FILE, WEIGHTS_FILE, expectedTensors, type FloatManifest, type FloatModel } from './manifest.ts';
 
 /** Is `dir` a float model folder (holds a manifest)? Cheap; says nothing about its validity. */
@@ -67,34 +67,14 @@ export function readFloatModel(dir: string): FloatModel {
  * model folder at `dir` is replaced only when the new one is complete; any other non-empty folder is left alone.
  */
 export function writeFloatModel(dir: string, model: FloatModel): void {
-  const target = resolve(dir);
-  if (existsSync(target)) {
-    if (!statSync(target).isDirectory()) fail('IO_ERROR', 'exists and is not a folder', dir);
-    if (readdirSync(target).length > 0 && !isFloatModelFolder(target))
-      fail('IO_ERROR', 'folder exists, is not empty and is not a vitpipe model folder; refusing to overwrite it', dir);
-  }
   const tensors: NamedTensors = new Map();
   for (const { name, shape } of expectedTensors(model.manifest)) {
     const values = model.tensors.get(name);
     if (!values) fail('BAD_MODEL', `tensor '${name}' is missing`, dir);
     tensors.set(name, float32Tensor(shape, values));
   }
-  const parent = dirname(target);
-  const staging = join(parent, `.${basename(target)}.${process.pid}.tmp`);
-  const old = join(parent, `.${basename(target)}.${process.pid}.old`);
-  try {
-    mkdirSync(parent, { recursive: true });
-    rmSync(staging, { recursive: true, force: true });
-    mkdirSync(staging);
+  writeFolderAtomically(dir, 'vitpipe model folder', isFloatModelFolder, (staging) => {
     writeFileSync(join(staging, WEIGHTS_FILE), writeSafetensors(tensors, { format: 'vitpipe-float-model' }));
     writeFileSync(join(staging, MANIFEST_FILE), JSON.stringify(model.manifest, null, 2) + '\n');
-    if (existsSync(target)) renameSync(target, old);
-    renameSync(staging, target);
-    rmSync(old, { recursive: true, force: true });
-  } catch (e) {
-    rmSync(staging, { recursive: true, force: true });
-    if (existsSync(old) && !existsSync(target)) renameSync(old, target);
-    if (isVitpipeError(e)) throw e;
-    fail('IO_ERROR', `cannot write the model folder: ${(e as Error).message}`, dir);
-  }
+  });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InputPipelineSchema, ModelGeometrySchema } from '../model/index.ts';
 
 /**
  * A float model folder's manifest (`model.json`): everything needed to run the model from its tensors
@@ -23,8 +24,6 @@ export const FLOAT_MODEL_FORMAT = 'vitpipe-float-model';
 export const MANIFEST_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.safetensors';
 
-const triple = z.tuple([z.number(), z.number(), z.number()]);
-
 export const FloatManifestSchema = z
   .object({
     format: z.literal(FLOAT_MODEL_FORMAT),
@@ -32,20 +31,7 @@ export const FloatManifestSchema = z
     name: z.string().min(1),
     /** Where the tensors came from (informational). */
     source: z.object({ file: z.string(), family: z.enum(['torch-encoder', 'timm-vit']), sha256: z.string() }).strict(),
-    geometry: z
-      .object({
-        imageSize: z.number().int().positive(),
-        patchSize: z.number().int().positive(),
-        inChannels: z.number().int().positive(),
-        width: z.number().int().positive(),
-        depth: z.number().int().positive(),
-        heads: z.number().int().positive(),
-        mlpHidden: z.number().int().positive(),
-        numClasses: z.number().int().positive(),
-        /** Sequence length, CLS included: 1 + (imageSize / patchSize)². */
-        tokens: z.number().int().positive(),
-      })
-      .strict(),
+    geometry: ModelGeometrySchema,
     block: z
       .object({
         norm: z.enum(['pre', 'post']),
@@ -54,19 +40,7 @@ export const FloatManifestSchema = z
       })
       .strict(),
     head: z.object({ norm: z.boolean(), eps: z.number().positive() }).strict(),
-    /**
-     * Photo → input tensor: decode to RGB, resize the shorter side to `resize` (interpolation; `none` = the photo must
-     * already be crop × crop), centre-crop `crop` × `crop`, then x = (v / 255 − mean_c) / std_c.
-     */
-    input: z
-      .object({
-        resize: z.number().int().positive(),
-        crop: z.number().int().positive(),
-        interpolation: z.enum(['bicubic', 'bilinear', 'none']),
-        mean: triple,
-        std: triple,
-      })
-      .strict(),
+    input: InputPipelineSchema,
     classes: z.array(z.string()),
   })
   .strict();

@@ -10,6 +10,7 @@
  * exactly as the caller holds it; Y as [rows][outPad]. Loop nest: output block → row pair → i. The panel stays in L1
  * across all rows, and in a row pair each weight load serves two rows.
  */
+import { leb, section, sleb, str, vec } from '../num/index.ts';
 
 const OP = {
   loop: 0x03, end: 0x0b, brIf: 0x0d, void: 0x40,
@@ -28,29 +29,6 @@ const SIMD = { v128Load: [0x00], load64Splat: [0x0a], v128Store: [0x0b], v128Con
 export const ACC = 4;
 /** Outputs per block. */
 export const BLOCK = 2 * ACC;
-
-function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) return [...out, b];
-    out.push(b | 0x80);
-  }
-}
-const section = (id: number, body: number[]) => [id, ...leb(body.length), ...body];
-const vec = (items: number[][]) => [...leb(items.length), ...items.flat()];
-const str = (s: string) => [...leb(s.length), ...Buffer.from(s, 'utf8')];
 
 /**
  * lin(w, b, x, y, rows, n, blocks): `rows` must be a positive multiple of R and n ≥ 1 (the caller ensures both).

@@ -1,3 +1,4 @@
 export * from './config.ts';
 export * from './load.ts';
 export * from './quantized.ts';
+export * from './geometry.ts';

@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { ViTConfig } from './config.ts';
+import { InputPipelineSchema, ModelGeometrySchema } from './geometry.ts';
 
 /**
  * A quantized model folder (`vitpipe quantize`): `quant.json` (this schema), every integer weight, bias, table and
@@ -14,8 +15,6 @@ export const QUANT_FORMAT = 'vitpipe-quantized-model';
 export const BIT_SETTINGS = ['w8a8', 'w6a6', 'w4a8', 'w4a4', 'w3a3'] as const;
 export type BitSetting = (typeof BIT_SETTINGS)[number];
 
-const triple = z.tuple([z.number(), z.number(), z.number()]);
-
 export const QuantManifestSchema = z
   .object({
     format: z.literal(QUANT_FORMAT),
@@ -23,19 +22,7 @@ export const QuantManifestSchema = z
     name: z.string().min(1),
     bits: z.string(),
     /** The float folder's geometry (tokens = 1 + patches: no patch is dropped). */
-    geometry: z
-      .object({
-        imageSize: z.number().int().positive(),
-        patchSize: z.number().int().positive(),
-        inChannels: z.number().int().positive(),
-        width: z.number().int().positive(),
-        depth: z.number().int().positive(),
-        heads: z.number().int().positive(),
-        mlpHidden: z.number().int().positive(),
-        numClasses: z.number().int().positive(),
-        tokens: z.number().int().positive(),
-      })
-      .strict(),
+    geometry: ModelGeometrySchema,
     norm: z.enum(['pre', 'post']),
     activation: z.enum(['relu', 'gelu']),
     quant: z
@@ -52,15 +39,7 @@ export const QuantManifestSchema = z
      * Photo → patch codes: the float folder's pipeline up to the cropped 8-bit pixels, then code = pixel − 128; the
      * normalisation (v/255 − mean)/std is folded into the patch embedding's weights and bias, so it costs no precision.
      */
-    input: z
-      .object({
-        resize: z.number().int().positive(),
-        crop: z.number().int().positive(),
-        interpolation: z.enum(['bicubic', 'bilinear', 'none']),
-        mean: triple,
-        std: triple,
-      })
-      .strict(),
+    input: InputPipelineSchema,
     classes: z.array(z.string()),
     calibration: z
       .object({

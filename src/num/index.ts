@@ -56,3 +56,16 @@ export function bitsNeeded(v: number, signed: boolean): number {
 export function typeName(t: IntType): string {
   return `${t.signed ? 's' : 'u'}${t.bits}`;
 }
+export * from './wasm-encode.ts';
+
+/** mulberry32: a small seeded PRNG, uniform in [0, 1) (calibration sampling, test fixtures). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

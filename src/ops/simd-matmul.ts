@@ -12,6 +12,8 @@
  * pairs whose two activations are both zero.
  */
 
+import { leb, section, sleb, str, vec } from '../num/index.ts';
+
 const OP = {
   block: 0x02, loop: 0x03, if: 0x04, end: 0x0b, br: 0x0c, brIf: 0x0d, void: 0x40,
   localGet: 0x20, localSet: 0x21,
@@ -21,19 +23,6 @@ const OP = {
 // SIMD sub-opcodes (final numbering of the WebAssembly SIMD proposal), LEB128-encoded after 0xfd.
 const SIMD = { v128Load: [0x00], v128Store: [0x0b], v128Const: [0x0c], i32x4Splat: [0x11], i32x4Add: [0xae, 0x01], i32x4Dot: [0xba, 0x01] };
 
-function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-const section = (id: number, body: number[]) => [id, ...leb(body.length), ...body];
-const vec = (items: number[][]) => [...leb(items.length), ...items.flat()];
-const str = (s: string) => [...leb(s.length), ...Buffer.from(s, 'utf8')];
 
 function kernelBody(): number[] {
   // params: 0 x, 1 w, 2 y, 3 rows, 4 pairs, 5 coPad; locals: 6 t, 7 c0, 8 p, 9 xRow, 10 xv, 11 wp, 12 yp, 13..16 acc, 17 splat
@@ -76,18 +65,6 @@ function kernelBody(): number[] {
   return [...leb(body.length), ...body];
 }
 
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
 
 function kernelModule(): Uint8Array {
   const i32 = 0x7f;

@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fail, isVitpipeError } from '../diag/index.ts';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fail, writeFolderAtomically } from '../diag/index.ts';
 import { infer, inputToCodes } from '../engine/index.ts';
 import { imageToInput, readFloatModel } from '../float/index.ts';
 import { BIT_SETTINGS, QUANT_MANIFEST_FILE, isQuantizedFolder, type BitSetting, type QuantManifest } from '../model/index.ts';
@@ -62,30 +62,10 @@ export async function quantizeFolder(floatDir: string, calibFiles: readonly stri
  * replaced only once the new one is complete, and any other non-empty folder is refused.
  */
 export function writeQuantizedFolder(dir: string, q: QuantizedModel): void {
-  const target = resolve(dir);
-  if (existsSync(target)) {
-    if (!statSync(target).isDirectory()) fail('IO_ERROR', 'exists and is not a folder', dir);
-    if (readdirSync(target).length > 0 && !isQuantizedFolder(target))
-      fail('IO_ERROR', 'folder exists, is not empty and is not a vitpipe quantized folder; refusing to overwrite it', dir);
-  }
-  const parent = dirname(target);
-  const staging = join(parent, `.${basename(target)}.${process.pid}.tmp`);
-  const old = join(parent, `.${basename(target)}.${process.pid}.old`);
-  try {
-    mkdirSync(parent, { recursive: true });
-    rmSync(staging, { recursive: true, force: true });
-    mkdirSync(staging);
+  writeFolderAtomically(dir, 'vitpipe quantized folder', isQuantizedFolder, (staging) => {
     for (const [name, values] of weightsToRefs(q.weights)) writeFileSync(join(staging, `${name}.txt`), formatRefs(values));
     const types = { source: `vitpipe quantize ${q.manifest.bits}: calibrated ranges + ${q.manifest.calibration.marginBits} margin bit(s)`, blocks: q.types };
     writeFileSync(join(staging, HARDWARE_TYPES_FILE), JSON.stringify(types, null, 1) + '\n');
     writeFileSync(join(staging, QUANT_MANIFEST_FILE), JSON.stringify(q.manifest, null, 2) + '\n');
-    if (existsSync(target)) renameSync(target, old);
-    renameSync(staging, target);
-    rmSync(old, { recursive: true, force: true });
-  } catch (e) {
-    rmSync(staging, { recursive: true, force: true });
-    if (existsSync(old) && !existsSync(target)) renameSync(old, target);
-    if (isVitpipeError(e)) throw e;
-    fail('IO_ERROR', `cannot write the quantized folder: ${(e as Error).message}`, dir);
-  }
+  });
 }

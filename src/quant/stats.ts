@@ -1,3 +1,5 @@
+import { prng } from '../num/index.ts';
+
 /**
  * Calibration statistics: for every traced float tensor, its exact minimum and maximum and a sample of its values (an
  * equal, evenly spread share from every image, with seeded random offsets, so quantization is deterministic), from
@@ -5,18 +7,6 @@
  */
 
 const SAMPLE = 65_536;
-
-/** mulberry32: small seeded PRNG, uniform in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class TensorStats {
   min = Infinity;

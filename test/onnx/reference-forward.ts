@@ -4,17 +4,8 @@
  */
 import { expectedTensors, FLOAT_MODEL_FORMAT, type FloatManifest, type FloatModel } from '../../src/float/manifest.ts';
 
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from '../../src/num/index.ts';
+import { prng } from '../../src/num/index.ts';
 
 export interface TinyOptions {
   norm: 'pre' | 'post';
