@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
-import { generateProject, type GeneratedProject } from '../../src/codegen/index.ts';
+import { checkGeneratable, generateProject, type GeneratedProject } from '../../src/codegen/index.ts';
 import { fail } from '../../src/diag/index.ts';
 import { loadDesign, type Design } from '../../src/ir/index.ts';
 import { MODEL_ZOO } from '../../src/model/index.ts';
@@ -52,6 +52,7 @@ export function register(program: Command): void {
       let design: Design;
       if (opts.pruneTokens) ({ design, tokenPruner } = tokenPrunedDesign(opts.design, opts.pruneTokens, opts.device ? loadDevice(opts.device) : undefined));
       else design = loadDesign(opts.design);
+      checkGeneratable(design, opts.design);
       let weights: ModelWeights | undefined;
       let sparse: ReturnType<typeof sparsifyDesign>['sparse'] | undefined;
       if (opts.pruneDensity !== undefined) {

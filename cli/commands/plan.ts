@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { writeFilesAtomically } from '../files.ts';
 import { estimateDesign, loadDevice } from '../../src/cost/index.ts';
 import { blockAnalyticInterval, hgpipeDeitTiny, saveDesign } from '../../src/ir/index.ts';
-import { loadModel } from '../../src/model/index.ts';
+import { loadModelOrFolder } from '../../src/engine/index.ts';
 import { plan, type PlanResult } from '../../src/plan/index.ts';
 import { paretoSvg } from '../../src/report/pareto-svg.ts';
 import { positiveInt, positiveNumber, printJson } from '../print.ts';
@@ -26,7 +26,7 @@ export function register(program: Command): void {
   program
     .command('plan')
     .description('choose per-stage parallelism, buffers and FIFO depths for a ViT on a device; verify by simulation')
-    .requiredOption('--model <name|model.json>', 'zoo model (hgpipe-deit-tiny, deit-tiny, deit-small, deit-base) or a model file')
+    .requiredOption('--model <name|model.json|folder>', 'zoo model (hgpipe-deit-tiny, deit-tiny, deit-small, deit-base), a model file, or a quantized folder (vitpipe quantize)')
     .requiredOption('--device <name|device.json>', 'device from the catalogue or a device file')
     .option('--clock-mhz <f>', 'clock for images/s (default: the device\'s typical clock)', positiveNumber('--clock-mhz'))
     .option('--target-fps <n>', 'the smallest design reaching this many images/s (default: the fastest that fits)', positiveInt('--target-fps'))
@@ -38,7 +38,7 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON document')
     .action((opts: PlanOptions) => {
       const t0 = performance.now();
-      const model = loadModel(opts.model);
+      const model = loadModelOrFolder(opts.model);
       const device = loadDevice(opts.device);
       const progress = startProgress('plan', 100, !opts.json);
       let r: PlanResult;
@@ -77,6 +77,7 @@ export function register(program: Command): void {
         utilisation: utilisation(r.resources, device.capacity),
         bottleneck: r.bottleneck,
         channelsPerBeat: r.channelsPerBeat,
+        headsPerUnit: r.headsPerUnit,
         tokensRun: r.tokensRun,
         parallelism: r.choice,
         movedToUram: r.movedToUram,
@@ -134,10 +135,13 @@ function formatText(doc: Record<string, unknown> & { resources: PlanResult['reso
   const ref = doc.reference as ReturnType<typeof hgpipeReference> | null;
   if (ref && r.fits) lines.push(`  HG-PIPE config    ${ref.steadyInterval} cycles, ${Math.round(ref.imagesPerSecond).toLocaleString('en-US')} images/s, ${ref.lut.toLocaleString('en-US')} LUT est. (${ref.imagesPerSecondPerKLut} per kLUT); this plan: ${round1(((r.imagesPerSecond / ref.imagesPerSecond) - 1) * 100)} % more throughput`);
   lines.push(`  stream width      ${r.channelsPerBeat} channel(s) × 2 tokens per beat; ${r.tokensRun} token slots per image`);
+  if (r.headsPerUnit > 1) lines.push(`  attention         ${r.headsPerUnit} heads share each QKᵀ/softmax/R·V pipeline`);
   const c = r.choice as Record<string, unknown>;
   lines.push(`  parallelism       ${Object.entries(c).map(([k, v]) => `${k} ${typeof v === 'number' ? v : `${(v as { cip: number }).cip}×${(v as { cop: number }).cop}`}`).join(', ')}`);
-  if (r.fifoSizing) lines.push(`  FIFO depths       ${r.fifoSizing.resized} FIFOs cut to their simulated peak occupancy (${Math.round(r.fifoSizing.savedBits / 1000)} kbit saved)`);
-  if (r.movedToUram.length) lines.push(`  bound to URAM     ${r.movedToUram.map((m) => `${m.count}× ${m.block} ${m.memory} (${m.what}, ${m.depth}×${m.width} bits)`).join(', ')}`);
+  if (r.fifoSizing?.kept) lines.push(`  FIFO depths       kept ${r.fifoSizing.kept}`);
+  else if (r.fifoSizing) lines.push(`  FIFO depths       ${r.fifoSizing.resized} FIFOs cut to their simulated peak occupancy (${Math.round(r.fifoSizing.savedBits / 1000)} kbit saved)`);
+  if (r.movedToUram.length) lines.push(`  bound to URAM     ${r.movedToUram.map((m) => `${m.count}× ${m.block} ${m.memory} (${m.what}, ${m.depth}×${m.width} bits${m.loadAtStart ? ', written at start-up' : ''})`).join(', ')}`);
+  if (r.movedToUram.some((m) => m.loadAtStart)) lines.push('                    (UltraScale+ UltraRAM has no initial contents: those ROMs are loaded once after configuration)');
   const res = doc.resources;
   const util = utilisation(r.resources, cap);
   lines.push('');

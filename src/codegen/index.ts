@@ -1,3 +1,4 @@
+export { checkGeneratable } from './support.ts';
 export { generateProject, writeProject, type GenerateOptions, type GeneratedProject, type ProjectFile } from './project.ts';
 export { emitBlock, blockPorts, blockStem, type BlockCode, type PortGeometry } from './block.ts';
 export { CodeWriter, NameScope, cIdent, cInt } from './writer.ts';

@@ -10,6 +10,7 @@ import { expectBlock, expectNetwork, type Expectation } from './expected.ts';
 import { expectTokenPruned } from './expected-pruned.ts';
 import type { TokenPruner } from '../engine/index.ts';
 import { blockTestbench, compareTarget, networkTestbench, type CompareTarget } from './testbench.ts';
+import { checkGeneratable } from './support.ts';
 import { emitTop } from './top.ts';
 
 export interface GenerateOptions {
@@ -61,6 +62,7 @@ const runtime = (name: string): string => readFileSync(new URL(`./runtime/${name
 /** Generate the HLS C++ project of a design (files in memory; see writeProject). */
 export function generateProject(opts: GenerateOptions): GeneratedProject {
   const { design, types } = opts;
+  checkGeneratable(design);
   const model = MODEL_ZOO[design.model] ?? fail('UNKNOWN_NAME', `design model '${design.model}' is not in the model zoo`, 'design.model');
   const weights = opts.weights ?? loadWeights(opts.weightsDir, model);
   const wanted = opts.blocks ? new Set(opts.blocks.map((b) => b.toUpperCase())) : undefined;

@@ -39,6 +39,11 @@ export const MODEL = {
   /** A RAM or ROM goes to LUTRAM when it is at most this deep or this many bits (Vivado's auto ram_style). */
   lutramMaxDepth: 64,
   lutramMaxBits: 4096,
+  /**
+   * Dynamic K/V caches up to this many words stay in LUTRAM as HG-PIPE binds them (its caches are 448 words of 84
+   * bits, SPEC §4.1); deeper ones — several heads sharing one pipeline, or narrow tiles — follow the RAM rules.
+   */
+  lutramCacheMaxWords: 512,
   /** DSPs per LUT-free multiplier of at most 27×24 (Versal DSP58) / 27×18 (DSP48E2) bits. */
   dspPerMac: 1,
   /**

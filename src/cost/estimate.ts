@@ -2,7 +2,7 @@ import { loadDesign, type Block, type Design, type ProcessKind } from '../ir/ind
 import { MODEL } from './constants.ts';
 import type { Device } from './devices.ts';
 import { fifoCost, type MemoryStyle } from './primitives.ts';
-import { rebindToUram, type PlacedMemory } from './binding.ts';
+import { rebindToUram, type BindingOptions, type PlacedMemory } from './binding.ts';
 import { processCost, streamCost, type CostContext, type MemoryUse } from './process-cost.ts';
 import { add, res, rounded, type Resources } from './resources.ts';
 
@@ -11,7 +11,15 @@ export interface EstimateOptions {
   weightCacheStyle?: MemoryStyle;
   /** Share of the device's BRAM a design may use before memories are rebound to URAM (default 0.9, as the planner). */
   maxUtilization?: number;
+  /** How memories may move to URAM (default DESIGN_BINDING: ROMs too, loaded at start-up on UltraScale+). */
+  binding?: BindingOptions;
 }
+
+/**
+ * vitpipe's designs use all the UltraRAM a device has: weights and large tables may move there on UltraScale+ too,
+ * written once after configuration (code generation has to provide that load; see binding.ts).
+ */
+export const DESIGN_BINDING: BindingOptions = { romsLoadedAtStart: true };
 
 export interface BlockEstimate {
   name: string;
@@ -87,7 +95,7 @@ export function estimateDesign(design: Design, device: Device, opts: EstimateOpt
     if (s) links = add(links, fifoCost(design.linkDepth, s.lanes * s.bits, uram));
   }
   const placed = blocks.flatMap((b) => b.memories.map((m) => ({ ...m, block: b.name, count: 1 })));
-  const { moved, resources: total } = rebindToUram(add(links, ...blocks.map((b) => b.resources)), placed, device, opts.maxUtilization ?? 0.9);
+  const { moved, resources: total } = rebindToUram(add(links, ...blocks.map((b) => b.resources)), placed, device, opts.maxUtilization ?? 0.9, opts.binding ?? DESIGN_BINDING);
   for (const m of moved) {
     const b = blocks.find((x) => x.name === m.block)!;
     b.resources = { ...b.resources, bram: b.resources.bram - m.bram, uram: b.resources.uram + m.uram, lut: b.resources.lut - m.lut };

@@ -1,4 +1,4 @@
-import { DIVIDER_DEPTH, processCycles, tokenSelectGeometry } from '../ir/index.ts';
+import { DIVIDER_DEPTH, processCycles, rsqrtTable, softmaxTables, tokenSelectGeometry, weightCacheTiles } from '../ir/index.ts';
 import type { BlockKind, Process, ProcessKind, Stream } from '../ir/index.ts';
 import { MODEL } from './constants.ts';
 import {
@@ -9,6 +9,7 @@ import {
   lookupTableCost,
   macArrayCost,
   memoryCost,
+  resolveMemoryStyle,
   uramCount,
   type MemoryParams,
   type MemoryStyle,
@@ -49,6 +50,17 @@ function mem(ctx: CostContext, what: MemoryUse['what'], p: MemoryParams): Resour
 }
 
 const clog2 = (n: number): number => (n <= 1 ? 0 : Math.ceil(Math.log2(n)));
+
+/**
+ * A lookup table read by `lanes` lanes every cycle. Small ones (HG-PIPE's: 32–128 entries) are LUT-ROMs, one per
+ * lane; one that the memory rules put in block RAM (a quantized model's 1,024–4,096-entry tables) is a dual-port
+ * ROM serving two lanes per copy, recorded so that the binder may move it to UltraRAM.
+ */
+function tableCost(ctx: CostContext, entries: number, width: number, lanes: number): Resources {
+  if (resolveMemoryStyle({ depth: entries, width, rom: true }) !== 'bram') return lookupTableCost(entries, width, lanes);
+  const copies = Array.from({ length: Math.ceil(lanes / 2) }, () => mem(ctx, 'table', { depth: entries, width, rom: true }));
+  return add(...copies, res({ ff: lanes * width }));
+}
 
 /**
  * Which MAC arrays use DSPs. The IR carries no USE_DSP flag, so vitpipe follows HG-PIPE's choice: its 512-MAC 8-bit
@@ -110,9 +122,13 @@ export const PROCESS_COST: { [K in ProcessKind]: CostFn<K> } = {
   },
 
   'weight-cache': (p, ctx) => {
-    const { ci, co, cip, cop } = p.shape;
-    const tiles = (ci / cip) * (co / cop);
-    const store = memoryCost({ depth: tiles, width: cop * cip * p.bits, style: ctx.weightCacheStyle });
+    const { cip, cop } = p.shape;
+    const { words } = weightCacheTiles(p);
+    const width = cop * cip * p.bits;
+    // HG-PIPE's caches (448 words) are LUTRAM; deeper ones (heads sharing a pipeline, narrow tiles) bind as RAMs do
+    const store = words <= MODEL.lutramCacheMaxWords
+      ? memoryCost({ depth: words, width, style: ctx.weightCacheStyle })
+      : mem(ctx, 'buffer', { depth: words, width });
     return add(controlCost(processCycles(p), 5), store, res({ ff: cop * cip * p.bits }));
   },
 
@@ -129,10 +145,11 @@ export const PROCESS_COST: { [K in ProcessKind]: CostFn<K> } = {
     const rowBuffer = mem(ctx, 'buffer', { depth: p.channels / p.cp, width: lanes * p.inBits });
     const params = mem(ctx, 'table', { depth: p.channels / p.cp, width: p.cp * (12 + affineBits), rom: true });
     const dsp = p.tp * 1 + lanes * 3; // mean = sum·(1/C); diff²; diff·rsqrt·γ (two products)
+    const rsqrt = rsqrtTable(p);
     return add(
       controlCost(processCycles(p)),
       datapathCost(p.tp * perToken + lanes * perLane),
-      lookupTableCost(128, 12, p.tp),
+      tableCost(ctx, rsqrt.entries, rsqrt.bits, p.tp),
       rowBuffer,
       params,
       res({ dsp }),
@@ -147,18 +164,20 @@ export const PROCESS_COST: { [K in ProcessKind]: CostFn<K> } = {
     // per token: the exp-sum tree and accumulator, two reciprocal cursors and the segment select
     const perToken = p.cp * accBits + 2 * (accBits + 7) + 8 + 23;
     const rowBuffer = mem(ctx, 'buffer', { depth: p.keys / p.cp, width: lanes * p.inBits });
+    const { exp, recip } = softmaxTables(p);
     return add(
       controlCost(processCycles(p)),
       datapathCost(p.tp * perToken + lanes * perLane),
-      lookupTableCost(32, 16, lanes),
-      lookupTableCost(64, 8, 2 * p.tp),
+      tableCost(ctx, exp.entries, exp.bits, lanes),
+      // one reciprocal per token, from one of two segment tables
+      ...recip.map((t) => tableCost(ctx, t.entries, t.bits, p.tp)),
       rowBuffer,
       res({ dsp: lanes }), // exp · reciprocal
     );
   },
 
-  requant: (p) =>
-    add(controlCost(processCycles(p)), datapathCost(p.lanes * (p.inBits + 8)), lookupTableCost(p.tableEntries, p.outBits, p.lanes)),
+  requant: (p, ctx) =>
+    add(controlCost(processCycles(p)), datapathCost(p.lanes * (p.inBits + 8)), tableCost(ctx, p.tableEntries, p.outBits, p.lanes)),
 
   'head-split': (p) => add(controlCost(processCycles(p)), res({ lut: p.heads * 2, ff: p.lanes * p.bits })),
 

@@ -5,3 +5,4 @@ export * from './session.ts';
 export * from './pool.ts';
 export * from './audit.ts';
 export * from './quantized.ts';
+export * from './folder-model.ts';

@@ -23,10 +23,11 @@ export class BlockBuilder {
     this.regions.push({ name, members });
     return name;
   }
-  build(input: string, inBeats: number, output: string, outBeats: number): Block {
+  build(input: string, inBeats: number, output: string, outBeats: number, postNorm = false): Block {
     return {
       name: this.name,
       kind: this.kind,
+      ...(postNorm ? { norm: 'post' as const } : {}),
       input: { stream: input, beatsPerImage: inBeats },
       output: { stream: output, beatsPerImage: outBeats },
       streams: this.streams,

@@ -1,4 +1,4 @@
-import { MODEL_ZOO, type ViTConfig, blockNames, checkViTConfig, shapeOf } from '../model/index.ts';
+import { MODEL_ZOO, type ModelGeometry, type ViTConfig, checkViTConfig, modelGeometry, shapeOf } from '../model/index.ts';
 import { buildAttnBlock } from './build-attn.ts';
 import { buildHeadBlock, buildPatchEmbedBlock, type EndsGeometry } from './build-ends.ts';
 import { type BlockGeometry, buildMlpBlock } from './build-mlp.ts';
@@ -23,13 +23,14 @@ export interface DesignConfig {
 /** What the transformer-block builders (g) and the patch-embed/head builders (ends) need from a ViT. */
 export function geometriesOf(model: ViTConfig): { g: BlockGeometry; ends: EndsGeometry } {
   const s = shapeOf(model);
+  const hardware = model.hardware ? { hardware: model.hardware } : {};
   const g: BlockGeometry = {
     tokens: model.tokens, width: model.width, heads: model.heads, mlpHidden: s.mlpHidden,
-    weightBits: model.quant.weightBits, actBits: model.quant.activationBits,
+    weightBits: model.quant.weightBits, actBits: model.quant.activationBits, ...hardware,
   };
   const ends: EndsGeometry = {
     tokens: model.tokens, width: model.width, patchElements: s.patchElements, numClasses: model.numClasses,
-    embedBits: model.quant.embedBits, headBits: model.quant.headBits,
+    embedBits: model.quant.embedBits, headBits: model.quant.headBits, ...hardware,
   };
   return { g, ends };
 }
@@ -44,7 +45,12 @@ export function buildDesign(model: ViTConfig, cfg: DesignConfig): Design {
     blocks.push(buildMlpBlock(`MLP${i}`, i, g, cfg.mlp[i] ?? cfg.mlp[cfg.mlp.length - 1]));
   }
   blocks.push(buildHeadBlock(ends, cfg.head));
-  return validateDesign({ name: cfg.name, model: model.name, blocks, linkDepth: cfg.linkDepth });
+  return validateDesign({ name: cfg.name, model: model.name, ...designGeometry(model), blocks, linkDepth: cfg.linkDepth });
+}
+
+/** A model with its own hardware description (a quantized folder) is recorded in its designs: name and geometry. */
+export function designGeometry(model: ViTConfig): { geometry?: ModelGeometry } {
+  return model.hardware ? { geometry: modelGeometry(model) } : {};
 }
 
 /** Build one block alone (the planner varies one block's parallelism and reads back its cycles). */

@@ -1,3 +1,4 @@
+import type { ModelHardware } from '../model/index.ts';
 import { BlockBuilder, accBits, st } from './block-builder.ts';
 import { addStaticMatmul } from './build-matmul.ts';
 import type { HeadConfig, PatchEmbedConfig } from './config.ts';
@@ -10,6 +11,8 @@ export interface EndsGeometry {
   numClasses: number;
   embedBits: number;
   headBits: number;
+  /** The model's own widths (a quantized folder); absent: the configs' widths and worst-case accumulators. */
+  hardware?: ModelHardware;
 }
 
 /** Patch embedding (DATAFLOW §3): adapter → cache_window → free-running DSP MAC (CLS + position bias) → adapter. */
@@ -18,11 +21,12 @@ export function buildPatchEmbedBlock(g: EndsGeometry, c: PatchEmbedConfig): Bloc
   const tt = g.tokens / c.tp;
   const inBeats = (tt * g.patchElements) / c.inCp;
   const outBeats = (tt * g.width) / c.outCp;
+  const hw = g.hardware?.patchEmbed;
   const input = b.stream('in', c.tp * c.inCp, c.inBits, 2, 'shift-register');
-  const output = b.stream('out', c.tp * c.outCp, c.outBits, 2, 'shift-register');
+  const output = b.stream('out', c.tp * c.outCp, hw?.outBits ?? c.outBits, 2, 'shift-register');
   const mm = addStaticMatmul(b, {
     prefix: 'pe', origin: 'patch_embed.proj', shape: { tt, tp: c.tp, ci: g.patchElements, co: g.width, ...c.mac },
-    inCp: c.inCp, outCp: c.outCp, inBits: g.embedBits, weightBits: g.embedBits, style: 'free-running', frpBuffer: 12,
+    inCp: c.inCp, outCp: c.outCp, inBits: g.embedBits, weightBits: g.embedBits, accBits: hw?.accBits, style: 'free-running', frpBuffer: 12,
     adptDepth: c.fifo.adpt, windowDepth: c.fifo.window, macDepth: c.fifo.other,
     stages: { adapterI: st(3, 0, 2), window: st(4, 2, 3), mac: st(11, 4, 10), adapterO: st(5, 2, 3) },
   }, input, output);
@@ -37,16 +41,18 @@ export function buildHeadBlock(g: EndsGeometry, c: HeadConfig): Block {
   const b = new BlockBuilder('HEAD', 'head');
   const tt = g.tokens / c.tp;
   const inBeats = tt * g.width;
-  const input = b.stream('in', c.tp, c.inBits, 2, 'shift-register');
-  const cls = b.stream('cls_sm', 1, c.inBits, c.fifo.other);
+  const hw = g.hardware?.head;
+  const inBits = hw?.inBits ?? c.inBits;
+  const input = b.stream('in', c.tp, inBits, 2, 'shift-register');
+  const cls = b.stream('cls_sm', 1, inBits, c.fifo.other);
   const ln = b.stream('ln_sm', 1, g.headBits, c.fifo.other);
-  const acc = accBits(g.headBits, g.headBits, g.width);
+  const acc = hw?.accBits ?? accBits(g.headBits, g.headBits, g.width);
   const output = b.stream('out', 1, acc, 2, 'shift-register');
-  b.add({ kind: 'cls-select', name: 'select_cls', origin: 'head.cls', inputs: [input], outputs: [cls], beats: inBeats, channels: g.width, lanes: c.tp, bits: c.inBits, stages: st(3, 0, 2) });
-  b.add({ kind: 'layernorm', name: 'layernorm', origin: 'head.norm', inputs: [cls], outputs: [ln], tt: 1, tp: 1, channels: g.width, cp: 1, inBits: c.inBits, outBits: g.headBits, stages: st(c.lnDepth, 1, c.lnDepth - 1) });
+  b.add({ kind: 'cls-select', name: 'select_cls', origin: 'head.cls', inputs: [input], outputs: [cls], beats: inBeats, channels: g.width, lanes: c.tp, bits: inBits, stages: st(3, 0, 2) });
+  b.add({ kind: 'layernorm', name: 'layernorm', origin: 'head.norm', inputs: [cls], outputs: [ln], tt: 1, tp: 1, channels: g.width, cp: 1, inBits, outBits: g.headBits, stages: st(c.lnDepth, 1, c.lnDepth - 1), ...(hw ? { rsqrt: hw.rsqrt } : {}) });
   const mm = addStaticMatmul(b, {
     prefix: 'fc', origin: 'head.fc', shape: { tt: 1, tp: 1, ci: g.width, co: g.numClasses, ...c.mac }, inCp: 1, outCp: 1,
-    inBits: g.headBits, weightBits: g.headBits, style: 'stall-all', adptDepth: c.fifo.other, adptImpl: 'shift-register',
+    inBits: g.headBits, weightBits: g.headBits, accBits: acc, style: 'stall-all', adptDepth: c.fifo.other, adptImpl: 'shift-register',
     windowDepth: c.fifo.other, macDepth: c.fifo.other,
     stages: { adapterI: st(2, 0, 1), window: st(3, 1, 2), mac: st(5, 2, 4), adapterO: st(4, 1, 2) },
   }, ln, output);

@@ -17,6 +17,8 @@ export interface MatmulSpec {
   outCp: number;
   inBits: number;
   weightBits: number;
+  /** Accumulator width (default: the worst case for ci products, `accBits`). */
+  accBits?: number;
   style: 'stall-all' | 'free-running';
   frpBuffer?: number;
   stages: MatmulStages;
@@ -33,7 +35,7 @@ export interface MatmulSpec {
  */
 export function addStaticMatmul(b: BlockBuilder, m: MatmulSpec, input: string, output: string) {
   const { tt, tp, ci, co, cip, cop } = m.shape;
-  const acc = accBits(m.inBits, m.weightBits, ci);
+  const acc = m.accBits ?? accBits(m.inBits, m.weightBits, ci);
   const adpt = b.stream(`${m.prefix}.adpt`, tp * cip, m.inBits, m.adptDepth, m.adptImpl ?? 'memory');
   const win = b.stream(`${m.prefix}.window`, tp * cip, m.inBits, m.windowDepth, 'shift-register');
   const macOut = b.stream(`${m.prefix}.mac_out`, tp * cop, acc, m.macDepth, 'shift-register');

@@ -23,8 +23,12 @@ export interface AttnFifos {
   rHead: number;
   rqHead: number;
   aHead: number;
-  /** Matmul-internal adapter FIFO (q/k/v/o and QKᵀ/R·V). */
+  /** Post-norm: the residual sum in front of the LayerNorm (default: one token-pair row, see build-attn.ts). */
+  sum?: number;
+  /** Matmul-internal adapter FIFO (QKᵀ/R·V, and q/k/v/o unless `projAdpt` is given). */
   adpt: number;
+  /** The q/k/v/o projections' adapter FIFO (default `adpt`). */
+  projAdpt?: number;
   /** Everything else (window, weight, MAC output, a/aq/o). */
   other: number;
 }
@@ -38,6 +42,11 @@ export interface AttnConfig {
   rv: MatmulPar;
   o: MatmulPar;
   softmaxCp: number;
+  /**
+   * Heads sharing one K/V-reshaper → QKᵀ → softmax → R·V pipeline (default 1: one per head, as HG-PIPE). A unit of k
+   * heads runs their (token pair, head) rows one after the other: k times the cycles, 1/k of the per-head hardware.
+   */
+  headsPerUnit?: number;
   fifo: AttnFifos;
   /** LayerNorm pipeline depth: 14 in most blocks, 13 in some (DATAFLOW §6). */
   lnDepth: number;
@@ -55,6 +64,8 @@ export interface MlpFifos {
   adpt: number;
   /** fc2 window (HLS enlarges it to 5 for the free-running MAC). */
   fc2Window: number;
+  /** Post-norm: the residual sum in front of the LayerNorm (default: one token-pair row, see build-mlp.ts). */
+  sum?: number;
   other: number;
 }
 

@@ -20,7 +20,8 @@ export function parseDesign(raw: unknown, file = 'design'): Design {
     return { ...b, processes };
   });
   try {
-    return validateDesign({ name: top.data.name, model: top.data.model, linkDepth: top.data.linkDepth, blocks });
+    const { name, model, geometry, linkDepth } = top.data;
+    return validateDesign({ name, model, ...(geometry ? { geometry } : {}), linkDepth, blocks });
   } catch (e) {
     if (e instanceof Error && 'diagnostic' in e) (e as { diagnostic: { where?: string } }).diagnostic.where = `${file}: ${(e as { diagnostic: { where?: string } }).diagnostic.where}`;
     throw e;
@@ -64,7 +65,7 @@ export function loadDesign(nameOrFile: string): Design {
 }
 
 export function designToJson(d: Design): string {
-  return JSON.stringify({ format: DESIGN_FORMAT, name: d.name, model: d.model, linkDepth: d.linkDepth, blocks: d.blocks }, null, 1) + '\n';
+  return JSON.stringify({ format: DESIGN_FORMAT, name: d.name, model: d.model, geometry: d.geometry, linkDepth: d.linkDepth, blocks: d.blocks }, null, 1) + '\n';
 }
 
 export function saveDesign(d: Design, file: string): void {

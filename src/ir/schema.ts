@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ModelGeometrySchema } from '../model/index.ts';
 
 /** zod schema of the design JSON file (docs/DESIGN-FORMAT.md). Geometry is checked afterwards by validateDesign. */
 const int = z.number().int();
@@ -8,6 +9,7 @@ const shape = z.object({ tt: pos, tp: pos, ci: pos, co: pos, cip: pos, cop: pos 
 const base = { name: z.string().min(1), origin: z.string(), inputs: z.array(z.string()), outputs: z.array(z.string()) };
 const bits = pos;
 const sparsity = z.object({ rows: z.array(z.array(int)) }).strict();
+const table = z.object({ entries: pos, bits }).strict();
 
 const processSchemas = [
   z.object({ ...base, kind: z.literal('stream-copy'), beats: pos, lanes: pos, bits, stages }).strict(),
@@ -19,10 +21,13 @@ const processSchemas = [
     frpBuffer: int.nonnegative(), inBits: bits, weightBits: bits, accBits: bits,
     weightMemory: z.object({ words: int.nonnegative(), wordBits: int.nonnegative() }).strict(), stages, sparsity: sparsity.optional(),
   }).strict(),
-  z.object({ ...base, kind: z.literal('weight-cache'), shape, transposed: z.boolean(), bits, fill: stages, replay: stages }).strict(),
-  z.object({ ...base, kind: z.literal('layernorm'), tt: pos, tp: pos, channels: pos, cp: pos, inBits: bits, outBits: bits, stages }).strict(),
-  z.object({ ...base, kind: z.literal('softmax'), tt: pos, tp: pos, keys: pos, cp: pos, inBits: bits, outBits: bits, stages, validKeys: pos.optional() }).strict(),
-  z.object({ ...base, kind: z.literal('requant'), fn: z.enum(['quant', 'gelu']), beats: pos, lanes: pos, inBits: bits, outBits: bits, tableEntries: pos, stages }).strict(),
+  z.object({ ...base, kind: z.literal('weight-cache'), shape, transposed: z.boolean(), bits, fill: stages, replay: stages, groups: pos.optional() }).strict(),
+  z.object({ ...base, kind: z.literal('layernorm'), tt: pos, tp: pos, channels: pos, cp: pos, inBits: bits, outBits: bits, stages, rsqrt: table.optional() }).strict(),
+  z.object({
+    ...base, kind: z.literal('softmax'), tt: pos, tp: pos, keys: pos, cp: pos, inBits: bits, outBits: bits, stages, validKeys: pos.optional(),
+    exp: table.optional(), recip: z.tuple([table, table]).optional(),
+  }).strict(),
+  z.object({ ...base, kind: z.literal('requant'), fn: z.enum(['quant', 'gelu', 'relu']), beats: pos, lanes: pos, inBits: bits, outBits: bits, tableEntries: pos, stages }).strict(),
   z.object({ ...base, kind: z.literal('head-split'), tt: pos, heads: pos, headDim: pos, cp: pos, lanes: pos, bits, stages }).strict(),
   z.object({ ...base, kind: z.literal('head-merge'), tt: pos, heads: pos, headDim: pos, cp: pos, lanes: pos, bits, stages }).strict(),
   z.object({ ...base, kind: z.literal('residual-merge'), beats: pos, lanes: pos, bits, stages }).strict(),
@@ -47,6 +52,7 @@ export const StreamSchema = z.object({ name: z.string().min(1), lanes: int, bits
 export const BlockSchema = z.object({
   name: z.string().min(1),
   kind: z.enum(['patch-embed', 'attn', 'mlp', 'head']),
+  norm: z.literal('post').optional(),
   input: z.object({ stream: z.string(), beatsPerImage: pos }).strict(),
   output: z.object({ stream: z.string(), beatsPerImage: pos }).strict(),
   streams: z.array(StreamSchema),
@@ -59,6 +65,7 @@ export const DesignSchema = z.object({
   format: z.literal('vitpipe-design/1').optional(),
   name: z.string().min(1),
   model: z.string(),
+  geometry: ModelGeometrySchema.optional(),
   linkDepth: int,
   blocks: z.array(BlockSchema).min(1),
 }).strict();

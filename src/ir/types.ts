@@ -4,6 +4,7 @@
  * inside a block; each process kind owns its typed parameters (src/ir/kinds/<kind>.ts), from which its per-image
  * stream behaviour (timing program) and analytic cycle count follow.
  */
+import type { ModelGeometry, TableSize } from '../model/index.ts';
 
 /** RTL pipeline of one flattened II = 1 loop: D stages, the stage in which it reads and the one in which it writes. */
 export interface Stages {
@@ -108,7 +109,11 @@ export interface MacProcess extends ProcessBase {
   sparsity?: TileSparsity;
 }
 
-/** Dynamic-weight cache: fills all co/cop × ci/cip tiles of one image, then replays them tt times. */
+/**
+ * Dynamic-weight cache: fills all co/cop × ci/cip tiles of one image, then replays them tt times. With `groups` > 1
+ * (several heads sharing one QKᵀ / R·V pipeline) it fills every group's tiles, and each of the tt rows replays its
+ * own group's tiles (the rows are (token pair, head) pairs).
+ */
 export interface WeightCacheProcess extends ProcessBase {
   kind: 'weight-cache';
   shape: MatmulShape;
@@ -116,6 +121,7 @@ export interface WeightCacheProcess extends ProcessBase {
   bits: number;
   fill: Stages;
   replay: Stages;
+  groups?: number;
 }
 
 /** Three-pass LayerNorm: per token pair reads `channels/cp` beats, computes, then writes them. */
@@ -128,6 +134,8 @@ export interface LayerNormProcess extends ProcessBase {
   inBits: number;
   outBits: number;
   stages: Stages;
+  /** The 1/√variance table (absent: HG-PIPE's, kinds/layernorm.ts). */
+  rsqrt?: TableSize;
 }
 
 /** Three-pass softmax over `keys` scores per query pair. */
@@ -142,12 +150,15 @@ export interface SoftmaxProcess extends ProcessBase {
   stages: Stages;
   /** Token-pruned blocks with an odd token count: keys ≥ validKeys are the padding slot (no max, no sum, output 0). */
   validKeys?: number;
+  /** The exp table and the reciprocal's two segment tables (absent: HG-PIPE's, kinds/softmax.ts). */
+  exp?: TableSize;
+  recip?: [TableSize, TableSize];
 }
 
-/** Table requantizer (quant, GELU): one beat in, one beat out. */
+/** Table requantizer (quant; GELU or ReLU fused with it): one beat in, one beat out; the table is tableEntries × outBits. */
 export interface RequantProcess extends ProcessBase {
   kind: 'requant';
-  fn: 'quant' | 'gelu';
+  fn: 'quant' | 'gelu' | 'relu';
   beats: number;
   lanes: number;
   inBits: number;
@@ -302,6 +313,11 @@ export interface Block {
   /** PATCH_EMBED, ATTN0.., MLP0.., HEAD. */
   name: string;
   kind: BlockKind;
+  /**
+   * `post`: a post-norm transformer block (input → residual fork → [input requantizer] → matmuls → residual add →
+   * LayerNorm → output). Absent: HG-PIPE's pre-norm structure (LayerNorm first, the residual sum is the output).
+   */
+  norm?: 'post';
   /** Block input and output ports: 2-entry AXI-Stream register slices (lanes × bits per beat). */
   input: { stream: string; beatsPerImage: number };
   output: { stream: string; beatsPerImage: number };
@@ -315,6 +331,8 @@ export interface Design {
   name: string;
   /** The ViTConfig name the design was built from (informational). */
   model: string;
+  /** Designs made from a quantized folder: the model's geometry (real token count), to check weights against. */
+  geometry?: ModelGeometry;
   blocks: Block[];
   /** Depth of the FIFO between consecutive blocks (memory-style, 2-cycle latency). */
   linkDepth: number;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { fail } from '../diag/index.ts';
+import type { ModelGeometry } from './geometry.ts';
+import { ModelHardwareSchema } from './hardware.ts';
 
 /**
  * A Vision Transformer's geometry and quantization, enough to build its integer model and its dataflow pipeline.
@@ -32,6 +34,8 @@ export const ViTConfigSchema = z
     numClasses: z.number().int().positive(),
     tokens: z.number().int().positive(),
     quant: QuantConfigSchema,
+    /** A quantized model's own structure and widths (src/model/hardware.ts); absent: HG-PIPE's pre-norm structure. */
+    hardware: ModelHardwareSchema.optional(),
   })
   .strict();
 
@@ -56,7 +60,13 @@ export function shapeOf(cfg: ViTConfig): ViTShape {
   };
 }
 
-/** Geometric sanity beyond the schema: divisibility that every later layer relies on. */
+/** The geometry a model folder records (quant.json), from a ViTConfig. */
+export function modelGeometry(cfg: ViTConfig): ModelGeometry {
+  const { mlpHidden } = shapeOf(cfg);
+  const { imageSize, patchSize, inChannels, width, depth, heads, numClasses, tokens } = cfg;
+  return { imageSize, patchSize, inChannels, width, depth, heads, mlpHidden, numClasses, tokens };
+}
+
 /** Hardware block names in network order for `depth` transformer layers, as the RTL and hardware-types.json name them. */
 export function blockNames(depth: number): string[] {
   const names = ['PATCH_EMBED'];
@@ -65,6 +75,7 @@ export function blockNames(depth: number): string[] {
   return names;
 }
 
+/** Geometric sanity beyond the schema: divisibility that every later layer relies on. */
 export function checkViTConfig(cfg: ViTConfig, where = cfg.name): ViTConfig {
   if (cfg.imageSize % cfg.patchSize !== 0)
     fail('BAD_MODEL', `imageSize ${cfg.imageSize} is not a multiple of patchSize ${cfg.patchSize}`, where);
@@ -73,6 +84,9 @@ export function checkViTConfig(cfg: ViTConfig, where = cfg.name): ViTConfig {
   const { patches } = shapeOf(cfg);
   if (cfg.tokens < 2 || cfg.tokens > patches + 1)
     fail('BAD_MODEL', `tokens ${cfg.tokens} must be between 2 and patches + 1 = ${patches + 1}`, where);
+  const hw = cfg.hardware;
+  if (hw && (hw.attn.length !== cfg.depth || hw.mlp.length !== cfg.depth))
+    fail('BAD_MODEL', `hardware describes ${hw.attn.length} attention and ${hw.mlp.length} MLP blocks, the model has depth ${cfg.depth}`, where);
   return cfg;
 }
 

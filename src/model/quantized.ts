@@ -46,6 +46,8 @@ export const QuantManifestSchema = z
         images: z.number().int().nonnegative(),
         marginBits: z.number().int().nonnegative(),
         source: z.string(),
+        /** The calibration photo whose engine tensors the folder holds in the reference format (for C simulation). */
+        reference: z.string().optional(),
       })
       .strict(),
     /** Float value of one integer step of each named tensor (informational; the integer files are what runs). */

@@ -4,7 +4,9 @@ import {
   buildHeadBlock,
   buildMlpBlock,
   buildPatchEmbedBlock,
+  designGeometry,
   geometriesOf,
+  structuralKey,
   validateDesign,
   type AttnConfig,
   type Block,
@@ -43,8 +45,8 @@ function geometries(model: ViTConfig) {
   return geometriesOf({ ...model, tokens: paddedTokens(model) });
 }
 
-/** Build and validate the design of `model` with one configuration per block kind. */
-export function assembleDesign(model: ViTConfig, k: KindConfigs, name: string): Design {
+/** Every block of `model` with one configuration per block kind, in network order. */
+function networkBlocks(model: ViTConfig, k: KindConfigs): Block[] {
   const { g, ends: e } = geometries(model);
   const blocks: Block[] = [buildPatchEmbedBlock(e, k.patchEmbed)];
   for (let i = 0; i < model.depth; i++) {
@@ -52,7 +54,31 @@ export function assembleDesign(model: ViTConfig, k: KindConfigs, name: string): 
     blocks.push(buildMlpBlock(`MLP${i}`, i, g, k.mlp));
   }
   blocks.push(buildHeadBlock(e, k.head));
-  return validateDesign({ name, model: model.name, blocks, linkDepth: k.linkDepth });
+  return blocks;
+}
+
+/** Build and validate the design of `model` with one configuration per block kind (a folder's model is recorded). */
+export function assembleDesign(model: ViTConfig, k: KindConfigs, name: string): Design {
+  return validateDesign({ name, model: model.name, ...designGeometry(model), blocks: networkBlocks(model, k), linkDepth: k.linkDepth });
+}
+
+/**
+ * The design's distinct block structures with how many blocks share each, for costing. A zoo model's transformer
+ * layers are all alike (one block per kind is built); a quantized folder's differ in widths and input requantizers.
+ */
+export function distinctBlocks(model: ViTConfig, k: KindConfigs): Array<{ kind: Block['kind']; count: number; block: Block }> {
+  if (!model.hardware) {
+    const counts = { 'patch-embed': 1, attn: model.depth, mlp: model.depth, head: 1 };
+    return (['patch-embed', 'attn', 'mlp', 'head'] as const).map((kind) => ({ kind, count: counts[kind], block: assembleBlock(model, k, kind) }));
+  }
+  const groups = new Map<string, { kind: Block['kind']; count: number; block: Block }>();
+  for (const block of networkBlocks(model, k)) {
+    const key = structuralKey(block);
+    const g = groups.get(key);
+    if (g) g.count++;
+    else groups.set(key, { kind: block.kind, count: 1, block });
+  }
+  return [...groups.values()];
 }
 
 /** One block of a kind, built alone (the planner's inner loop). */

@@ -1,6 +1,6 @@
 import type { ViTConfig } from '../model/index.ts';
 import type { Design, ProcessKind } from '../ir/index.ts';
-import { estimateBlock, estimateDesign, RESOURCE_KEYS, RESOURCE_LABELS, sizeOn, type Device, type ResourceKey, type Resources } from '../cost/index.ts';
+import { DESIGN_BINDING, estimateBlock, estimateDesign, RESOURCE_KEYS, RESOURCE_LABELS, romInUram, sizeOn, type Device, type ResourceKey, type Resources } from '../cost/index.ts';
 import { sizeFifos } from '../sim/index.ts';
 import { assembleDesign } from './assemble.ts';
 import { paretoFront, sweep, type Candidate } from './search.ts';
@@ -59,13 +59,16 @@ export interface PlanResult {
   imagesPerSecondPerKLut: number;
   bottleneck: { block: string; process: string };
   channelsPerBeat: number;
+  /** Heads sharing one attention pipeline (1: one pipeline per head, as HG-PIPE). */
+  headsPerUnit: number;
   choice: Required<Choice>;
   tokensRun: number;
-  movedToUram: Array<{ block: string; memory: string; what: string; depth: number; width: number; count: number }>;
+  /** `loadAtStart`: a ROM in UltraScale+ UltraRAM, written once after configuration (cost/binding.ts). */
+  movedToUram: Array<{ block: string; memory: string; what: string; depth: number; width: number; count: number; loadAtStart?: boolean }>;
   shortfall: Shortfall | null;
   verification: Verification | null;
   /** FIFO depths from the simulator's peak-occupancy sizing (src/sim sizeFifos), when it ran. */
-  fifoSizing: { settle: SettleStep[]; resized: number; savedBram18: number; savedBits: number; seconds: number } | null;
+  fifoSizing: { settle: SettleStep[]; resized: number; savedBram18: number; savedBits: number; seconds: number; kept?: string } | null;
   pareto: ParetoPoint[];
   candidatesEvaluated: number;
   design: Design | null;
@@ -118,22 +121,23 @@ function groupMoved(ms: ReturnType<typeof estimateDesign>['movedToUram']): PlanR
     const key = `${block}|${m.process}|${m.what}|${m.depth}|${m.width}`;
     const e = out.get(key);
     if (e) e.count += m.count;
-    else out.set(key, { block, memory: m.process, what: m.what, depth: m.depth, width: m.width, count: m.count });
+    else out.set(key, { block, memory: m.process, what: m.what, depth: m.depth, width: m.width, count: m.count, ...(m.loadAtStart ? { loadAtStart: true } : {}) });
   }
   return [...out.values()];
 }
 
-/** On-chip weight storage: when the weights alone exceed BRAM (+ URAM on Versal, where URAM ROMs can be initialised). */
+/** On-chip weight storage: when the weights alone exceed BRAM (+ URAM where weights may live in it, cost/binding.ts). */
 function withWeightNote(s: Shortfall, model: ViTConfig, device: Device): Shortfall {
   const w = model.width;
   const hidden = Math.round(model.width * model.mlpRatio);
   const q = model.quant;
   const patch = model.inChannels * model.patchSize * model.patchSize;
   const bits = model.depth * (4 * w * w + 2 * w * hidden) * q.weightBits + patch * w * q.embedBits + w * model.numClasses * q.headBits;
-  const onChip = device.capacity.bram * 36 * 1024 + (device.family === 'versal' ? device.capacity.uram * 288 * 1024 : 0);
+  const uram = romInUram(device, DESIGN_BINDING).allowed;
+  const onChip = device.capacity.bram * 36 * 1024 + (uram ? device.capacity.uram * 288 * 1024 : 0);
   if (bits <= onChip) return s;
   const mb = (b: number) => `${(b / 1e6).toFixed(1)} Mbit`;
-  const where = device.family === 'versal' ? 'BRAM + URAM' : 'BRAM';
+  const where = uram ? 'BRAM + URAM' : 'BRAM';
   return { ...s, message: `${s.message}. The weights alone are ${mb(bits)} at ${q.weightBits} bits; the device's ${where} hold ${mb(onChip)}, so no parallelism fits them on chip` };
 }
 
@@ -158,7 +162,7 @@ function finalize(model: ViTConfig, device: Device, chosen: Candidate, maxUtil: 
   let verification: Verification | null = null;
   let fifoSizing: PlanResult['fifoSizing'] = null;
   let resources = chosen.resources;
-  let moved: PlanResult['movedToUram'] = chosen.movedToUram.map((m) => ({ block: m.block, memory: m.process, what: m.what, depth: m.depth, width: m.width, count: m.count }));
+  let moved: PlanResult['movedToUram'] = groupMoved(chosen.movedToUram);
   if (req.verify === false || shortfall) return { chosen, design, verification, fifoSizing, resources, moved, shortfall };
   // FIFO depths: HG-PIPE's (whole-image buffers scaled) deepened until each block keeps pace, then trimmed to peaks
   const t0 = performance.now();
@@ -168,17 +172,22 @@ function finalize(model: ViTConfig, device: Device, chosen: Candidate, maxUtil: 
   const sized = settled.steps.every((s) => s.settled !== null)
     ? sizeFifos(design, { images: 3, searchBits: Infinity, onProgress: (m) => req.onProgress?.(0, 1, m) })
     : null;
+  let est = estimateDesign(design, device, { maxUtilization: maxUtil });
   if (sized && sized.verification.every((v) => !v.deadlock && v.sizedInterval <= v.interval)) {
-    design = sized.sized;
+    const sizedEst = estimateDesign(sized.sized, device, { maxUtilization: maxUtil });
+    // a trimmed memory FIFO may drop from block RAM into LUTRAM: on a LUT-bound device that can cost the fit
+    const fits = (r: Resources) => RESOURCE_KEYS.every((k) => r[k] <= device.capacity[k] * maxUtil + 1e-9);
+    const keep = fits(sizedEst.total) || !fits(est.total);
+    if (keep) [design, est] = [sized.sized, sizedEst];
     fifoSizing = {
       settle: settled.steps,
-      resized: sized.fifos.filter((x) => x.sized !== x.original).length,
-      savedBram18: sized.totals.savedBram18,
-      savedBits: sized.totals.savedBits,
+      resized: keep ? sized.fifos.filter((x) => x.sized !== x.original).length : 0,
+      savedBram18: keep ? sized.totals.savedBram18 : 0,
+      savedBits: keep ? sized.totals.savedBits : 0,
       seconds: (performance.now() - t0) / 1000,
+      ...(keep ? {} : { kept: 'the settled depths: trimmed to their peaks, memory FIFOs moved from BRAM to LUTRAM and the design no longer fit' }),
     };
   }
-  const est = estimateDesign(design, device, { maxUtilization: maxUtil });
   resources = est.total;
   moved = groupMoved(est.movedToUram);
   shortfall = shortfallOf({ ...chosen, resources }, device, maxUtil);
@@ -255,6 +264,7 @@ export function plan(req: PlanRequest): PlanResult {
     imagesPerSecondPerKLut: ips / (resources.lut / 1000),
     bottleneck: chosen.bottleneck,
     channelsPerBeat: chosen.lnCp,
+    headsPerUnit: chosen.headsPerUnit,
     choice: chosen.choice,
     tokensRun: g.tokens,
     movedToUram: moved,

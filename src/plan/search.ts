@@ -1,22 +1,27 @@
 import type { ViTConfig } from '../model/index.ts';
 import { processCycles, validateBlock, type Block, type BlockKind, type MatmulPar } from '../ir/index.ts';
-import { estimateBlock, fifoCost, rebindToUram, type Device, type PlacedMemory, type Resources, RESOURCE_KEYS, add, scale, sizeOn } from '../cost/index.ts';
-import { assembleBlock, type KindConfigs } from './assemble.ts';
+import { DESIGN_BINDING, estimateBlock, fifoCost, rebindToUram, type Device, type PlacedMemory, type Resources, RESOURCE_KEYS, add, scale, sizeOn } from '../cost/index.ts';
+import { assembleBlock, distinctBlocks, type KindConfigs } from './assemble.ts';
 import {
-  compatible, configsOf, geometryOf, HGPIPE_CHOICE, intervalFloor, knobsFor, lnCpOptions,
+  compatible, configsOf, geometryOf, headUnitOptions, HGPIPE_CHOICE, intervalFloor, knobsFor, lnCpOptions,
   type Choice, type Geometry, type Knob, type KnobName, type KnobOption,
 } from './space.ts';
 
 /** One evaluated point of the design space: a complete choice, its analytic interval and resources. */
 export interface Candidate {
   lnCp: number;
+  /** Heads sharing one attention pipeline (1: one per head). */
+  headsPerUnit: number;
   choice: Required<Choice>;
   configs: KindConfigs;
   /** Analytic steady interval (slowest process, cycles per image) and where it is. */
   interval: number;
   bottleneck: { block: BlockKind; process: string };
   resources: Resources;
-  /** Per block kind: one block's resources and how many blocks of that kind the design has. */
+  /**
+   * Per distinct block structure: one block's resources and how many blocks of the design share it (a zoo model:
+   * one per kind; a quantized folder's blocks differ in widths and input requantizers).
+   */
   perKind: Array<{ kind: BlockKind; count: number; block: Block; resources: Resources }>;
   fits: boolean;
   /** Memories the estimate moved from BRAM to URAM to fit (see cost/binding.ts). */
@@ -32,31 +37,31 @@ export interface SearchOptions {
 }
 
 const KNOB_ORDER: KnobName[] = ['softmaxCp', 'geluCp', 'qkv', 'o', 'qk', 'rv', 'fc1', 'fc2', 'pe', 'fc'];
-const KINDS: BlockKind[] = ['patch-embed', 'attn', 'mlp', 'head'];
 
 interface PricedOption extends KnobOption {
   cost: number;
 }
 
-/** The design space of one stream width with every knob option priced (one block build each). */
+/** The design space of one stream width and head sharing with every knob option priced (one block build each). */
 interface Space {
   lnCp: number;
+  headsPerUnit: number;
   knobs: Array<Omit<Knob, 'options'> & { options: PricedOption[] }>;
   floor: number;
 }
 
-function priceSpace(model: ViTConfig, g: Geometry, lnCp: number, device: Device): Space {
-  const knobs = knobsFor(g, lnCp);
-  const ref = configsOf(g, lnCp, referenceChoice(g, lnCp), model);
+function priceSpace(model: ViTConfig, g: Geometry, lnCp: number, headsPerUnit: number, device: Device): Space {
+  const knobs = knobsFor(g, lnCp, headsPerUnit);
+  const ref = configsOf(g, lnCp, referenceChoice(g, lnCp), model, headsPerUnit);
   const priced = knobs.map((k) => ({
     ...k,
     options: k.options.map((o) => {
-      const cfg = configsOf(g, lnCp, { ...referenceChoice(g, lnCp), [k.name]: o.value } as Required<Choice>, model);
+      const cfg = configsOf(g, lnCp, { ...referenceChoice(g, lnCp), [k.name]: o.value } as Required<Choice>, model, headsPerUnit);
       const block = assembleBlock(model, { ...ref, ...pick(cfg, k.kind) }, k.kind);
       return { ...o, cost: sizeOn(estimateBlock(block, device).resources, device.capacity) };
     }),
   }));
-  return { lnCp, knobs: priced, floor: intervalFloor(g, lnCp) };
+  return { lnCp, headsPerUnit, knobs: priced, floor: intervalFloor(g, lnCp, headsPerUnit) };
 }
 
 function pick(cfg: KindConfigs, kind: BlockKind): Partial<KindConfigs> {
@@ -118,17 +123,16 @@ export function pickChoice(ok: (name: KnobName, chosen: Choice) => PricedOption[
   return chosen as Required<Choice>;
 }
 
-/** Build the four block kinds of a choice and total them (all transformer layers share one configuration). */
-export function evaluate(model: ViTConfig, g: Geometry, lnCp: number, choice: Required<Choice>, device: Device, maxUtil: number): Candidate {
-  const configs = configsOf(g, lnCp, choice, model);
-  const counts: Record<BlockKind, number> = { 'patch-embed': 1, attn: model.depth, mlp: model.depth, head: 1 };
+/** Build the blocks of a choice (one per distinct structure) and total them: all transformer layers share one configuration. */
+export function evaluate(model: ViTConfig, g: Geometry, lnCp: number, choice: Required<Choice>, device: Device, maxUtil: number, headsPerUnit = 1): Candidate {
+  const configs = configsOf(g, lnCp, choice, model, headsPerUnit);
   const memories: PlacedMemory[] = [];
-  const perKind = KINDS.map((kind) => {
-    const block = assembleBlock(model, configs, kind);
+  const distinct = distinctBlocks(model, configs);
+  const perKind = distinct.map(({ kind, count, block }) => {
     validateBlock(block);
     const e = estimateBlock(block, device);
-    for (const m of e.memories) memories.push({ ...m, block: kind, count: counts[kind] });
-    return { kind, count: counts[kind], block, resources: e.resources };
+    for (const m of e.memories) memories.push({ ...m, block: kind, count });
+    return { kind, count, block, resources: e.resources };
   });
   let interval = 0;
   let bottleneck = { block: 'attn' as BlockKind, process: '' };
@@ -137,13 +141,21 @@ export function evaluate(model: ViTConfig, g: Geometry, lnCp: number, choice: Re
       const c = processCycles(p);
       if (c > interval) [interval, bottleneck] = [c, { block: pk.kind, process: p.name }];
     }
-  // FIFOs between blocks: the residual stream, TP·lnCp lanes of the residual width
-  const link = fifoCost(configs.linkDepth, 2 * lnCp * model.quant.residualBits, device.capacity.uram > 0);
-  const raw = add(scale(link, 2 * model.depth + 1), ...perKind.map((p) => scale(p.resources, p.count)));
-  const { moved, resources } = rebindToUram(raw, memories, device, maxUtil);
+  // FIFOs between blocks: every block's output stream but the head's (the residual stream, TP·lnCp lanes)
+  const uram = device.capacity.uram > 0;
+  const links = model.hardware
+    ? add(...distinct.filter((d) => d.kind !== 'head').map((d) => scale(fifoCost(configs.linkDepth, outputWidth(d.block), uram), d.count)))
+    : scale(fifoCost(configs.linkDepth, 2 * lnCp * model.quant.residualBits, uram), 2 * model.depth + 1);
+  const raw = add(links, ...perKind.map((p) => scale(p.resources, p.count)));
+  const { moved, resources } = rebindToUram(raw, memories, device, maxUtil, DESIGN_BINDING);
   const fits = RESOURCE_KEYS.every((k) => resources[k] <= device.capacity[k] * maxUtil + 1e-9);
-  return { lnCp, choice, configs, interval, bottleneck, resources, perKind, fits, movedToUram: moved, memories };
+  return { lnCp, headsPerUnit, choice, configs, interval, bottleneck, resources, perKind, fits, movedToUram: moved, memories };
 }
+
+const outputWidth = (b: Block): number => {
+  const s = b.streams.find((x) => x.name === b.output.stream)!;
+  return s.lanes * s.bits;
+};
 
 /**
  * Sweep the design space: for every reachable interval target (the distinct cycle counts of all knob options),
@@ -151,7 +163,7 @@ export function evaluate(model: ViTConfig, g: Geometry, lnCp: number, choice: Re
  */
 export function sweep(model: ViTConfig, device: Device, opts: SearchOptions): Candidate[] {
   const g = geometryOf(model);
-  const spaces = lnCpOptions(g).map((c) => priceSpace(model, g, c, device));
+  const spaces = lnCpOptions(g).flatMap((c) => headUnitOptions(g).map((k) => priceSpace(model, g, c, k, device)));
   const jobs: Array<{ space: Space; target: number }> = [];
   for (const space of spaces) {
     const targets = new Set<number>();
@@ -162,12 +174,12 @@ export function sweep(model: ViTConfig, device: Device, opts: SearchOptions): Ca
   const seen = new Map<string, Candidate>();
   jobs.forEach((job, i) => {
     const choice = chooseFor(job.space, g, job.target);
-    opts.onProgress?.(i + 1, jobs.length, `cp ${job.space.lnCp}, target ${job.target}`);
+    opts.onProgress?.(i + 1, jobs.length, `cp ${job.space.lnCp}, ${job.space.headsPerUnit} head(s) per unit, target ${job.target}`);
     if (!choice) return;
-    const key = `${job.space.lnCp}|${JSON.stringify(choice)}`;
+    const key = `${job.space.lnCp}|${job.space.headsPerUnit}|${JSON.stringify(choice)}`;
     if (seen.has(key)) return;
     try {
-      seen.set(key, evaluate(model, g, job.space.lnCp, choice, device, opts.maxUtilization));
+      seen.set(key, evaluate(model, g, job.space.lnCp, choice, device, opts.maxUtilization, job.space.headsPerUnit));
     } catch {
       // a choice the IR rejects (a geometry the builders cannot express) is simply not a candidate
     }

@@ -16,7 +16,7 @@ import { paddedTokens, TP, type KindConfigs } from './assemble.ts';
  */
 export type KnobName =
   | 'softmaxCp' | 'qkv' | 'qk' | 'rv' | 'o' // attention
-  | 'geluCp' | 'fc1' | 'fc2' // MLP
+  | 'geluCp' | 'fc1' | 'fc2' // MLP (geluCp: the activation's channels per beat, GELU or ReLU)
   | 'pe' // patch embedding
   | 'fc'; // head
 
@@ -101,17 +101,19 @@ function cpOptions(n: number, cyclesOf: (cp: number) => number): KnobOption[] {
 /**
  * Every option of every knob of a geometry with its cycles per image, unfiltered: the one place that knows how each
  * knob's parallelism sets its stage's cycles (the planner keeps the useful ones, the pruned planner its own window).
+ * With `headsPerUnit` k heads share one attention pipeline: QKᵀ, softmax and R·V run k rows per token pair.
  */
-export function allKnobOptions(g: Geometry): Record<KnobName, KnobOption[]> {
+export function allKnobOptions(g: Geometry, headsPerUnit = 1): Record<KnobName, KnobOption[]> {
   const { tt, tokens, width, headDim, hidden } = g;
+  const rows = tt * headsPerUnit;
   return {
-    softmaxCp: cpOptions(tokens, (cp) => tt * 3 * (tokens / cp) + 1),
+    softmaxCp: cpOptions(tokens, (cp) => rows * 3 * (tokens / cp) + 1),
     geluCp: cpOptions(hidden, (cp) => (tt * hidden) / cp + 1),
     qkv: matmulOptions(tt, width, width),
     o: matmulOptions(tt, width, width),
     // QKᵀ: cip over the head dimension, cop over keys; its cache replays after a fill of all tiles
-    qk: matmulOptions(tt, headDim, tokens),
-    rv: matmulOptions(tt, tokens, headDim),
+    qk: matmulOptions(rows, headDim, tokens),
+    rv: matmulOptions(rows, tokens, headDim),
     fc1: matmulOptions(tt, width, hidden),
     fc2: matmulOptions(tt, hidden, width),
     pe: matmulOptions(tt, g.patchElements, width),
@@ -121,18 +123,19 @@ export function allKnobOptions(g: Geometry): Record<KnobName, KnobOption[]> {
 
 /**
  * The shortest interval any design of this model can reach with stream width lnCp: stages the planner does not
- * scale (the II = 2 K/V serialisers, one element per cycle; the residual-stream stages at lnCp channels per beat).
+ * scale (the II = 2 K/V serialisers, one element per cycle, of every head of a unit; the residual-stream stages at
+ * lnCp channels per beat).
  */
-export function intervalFloor(g: Geometry, lnCp: number): number {
-  const serialiser = 2 * g.tokens * g.headDim + 1;
+export function intervalFloor(g: Geometry, lnCp: number, headsPerUnit = 1): number {
+  const serialiser = 2 * g.tokens * g.headDim * headsPerUnit + 1;
   const streamStage = (g.tt * g.width) / lnCp + 1;
   const layerNorm = g.tt * 3 * (g.width / lnCp) + 1;
   return Math.max(serialiser, streamStage, layerNorm);
 }
 
-export function knobsFor(g: Geometry, lnCp: number): Knob[] {
-  const floor = intervalFloor(g, lnCp);
-  const all = allKnobOptions(g);
+export function knobsFor(g: Geometry, lnCp: number, headsPerUnit = 1): Knob[] {
+  const floor = intervalFloor(g, lnCp, headsPerUnit);
+  const all = allKnobOptions(g, headsPerUnit);
   const knob = (name: KnobName, kind: BlockKind, processes: RegExp): Knob => ({ name, kind, processes, options: keepUseful(all[name], floor) });
   return [
     knob('softmaxCp', 'attn', /^softmax\d+$/),
@@ -140,7 +143,7 @@ export function knobsFor(g: Geometry, lnCp: number): Knob[] {
     knob('o', 'attn', /^o\./),
     knob('qk', 'attn', /^(qk\d+\.|k\d+\.)/),
     knob('rv', 'attn', /^(rv\d+\.|v\d+\.)/),
-    knob('geluCp', 'mlp', /^gelu$/),
+    knob('geluCp', 'mlp', /^(gelu|relu)$/),
     knob('fc1', 'mlp', /^m1\./),
     knob('fc2', 'mlp', /^m2\./),
     knob('pe', 'patch-embed', /^pe\./),
@@ -185,15 +188,29 @@ export function lnCpOptions(g: Geometry): number[] {
 }
 
 /**
+ * Heads per attention pipeline worth trying: every divisor of the head count. One pipeline per head (1) is the
+ * fastest; sharing trades the attention stages' cycles for their per-head hardware (small devices, many heads).
+ */
+export function headUnitOptions(g: Geometry): number[] {
+  return divisors(g.heads);
+}
+
+/**
  * A complete set of block configurations from a choice. FIFO depths follow HG-PIPE's, with the two whole-image
  * buffers of the hybrid pipeline (per-head Q waiting for all of K, the attention residual) scaled by the beats of
  * one image at this stream width, with HG-PIPE's own margin (8,000 / 6,272 and 12,288 / 9,408, ≈ 1.3).
  */
-export function configsOf(g: Geometry, lnCp: number, c: Required<Choice>, model: ViTConfig): KindConfigs {
-  const qBeats = (g.tt * g.headDim) / lnCp;
+export function configsOf(g: Geometry, lnCp: number, c: Required<Choice>, model: ViTConfig, headsPerUnit = 1): KindConfigs {
+  const k = headsPerUnit;
+  const qBeats = (g.tt * g.headDim * k) / lnCp;
   const resiBeats = (g.tt * g.width) / (2 * lnCp);
   const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
   const q = model.quant;
+  // A static matmul's window takes a token pair's whole input row at once (cot = 0) while its producer writes
+  // steadily: the adapter FIFO in front must hold one row of packed beats (ci / cip), or the producer stalls.
+  const row = (ci: number, m: KnobValue) => ci / (m as MatmulPar).cip;
+  const attnAdpt = Math.max(HGPIPE_ATTN.fifo.adpt, row(g.width, c.qkv), row(g.width, c.o));
+  const mlpAdpt = Math.max(HGPIPE_MLP.fifo.adpt, row(g.width, c.fc1), row(g.hidden, c.fc2));
   return {
     patchEmbed: { ...HGPIPE_PATCH_EMBED, tp: TP, mac: c.pe as MatmulPar, outCp: lnCp, inBits: q.embedBits, outBits: q.residualBits },
     attn: {
@@ -205,13 +222,15 @@ export function configsOf(g: Geometry, lnCp: number, c: Required<Choice>, model:
       rv: c.rv as MatmulPar,
       o: c.o as MatmulPar,
       softmaxCp: c.softmaxCp as number,
+      ...(k > 1 ? { headsPerUnit: k } : {}),
       fifo: {
         ...HGPIPE_ATTN.fifo,
+        projAdpt: attnAdpt,
         qqHead: roundUp(qBeats * 1.28, 64),
         resi: roundUp(resiBeats * 1.31, 64),
         // the next image's K/V tiles wait here while the cache replays the current one: at least one image of tiles
-        kqReshape: Math.max(512, roundUp(tilesOf(c.qk as MatmulPar, g.headDim, g.tokens) * 1.15, 64)),
-        vqTranspose: Math.max(512, roundUp(tilesOf(c.rv as MatmulPar, g.tokens, g.headDim) * 1.15, 64)),
+        kqReshape: Math.max(512, roundUp(k * tilesOf(c.qk as MatmulPar, g.headDim, g.tokens) * 1.15, 64)),
+        vqTranspose: Math.max(512, roundUp(k * tilesOf(c.rv as MatmulPar, g.tokens, g.headDim) * 1.15, 64)),
       },
       inBits: q.residualBits,
       outBits: q.residualBits,
@@ -223,6 +242,7 @@ export function configsOf(g: Geometry, lnCp: number, c: Required<Choice>, model:
       fc1: c.fc1 as MatmulPar,
       geluCp: c.geluCp as number,
       fc2: c.fc2 as MatmulPar,
+      fifo: { ...HGPIPE_MLP.fifo, adpt: mlpAdpt },
       inBits: q.residualBits,
       outBits: q.residualBits,
     },

@@ -11,7 +11,7 @@ import {
   type Block, type BlockKind, type MatmulPar, type MatmulShape, type Process, type TileSparsity,
 } from '../ir/index.ts';
 import {
-  add, estimateBlock, fifoCost, rebindToUram, res, RESOURCE_KEYS, scale, sizeOn, weightRomSummary, type Device, type PlacedMemory, type Resources,
+  add, DESIGN_BINDING, estimateBlock, fifoCost, rebindToUram, res, RESOURCE_KEYS, scale, sizeOn, weightRomSummary, type Device, type PlacedMemory, type Resources,
   type WeightRomSummary,
 } from '../cost/index.ts';
 import { assembleBlock, configsOf, pickChoice, geometryOf, HGPIPE_CHOICE, intervalFloor, type Choice, type KindConfigs, type KnobName } from '../plan/index.ts';
@@ -408,7 +408,7 @@ function buildAt(model: ViTConfig, spaces: GroupSpace[][], target: number, devic
     for (const m of info.memories) memories.push({ ...m, block: `selector after ATTN${st.block}`, count: 1 });
     if (info.cycles > interval) [interval, bottleneck] = [info.cycles, { block: `selector after ATTN${st.block}`, process: info.process }];
   }
-  const { moved, resources } = rebindToUram(raw, memories, device, maxUtil);
+  const { moved, resources } = rebindToUram(raw, memories, device, maxUtil, DESIGN_BINDING);
   const fits = RESOURCE_KEYS.every((k) => resources[k] <= device.capacity[k] * maxUtil + 1e-9);
   const first = builds.find((b) => b.sp.group.hasPatchEmbed)!;
   return {

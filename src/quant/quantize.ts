@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fail, writeFolderAtomically } from '../diag/index.ts';
 import { infer, inputToCodes } from '../engine/index.ts';
 import { imageToInput, readFloatModel } from '../float/index.ts';
@@ -23,7 +23,21 @@ export interface QuantizedModel {
   manifest: QuantManifest;
   weights: ModelWeights;
   types: Record<string, BlockTypes>;
+  /**
+   * The engine's tensors for the first calibration photo, under the reference format's names (`patch_embed_input`,
+   * `attn_0_input`, `attn_0_output`, …, `network_output`): the golden data a generated HLS project's C simulation
+   * checks against (`make csim REFS=<quantized folder>`).
+   */
+  reference: Map<string, Int32Array>;
 }
+
+/**
+ * The reference tensors kept: every block's input and output, and the block-internal streams a generated testbench
+ * may probe (LayerNorm, matmul and requantizer outputs) — not the per-head score and probability tensors, which are
+ * large and not compared.
+ */
+const REFERENCE_TENSOR =
+  /^(network_(input|output)|patch_embed_(input|output)|head_(input|output)|(attn|mlp)_\d+_(input|output|lnq_output|xq_output|sum|gen_[qkvo]_matmul_output|[qkv]q_output|matmul[12]_output|geluq_output))$/;
 
 export function checkBits(bits: string): BitSetting {
   if (!(BIT_SETTINGS as readonly string[]).includes(bits))
@@ -54,7 +68,14 @@ export async function quantizeFolder(floatDir: string, calibFiles: readonly stri
     infer(weights, codes, { arith: recorder.arithFor });
     opts.onProgress?.('widths', i + 1, n);
   }
-  return { manifest: full, weights, types: recorder.types(marginBits) };
+  const reference = new Map<string, Int32Array>();
+  infer(weights, inputToCodes(await imageToInput(calibFiles[0], pipeline), full), {
+    trace: (name, data) => {
+      if (REFERENCE_TENSOR.test(name)) reference.set(name, data.slice());
+    },
+  });
+  full.calibration.reference = basename(calibFiles[0]);
+  return { manifest: full, weights, types: recorder.types(marginBits), reference };
 }
 
 /**
@@ -63,7 +84,9 @@ export async function quantizeFolder(floatDir: string, calibFiles: readonly stri
  */
 export function writeQuantizedFolder(dir: string, q: QuantizedModel): void {
   writeFolderAtomically(dir, 'vitpipe quantized folder', isQuantizedFolder, (staging) => {
-    for (const [name, values] of weightsToRefs(q.weights)) writeFileSync(join(staging, `${name}.txt`), formatRefs(values));
+    const params = weightsToRefs(q.weights);
+    for (const [name, values] of params) writeFileSync(join(staging, `${name}.txt`), formatRefs(values));
+    for (const [name, values] of q.reference) if (!params.has(name)) writeFileSync(join(staging, `${name}.txt`), formatRefs(values));
     const types = { source: `vitpipe quantize ${q.manifest.bits}: calibrated ranges + ${q.manifest.calibration.marginBits} margin bit(s)`, blocks: q.types };
     writeFileSync(join(staging, HARDWARE_TYPES_FILE), JSON.stringify(types, null, 1) + '\n');
     writeFileSync(join(staging, QUANT_MANIFEST_FILE), JSON.stringify(q.manifest, null, 2) + '\n');

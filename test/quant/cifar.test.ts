@@ -8,6 +8,7 @@ import { infer, inputToCodes, loadQuantizedFolder, runBatch, topK } from '../../
 import { imageToInput, runFloatBatch } from '../../src/float/index.ts';
 import { listImages } from '../../src/image/index.ts';
 import { quantizeFolder } from '../../src/quant/index.ts';
+import { readRefsFileInt32 } from '../../src/refs/index.ts';
 import { CIFAR_CHECKPOINT, CIFAR_DIR, CIFAR_IMPORT_FLAGS, SKIP_NO_CIFAR } from '../shared.ts';
 
 function vitpipe(...args: string[]) {
@@ -35,6 +36,13 @@ describe('post-training quantization of the trained CIFAR-10 ViT (post-norm, ReL
     const files = readdirSync(q8);
     for (const f of ['quant.json', 'hardware-types.json', 'attn_0_xq_table_m.txt', 'attn_5_softmaxq_exp_opp_table_m.txt', 'mlp_5_geluq_table_m.txt', 'head_matmul_weight.txt'])
       assert.ok(files.includes(f), `${f} written`);
+    // Golden tensors of the first calibration photo for C simulation: the engine's, in the reference format.
+    const ref = loadQuantizedFolder(q8);
+    assert.equal(doc.manifest.calibration.reference, 'aeroplane_s_000004.png');
+    const refCodes = inputToCodes(await imageToInput(listImages(calib)[0], ref.manifest.input), ref.manifest);
+    assert.deepEqual(readRefsFileInt32(join(q8, 'patch_embed_input.txt'), [65, 48]), refCodes);
+    assert.deepEqual(readRefsFileInt32(join(q8, 'network_output.txt'), [10]), infer(ref.weights, refCodes).logits);
+    for (const f of ['attn_0_input.txt', 'attn_5_output.txt', 'mlp_2_output.txt', 'attn_0_xq_output.txt', 'head_input.txt']) assert.ok(files.includes(f), `${f} written`);
     const types = JSON.parse(readFileSync(join(q8, 'hardware-types.json'), 'utf8'));
     assert.deepEqual(Object.keys(types.blocks).sort(), ['ATTN0', 'ATTN1', 'ATTN2', 'ATTN3', 'ATTN4', 'ATTN5', 'HEAD', 'MLP0', 'MLP1', 'MLP2', 'MLP3', 'MLP4', 'MLP5', 'PATCH_EMBED'].sort());
     assert.deepEqual(types.blocks.ATTN0.__attn_of_t, { signed: true, bits: 9 }, '8-bit stream codes + 1 margin bit');

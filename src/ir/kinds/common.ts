@@ -1,3 +1,4 @@
+import type { TableSize } from '../../model/index.ts';
 import type { Access, LoopProgram, Predicate, Process, Stages, TimingProgram } from '../types.ts';
 
 /** What each process kind owns: port widths, its per-image timing program, its analytic cycle count, its checks. */
@@ -52,6 +53,12 @@ export function programCycles(t: TimingProgram): number {
 export function divides(out: Array<[string, string]>, field: string, total: number, part: number, what: string): void {
   if (!Number.isInteger(part) || part <= 0) out.push([field, `${field} must be a positive integer, got ${part}`]);
   else if (total % part !== 0) out.push([field, `${field} = ${part} does not divide ${what} = ${total}`]);
+}
+
+/** Lookup tables are indexed by a clamped cursor: at least one entry; values up to 64 bits. */
+export function checkTable(out: Array<[string, string]>, field: string, t: TableSize): void {
+  if (!Number.isInteger(t.entries) || t.entries < 1) out.push([field, `a table needs a positive whole number of entries, got ${t.entries}`]);
+  else if (!Number.isInteger(t.bits) || t.bits < 1 || t.bits > 64) out.push([field, `table entries must be 1..64 bits wide, got ${t.bits}`]);
 }
 
 export function checkStages(out: Array<[string, string]>, field: string, s: Stages, needRead = true, needWrite = true): void {

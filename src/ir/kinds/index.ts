@@ -16,6 +16,9 @@ import { windowCache } from './window-cache.ts';
 
 export * from './common.ts';
 export { lcm } from './reshape.ts';
+export { HGPIPE_RSQRT, rsqrtTable } from './layernorm.ts';
+export { weightCacheTiles } from './weight-cache.ts';
+export { HGPIPE_EXP, HGPIPE_RECIP, softmaxTables } from './softmax.ts';
 export { DIVIDER_DEPTH, selectedTokens, tokenSelectGeometry } from './token-select.ts';
 
 type SpecTable = { [K in ProcessKind]: KindSpec<Extract<Process, { kind: K }>> };
