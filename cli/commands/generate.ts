@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
-import { checkGeneratable, generateProject, type GeneratedProject } from '../../src/codegen/index.ts';
+import { checkFolderMatchesDesign, checkGeneratable, generateProject, type GeneratedProject } from '../../src/codegen/index.ts';
+import { loadQuantizedFolder } from '../../src/engine/index.ts';
+import { isQuantizedFolder } from '../../src/model/index.ts';
 import { fail } from '../../src/diag/index.ts';
 import { loadDesign, type Design } from '../../src/ir/index.ts';
 import { MODEL_ZOO } from '../../src/model/index.ts';
@@ -36,7 +38,7 @@ export function register(program: Command): void {
     .command('generate')
     .description('write the HLS C++ project of a design: dataflow block functions, weights headers, testbenches, Tcl, Makefile')
     .requiredOption('--design <name|file.json>', "built-in design name (hgpipe-deit-tiny) or a design JSON file (e.g. from 'vitpipe plan')")
-    .requiredOption('--weights <dir>', 'HG-PIPE refs directory (weights and tables; block inputs/outputs for the testbenches)')
+    .requiredOption('--weights <dir>', 'HG-PIPE refs directory, or the quantized folder (vitpipe quantize) the design was planned from: weights and tables; block inputs/outputs for the testbenches')
     .requiredOption('--out <dir>', 'project directory to write')
     .option('--types <file>', 'hardware widths (default: hardware-types.json beside the weights)')
     .option('--blocks <names...>', 'generate only these blocks (e.g. ATTN2 MLP0); the network testbench needs all')
@@ -54,6 +56,14 @@ export function register(program: Command): void {
       else design = loadDesign(opts.design);
       checkGeneratable(design, opts.design);
       let weights: ModelWeights | undefined;
+      // a quantized folder (`vitpipe quantize`): its integer weights, widths and golden tensors; the design must be its own
+      if (isQuantizedFolder(opts.weights)) {
+        if (opts.pruneTokens || opts.pruneDensity !== undefined)
+          fail('BAD_ARGUMENT', '--prune-tokens and --prune-density work on HG-PIPE\'s refs only, not on a quantized folder', '--weights');
+        const folder = loadQuantizedFolder(opts.weights);
+        checkFolderMatchesDesign(design, folder.manifest, opts.weights, opts.design);
+        weights = folder.weights;
+      }
       let sparse: ReturnType<typeof sparsifyDesign>['sparse'] | undefined;
       if (opts.pruneDensity !== undefined) {
         const model = MODEL_ZOO[design.model] ?? fail('UNKNOWN_NAME', `design model '${design.model}' is not in the model zoo`, 'design.model');

@@ -38,6 +38,13 @@ export function bindProcess(block: Block, p: Process, w: ModelWeights): Binding 
       `block ${block.name}, process ${p.name}`, 'codegen binds compute processes by the names the IR builders give them');
   switch (p.kind) {
     case 'layernorm': {
+      // post-norm: the LayerNorm of the residual sum is the block output (engine: postNorm in src/engine/blocks.ts)
+      if (block.norm === 'post' && (block.kind === 'attn' || block.kind === 'mlp')) {
+        const n = blockIndex(block);
+        const k = block.kind;
+        const ln = k === 'attn' ? w.attention[n].ln : w.mlp[n].ln;
+        return { role: 'layernorm', refs: `${k}_${n}_lnq`, params: ln, inField: `__${k}_sum_t`, outField: `__${k}_of_t` };
+      }
       if (block.kind === 'attn') {
         const n = blockIndex(block);
         return { role: 'layernorm', refs: `attn_${n}_lnq`, params: w.attention[n].ln, inField: '__attn_if_t', outField: '__attn_lnq_t' };
@@ -74,6 +81,15 @@ export function bindProcess(block: Block, p: Process, w: ModelWeights): Binding 
       return unknown();
     }
     case 'requant': {
+      // post-norm: the input requantizer to the matmuls' codes (engine: blockInputCodes)
+      if (p.name === 'x.quant' && (block.kind === 'attn' || block.kind === 'mlp')) {
+        const n = blockIndex(block);
+        const inQuant = block.kind === 'attn' ? w.attention[n].inQuant : w.mlp[n].inQuant;
+        if (!inQuant)
+          fail('BAD_DESIGN', `process x.quant requantizes the input of ${block.name}, but the weights have no ${block.kind}_${n}_xq table`,
+            `block ${block.name}, process ${p.name}`, 'the design and the weights must come from the same quantized folder');
+        return { role: 'requant', refs: `${block.kind}_${n}_xq`, params: inQuant, cursorField: '__xq_cursor_t', outField: block.kind === 'attn' ? '__attn_lnq_t' : '__mlp_ln_t' };
+      }
       if (block.kind === 'attn') {
         const n = blockIndex(block);
         const a = w.attention[n];
@@ -84,7 +100,8 @@ export function bindProcess(block: Block, p: Process, w: ModelWeights): Binding 
           return { role: 'requant', refs: `attn_${n}_${x}_q`, params, cursorField: `__${x}q_cursor_t`, outField: `__attn_${x}q_t` };
         }
       }
-      if (block.kind === 'mlp' && p.fn === 'gelu') {
+      // ReLU is the same fused table requantizer as GELU (the table keeps HG-PIPE's name: mlp_N_geluq_*)
+      if (block.kind === 'mlp' && (p.fn === 'gelu' || p.fn === 'relu')) {
         const n = blockIndex(block);
         return { role: 'requant', refs: `mlp_${n}_geluq`, params: w.mlp[n].gelu, cursorField: '__gelu_cursor_t', outField: '__mlp_ge_t' };
       }
@@ -96,13 +113,15 @@ export function bindProcess(block: Block, p: Process, w: ModelWeights): Binding 
       return { role: 'softmax', refs: `attn_${n}_softmaxq`, params: w.attention[n].softmax, outField: '__attn_rq_t' };
     }
     case 'residual-merge': {
+      // post-norm: the merge writes the residual sum (the LayerNorm's input), not the block output
+      const out = block.norm === 'post' ? 'sum' : 'of';
       if (block.kind === 'attn') {
         const n = blockIndex(block);
-        return { role: 'residual', refs: `attn_${n}_scalars`, params: w.attention[n].residual, outField: '__attn_of_t' };
+        return { role: 'residual', refs: `attn_${n}_scalars`, params: w.attention[n].residual, outField: `__attn_${out}_t` };
       }
       if (block.kind === 'mlp') {
         const n = blockIndex(block);
-        return { role: 'residual', refs: `mlp_${n}_scalars`, params: w.mlp[n].residual, outField: '__mlp_of_t' };
+        return { role: 'residual', refs: `mlp_${n}_scalars`, params: w.mlp[n].residual, outField: `__mlp_${out}_t` };
       }
       return unknown();
     }

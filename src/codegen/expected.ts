@@ -43,6 +43,16 @@ export interface Tap {
 
 /** Refs tensors ([tokens][channels], stream order) that have a stream of the same content in the IR's blocks. */
 function tapCandidates(b: Block): Record<string, string> {
+  if (b.norm === 'post' && (b.kind === 'attn' || b.kind === 'mlp')) {
+    // post-norm: the input requantizer's codes (when the block has one) and the residual sum; the LayerNorm is the output
+    const p = `${b.kind}_${blockIndex(b)}`;
+    const common = { [`${p}_xq_output`]: b.kind === 'attn' ? 'lnq_sm' : 'ln_sm', [`${p}_sum`]: 'sum_sm' };
+    if (b.kind === 'mlp') return { ...common, [`${p}_matmul1_output`]: 'm1_sm', [`${p}_geluq_output`]: 'ge_sm', [`${p}_matmul2_output`]: 'm2_sm' };
+    return {
+      ...common, [`${p}_gen_q_matmul_output`]: 'q_sm', [`${p}_gen_k_matmul_output`]: 'k_sm', [`${p}_gen_v_matmul_output`]: 'v_sm',
+      [`${p}_qq_output`]: 'qq_sm', [`${p}_kq_output`]: 'kq_sm', [`${p}_vq_output`]: 'vq_sm', [`${p}_gen_o_matmul_output`]: 'o_sm',
+    };
+  }
   if (b.kind === 'attn') {
     const p = `attn_${blockIndex(b)}`;
     return {

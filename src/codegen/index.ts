@@ -3,3 +3,4 @@ export { generateProject, writeProject, type GenerateOptions, type GeneratedProj
 export { emitBlock, blockPorts, blockStem, type BlockCode, type PortGeometry } from './block.ts';
 export { CodeWriter, NameScope, cIdent, cInt } from './writer.ts';
 export { EMITTERS } from './emit/index.ts';
+export { checkFolderMatchesDesign, completeTypes, maskPaddingKeys } from './folder.ts';

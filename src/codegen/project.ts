@@ -3,8 +3,9 @@ import { dirname, join } from 'node:path';
 import { fail } from '../diag/index.ts';
 import type { Design } from '../ir/index.ts';
 import { MODEL_ZOO } from '../model/index.ts';
-import { blockTypes, formatRefs, loadWeights, type HardwareTypes, type ModelWeights } from '../refs/index.ts';
-import { emitBlock, type BlockCode } from './block.ts';
+import { blockTypes, formatRefs, loadWeights, readRefsFileInt32, type HardwareTypes, type ModelWeights } from '../refs/index.ts';
+import { emitBlock, type BlockCode, type PortGeometry } from './block.ts';
+import { completeTypes, maskPaddingKeys } from './folder.ts';
 import { blockTcl, makefile, topTcl } from './build-files.ts';
 import { expectBlock, expectNetwork, type Expectation } from './expected.ts';
 import { expectTokenPruned } from './expected-pruned.ts';
@@ -16,7 +17,7 @@ import { emitTop } from './top.ts';
 export interface GenerateOptions {
   design: Design;
   /** HG-PIPE refs directory: weights and tables, and the block inputs/outputs the testbenches use. */
-  weightsDir: string;
+  weightsDir: string;  // or a quantized folder (its weights given in `weights`, from loadQuantizedFolder)
   /** Integer widths per block (hardware-types.json). */
   types: HardwareTypes;
   /** Only these blocks (IR names); the whole-network testbench is generated only when every block is. */
@@ -61,10 +62,15 @@ const runtime = (name: string): string => readFileSync(new URL(`./runtime/${name
 
 /** Generate the HLS C++ project of a design (files in memory; see writeProject). */
 export function generateProject(opts: GenerateOptions): GeneratedProject {
-  const { design, types } = opts;
-  checkGeneratable(design);
-  const model = MODEL_ZOO[design.model] ?? fail('UNKNOWN_NAME', `design model '${design.model}' is not in the model zoo`, 'design.model');
-  const weights = opts.weights ?? loadWeights(opts.weightsDir, model);
+  checkGeneratable(opts.design);
+  // a quantized folder's weights come loaded (loadQuantizedFolder); HG-PIPE's refs are loaded for the zoo model
+  const weights = opts.weights
+    ?? loadWeights(opts.weightsDir, MODEL_ZOO[opts.design.model] ?? fail('UNKNOWN_NAME', `design model '${opts.design.model}' is not in the model zoo`, 'design.model', 'a design planned from a quantized folder is generated with --weights <that folder>'));
+  // the model's real token count; the blocks may run more slots (65 tokens in 66): the padding key is masked
+  const realTokens = weights.config.tokens;
+  const design = opts.tokenPruner ? opts.design : maskPaddingKeys(opts.design, realTokens);
+  // typedefs the engine never fits (table outputs, block inputs) completed from the data; HG-PIPE's types have them all
+  const types = completeTypes(design, weights, opts.types);
   const wanted = opts.blocks ? new Set(opts.blocks.map((b) => b.toUpperCase())) : undefined;
   if (wanted)
     for (const n of wanted)
@@ -83,11 +89,11 @@ export function generateProject(opts: GenerateOptions): GeneratedProject {
   const writeExpected = (e: Expectation, t: CompareTarget): void => {
     if (t.source === 'engine') files.push({ path: `expected/${t.file}`, content: formatRefs(e.hardwareOutput) });
   };
-  const pruned = opts.tokenPruner ? expectTokenPruned(design, weights, types, opts.weightsDir, opts.tokenPruner) : undefined;
+  const pruned = opts.tokenPruner ? expectTokenPruned(design, weights, opts.types, opts.weightsDir, opts.tokenPruner) : undefined;
   for (const b of blocks) {
     const code = emitBlock(b, weights, blockTypes(types, b.name), design.name);
     codes.push(code);
-    const e = pruned?.blocks.get(b.name) ?? expectBlock(b, weights, types, opts.weightsDir);
+    const e = pruned?.blocks.get(b.name) ?? padded(expectBlock(b, weights, opts.types, opts.weightsDir), code, realTokens, opts.weightsDir);
     const target = compareTarget(e);
     writeExpected(e, target);
     // (its own name: a block's input can be the previous block's expected output, without the padding row)
@@ -110,13 +116,14 @@ export function generateProject(opts: GenerateOptions): GeneratedProject {
   if (whole) {
     const top = emitTop(design, codes);
     converters = top.converters;
-    const e = pruned?.network ?? expectNetwork(weights, types, opts.weightsDir);
+    const e = pruned?.network ?? padded(expectNetwork(weights, opts.types, opts.weightsDir), { input: codes[0].input, output: codes[codes.length - 1].output }, realTokens, opts.weightsDir);
     network = compareTarget(e);
     writeExpected(e, network);
+    if (e.inputData) files.push({ path: `expected/${e.inputRefs}.in.txt`, content: formatRefs(e.inputData) });
     files.push(
       { path: 'src/top.h', content: top.header },
       { path: 'src/top.cpp', content: top.source },
-      { path: 'tb/tb_network.cpp', content: networkTestbench(codes[0], codes[codes.length - 1], network) },
+      { path: 'tb/tb_network.cpp', content: networkTestbench(codes[0], codes[codes.length - 1], network, e.inputData !== undefined) },
       { path: 'tcl/top.tcl', content: topTcl(design, codes) },
     );
   }
@@ -125,6 +132,19 @@ export function generateProject(opts: GenerateOptions): GeneratedProject {
   files.push({ path: 'vitpipe-project.json', content: JSON.stringify(manifest, null, 1) + '\n' });
   files.push({ path: 'README.md', content: readme(design, summaries, network) });
   return { design: design.name, blocks: summaries, network, converters, files };
+}
+
+/**
+ * A model whose tokens do not fill the blocks' token slots (65 tokens in 66): the testbench feeds the refs input with
+ * zero padding rows (written to expected/) and compares only the real tokens of the output.
+ */
+function padded(e: Expectation, ports: { input: PortGeometry; output: PortGeometry }, realTokens: number, refsDir: string): Expectation {
+  const { input, output } = ports;
+  if (input.tokens <= realTokens) return e;
+  const x = readRefsFileInt32(join(refsDir, `${e.inputRefs}.txt`), [realTokens, input.channels]);
+  const inputData = new Int32Array(input.tokens * input.channels);
+  inputData.set(x);
+  return { ...e, inputData, ...(output.tokens > realTokens ? { outputTokens: realTokens } : {}) };
 }
 
 function readme(design: Design, blocks: BlockSummary[], network?: CompareTarget): string {

@@ -1,3 +1,4 @@
+import { fail } from '../diag/index.ts';
 import { type BlockBuilder, st } from './block-builder.ts';
 
 /**
@@ -8,13 +9,22 @@ import { type BlockBuilder, st } from './block-builder.ts';
  */
 export const MAX_LOOP_ACCESSES = 8;
 
-/** Groups of the first level of a tree over n heads (n when a single process can serve them all). */
-export function headGroups(n: number): number {
+/** Groups of the first level of a tree over n heads (n when a single process can serve them all; 0: impossible). */
+function groupsOf(n: number): number {
   if (n + 1 <= MAX_LOOP_ACCESSES) return n;
   // two levels when possible (fewest processes), else the most groups one process can serve, recursively
   for (let g = 2; g < MAX_LOOP_ACCESSES; g++) if (n % g === 0 && n / g + 1 <= MAX_LOOP_ACCESSES) return g;
-  for (let g = MAX_LOOP_ACCESSES - 1; g >= 2; g--) if (n % g === 0) return g;
-  throw new Error(`${n} heads: a head split serves at most ${MAX_LOOP_ACCESSES - 1} streams and ${n} has no divisor to group them by`);
+  for (let g = MAX_LOOP_ACCESSES - 1; g >= 2; g--) if (n % g === 0 && groupsOf(n / g) > 0) return g;
+  return 0;
+}
+
+/** Whether n head streams can be split and merged by a tree of equal groups (a prime count above 7 cannot). */
+export const canSplitHeads = (n: number): boolean => groupsOf(n) > 0;
+
+export function headGroups(n: number): number {
+  const g = groupsOf(n);
+  if (g === 0) fail('BAD_DESIGN', `${n} head streams: a head split serves at most ${MAX_LOOP_ACCESSES - 1}, and ${n} cannot be grouped evenly`, 'attention block', 'let several heads share one attention pipeline (headsPerUnit)');
+  return g;
 }
 
 export interface HeadStreams {

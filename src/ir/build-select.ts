@@ -23,8 +23,12 @@ export function withTokenSelection(block: Block, sel: TokenSelection): Block {
   const softmaxes = block.processes.filter((p): p is SoftmaxProcess => p.kind === 'softmax');
   const merge = block.processes.find((p): p is ResidualMergeProcess => p.kind === 'residual-merge' && p.outputs[0] === block.output.stream);
   const ln = block.processes.find((p) => p.kind === 'layernorm');
+  if (block.norm === 'post') throw new Error(`withTokenSelection: ${block.name} is a post-norm block, which token selection does not model yet`);
   if (block.kind !== 'attn' || !merge || !ln || ln.kind !== 'layernorm' || softmaxes.length === 0)
     throw new Error(`withTokenSelection: ${block.name} is not an attention block`);
+  // the CLS row is query pair 0's rows of each head's softmax: a pipeline shared by several heads interleaves them
+  if (block.processes.some((p) => p.kind === 'weight-cache' && (p.groups ?? 1) > 1))
+    throw new Error(`withTokenSelection: ${block.name} shares attention pipelines between heads, which token selection does not model`);
   const streams: Stream[] = block.streams.map((s) => ({ ...s }));
   const processes: Process[] = block.processes.map((p) => ({ ...p, inputs: [...p.inputs], outputs: [...p.outputs] }));
   const consumerOf = (s: string) => processes.find((p) => p.inputs.includes(s))!;

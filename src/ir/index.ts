@@ -7,6 +7,7 @@ export { buildAttnBlock } from './build-attn.ts';
 export { withTokenSelection, withValidKeys, type TokenSelection } from './build-select.ts';
 export { buildMlpBlock, type BlockGeometry } from './build-mlp.ts';
 export { HGPIPE_TABLE_ENTRIES } from './block-widths.ts';
+export { canSplitHeads } from './build-heads.ts';
 export { buildPatchEmbedBlock, buildHeadBlock, type EndsGeometry } from './build-ends.ts';
 export { validateDesign, validateBlock } from './validate.ts';
 export { parseDesign, loadDesign, saveDesign, designToJson, structuralKey, DESIGN_FORMAT } from './design-io.ts';

@@ -4,6 +4,7 @@ import {
   HGPIPE_HEAD,
   HGPIPE_MLP,
   HGPIPE_PATCH_EMBED,
+  canSplitHeads,
   type BlockKind,
   type MatmulPar,
 } from '../ir/index.ts';
@@ -192,7 +193,7 @@ export function lnCpOptions(g: Geometry): number[] {
  * fastest; sharing trades the attention stages' cycles for their per-head hardware (small devices, many heads).
  */
 export function headUnitOptions(g: Geometry): number[] {
-  return divisors(g.heads);
+  return divisors(g.heads).filter((k) => canSplitHeads(g.heads / k));
 }
 
 /**

@@ -13,6 +13,12 @@ import { sparseMac } from './sparse.ts';
 /** ` + v` or ` - |v|`: adding a signed constant the way a person would write it. */
 const plus = (v: number): string => (v < 0 ? ` - ${cInt(-v)}` : ` + ${cInt(v)}`);
 
+const padded = (v: ArrayLike<number>, n: number): Int32Array => {
+  const out = new Int32Array(n);
+  for (let i = 0; i < v.length; i++) out[i] = v[i];
+  return out;
+};
+
 const local = (refs: string): string => refs.replace(/^(attn|mlp)_\d+_/, '');
 
 export const mac: KindEmitter<MacProcess> = {
@@ -47,7 +53,10 @@ export const mac: KindEmitter<MacProcess> = {
       what = `y = x·Wᵀ + bias (${b.refs}), accumulated in ${accT}`;
     } else if (b.role === 'patch-mac') {
       accT = 'ml_t';
-      const bias = ctx.consts.add('patch_embed_matmul_bias', b.bias2d, `patch_embed_matmul_bias.txt [${tt * tp}][${co}]: conv bias + position embedding per token`, co);
+      // a padded token slot (65 tokens in 66 slots) gets a zero bias row: its output is never compared
+      const bias2d = b.bias2d.length < tt * tp * co ? padded(b.bias2d, tt * tp * co) : b.bias2d;
+      const note = bias2d === b.bias2d ? '' : ` (rows ${b.bias2d.length / co}.. are zero padding slots)`;
+      const bias = ctx.consts.add('patch_embed_matmul_bias', bias2d, `patch_embed_matmul_bias.txt [${b.bias2d.length / co}][${co}]: conv bias + position embedding per token${note}`, co);
       ctx.consts.add('patch_embed_cls', b.cls, `patch_embed_cls.txt [${co}]: CLS token + its position embedding`);
       biasExpr = `${bias}[tt * ${tp} + p][cot * ${cop} + o]`;
       what = `patch embedding: x·Wᵀ + 2-D bias in ml_t, token 0 replaced by the CLS vector, then (acc + 2^${b.shift - 1}) >> ${b.shift} into of_t`;
@@ -242,7 +251,7 @@ export const requant: KindEmitter<RequantProcess> = {
     const q = b.params;
     const table = ctx.consts.add(`${local(b.refs)}_table_m`, q.table, `${b.refs}_table_m.txt [${q.table.length}]`);
     return {
-      summary: `${p.fn === 'gelu' ? 'GELU fused with ' : ''}table requantization (${b.refs}): cursor = (x + ${q.b}) >> ${q.s} in ${ty(b.cursorField)}, clamped to [0, ${q.bound}], looked up`,
+      summary: `${p.fn === 'gelu' ? 'GELU fused with ' : p.fn === 'relu' ? 'ReLU fused with ' : ''}table requantization (${b.refs}): cursor = (x + ${q.b}) >> ${q.s} in ${ty(b.cursorField)}, clamped to [0, ${q.bound}], looked up`,
       inNames: ['in'],
       outNames: ['out'],
       body(w) {
@@ -267,7 +276,7 @@ export const residualMerge: KindEmitter<ResidualMergeProcess> = {
     const { rm, rs } = b.params;
     const ofT = ty(b.outField);
     return {
-      summary: `residual add (${b.refs}): out = main + ((x·${rm} + 2^${rs - 1}) >> ${rs}), both in ${ofT}`,
+      summary: `residual add (${b.refs}): out = main + ${rs > 0 ? `((x·${rm} + 2^${rs - 1}) >> ${rs})` : `x·${rm}`}, both in ${ofT}`,
       inNames: ['resi', 'main'],
       outNames: ['out'],
       body(w) {
@@ -276,7 +285,8 @@ export const residualMerge: KindEmitter<ResidualMergeProcess> = {
           w.line(`${ctx.ins[1].beat} m = main.read();`);
           w.line(`${ctx.outs[0].beat} o;`);
           w.block(`for (int l = 0; l < ${p.lanes}; l++)`, () => {
-            w.line(`${ofT} skip = ((vp_i64)x.d[l] * ${cInt(rm)}${plus(2 ** (rs - 1))}) >> ${rs};`);
+            // rs = 0: no rounding term (the engine's floor((x·rm + ½) / 1) is x·rm)
+            w.line(rs > 0 ? `${ofT} skip = ((vp_i64)x.d[l] * ${cInt(rm)}${plus(2 ** (rs - 1))}) >> ${rs};` : `${ofT} skip = (vp_i64)x.d[l] * ${cInt(rm)};`);
             w.line('o.d[l] = (vp_i64)m.d[l] + (vp_i64)skip;');
           });
           w.line('out.write(o);');

@@ -112,11 +112,21 @@ export const weightCache: KindEmitter<WeightCacheProcess> = {
     const { tt, ci, co, cip, cop } = p.shape;
     const cit = ci / cip;
     const cot = co / cop;
+    const k = p.groups ?? 1;
     return {
-      summary: `stores all ${cot}×${cit} weight tiles of the image (${p.transposed ? 'arriving key-tile-major, transposed' : 'arriving row-major'}), then replays them for each of the ${tt} token pairs`,
+      summary: `stores all ${k > 1 ? `${k} heads' ` : ''}${cot}×${cit} weight tiles of the image (${p.transposed ? 'arriving key-tile-major, transposed' : 'arriving row-major'}), then replays them for each of the ${tt} token pairs`,
       inNames: ['in'],
       outNames: ['out'],
       body(w) {
+        if (k > 1) {
+          // k heads share the pipeline: the reshaper writes each key (token) tile of all k heads in turn, and the
+          // rows are (token pair, head) pairs, so row t uses head t % k's tiles.
+          w.line(`${ctx.ins[0].beat} tiles[${k}][${cot * cit}];`);
+          const outer: Array<[string, number]> = p.transposed ? [['cit', cit], ['g', k], ['cot', cot]] : [['cot', cot], ['g', k], ['cit', cit]];
+          loopNest(w, outer, () => w.line(`tiles[g][cot * ${cit} + cit] = in.read();`), 'fill');
+          loopNest(w, [['tt', tt], ['cot', cot], ['cit', cit]], () => w.line(`out.write(tiles[tt % ${k}][cot * ${cit} + cit]);`), 'replay');
+          return;
+        }
         w.line(`${ctx.ins[0].beat} tiles[${cot * cit}];`);
         const outer: Array<[string, number]> = p.transposed ? [['cit', cit], ['cot', cot]] : [['cot', cot], ['cit', cit]];
         loopNest(w, outer, () => w.line(`tiles[cot * ${cit} + cit] = in.read();`), 'fill');
