@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { runBatch, summariseAudit, type AuditSummary } from '../../src/engine/index.ts';
 import { listImages } from '../../src/image/index.ts';
 import { printJson, positiveInt } from '../print.ts';
+import { LIMITS } from '../limits.ts';
 import { startProgress } from '../progress.ts';
 
 interface AuditOptions {
@@ -20,7 +21,7 @@ export function register(program: Command): void {
     .requiredOption('--weights <dir>', 'HG-PIPE refs directory')
     .requiredOption('--image <paths...>', 'JPEG/PNG files or folders of them')
     .option('--types <file>', 'hardware widths (default: hardware-types.json beside the weights)')
-    .option('--threads <n>', 'worker threads (default: all cores)', positiveInt('--threads'))
+    .option('--threads <n>', 'worker threads (default: all cores)', positiveInt('--threads', LIMITS.threads))
     .option('--json', 'print one JSON document')
     .action(async (opts: AuditOptions) => {
       const files = listImages(opts.image);

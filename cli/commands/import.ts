@@ -4,6 +4,7 @@ import { fail } from '../../src/diag/index.ts';
 import { writeFloatModel } from '../../src/float/index.ts';
 import { importCheckpoint, type ImportOptions } from '../../src/import/index.ts';
 import { positiveInt, positiveNumber, printJson } from '../print.ts';
+import { LIMITS } from '../limits.ts';
 
 /** The typed import options, as commander hands them over (classes still a string, both norm flags apart). */
 interface ImportCliOptions extends Omit<ImportOptions, 'classes' | 'normFirst'> {
@@ -24,14 +25,14 @@ export function register(program: Command): void {
     .requiredOption('--out <folder>', 'model folder to write (model.json + weights.safetensors)')
     .addOption(new Option('--arch <family>', 'model family').choices(['auto', 'torch-encoder', 'timm-vit']).default('auto'))
     .option('--name <name>', 'model name (default: the checkpoint file name)')
-    .option('--heads <n>', 'attention heads (checkpoints do not record them)', positiveInt('--heads'))
+    .option('--heads <n>', 'attention heads (checkpoints do not record them)', positiveInt('--heads', LIMITS.heads))
     .option('--norm-first', 'pre-norm blocks (LayerNorm before attention and MLP; default for timm-vit)')
     .option('--post-norm', 'post-norm blocks (LayerNorm after each residual add; default for torch-encoder)')
     .addOption(new Option('--activation <fn>', 'MLP activation (default: relu for torch-encoder, gelu for timm-vit)').choices(['relu', 'gelu']))
-    .option('--eps <e>', 'LayerNorm epsilon (default: 1e-5 torch-encoder, 1e-6 timm-vit)', positiveNumber('--eps'))
-    .option('--image-size <n>', 'input image size (default: from the position embedding)', positiveInt('--image-size'))
-    .option('--resize <n>', 'resize the shorter side of a photo to n before the crop (default: image size, timm-vit: image size / 0.875)', positiveInt('--resize'))
-    .option('--crop <n>', 'centre crop (default: the image size)', positiveInt('--crop'))
+    .option('--eps <e>', 'LayerNorm epsilon (default: 1e-5 torch-encoder, 1e-6 timm-vit)', positiveNumber('--eps', 1))
+    .option('--image-size <n>', 'input image size (default: from the position embedding)', positiveInt('--image-size', LIMITS.imageSize))
+    .option('--resize <n>', 'resize the shorter side of a photo to n before the crop (default: image size, timm-vit: image size / 0.875)', positiveInt('--resize', LIMITS.imageSize))
+    .option('--crop <n>', 'centre crop (default: the image size)', positiveInt('--crop', LIMITS.imageSize))
     .addOption(new Option('--interpolation <filter>', 'photo resize filter (Pillow-exact); none = photos must already be the crop size').choices(['bicubic', 'bilinear', 'none']))
     .option('--mean <a,b,c>', 'per-channel mean of (v/255) (default: ImageNet 0.485,0.456,0.406)', triple('--mean'))
     .option('--std <a,b,c>', 'per-channel std (default: ImageNet 0.229,0.224,0.225)', triple('--std'))

@@ -10,6 +10,7 @@ import type { ArithMode, WrapEvent } from '../../src/ops/index.ts';
 import { formatRefs } from '../../src/refs/index.ts';
 import { writeFilesAtomically } from '../files.ts';
 import { printJson, positiveInt } from '../print.ts';
+import { LIMITS } from '../limits.ts';
 import { startProgress } from '../progress.ts';
 
 interface InferOptions {
@@ -39,8 +40,8 @@ export function register(program: Command): void {
     .option('--types <file>', 'hardware widths (default: hardware-types.json beside the weights)')
     .option('--dump <dir>', 'write every block output and network_output in refs format')
     .option('--dump-all', 'with --dump: write every intermediate tensor the refs define')
-    .option('--threads <n>', 'worker threads for many images (default: all cores)', positiveInt('--threads'))
-    .option('--max-wraps <n>', 'wrap events to list per image in hardware mode', positiveInt('--max-wraps'), 1000)
+    .option('--threads <n>', 'worker threads for many images (default: all cores)', positiveInt('--threads', LIMITS.threads))
+    .option('--max-wraps <n>', 'wrap events to list per image in hardware mode', positiveInt('--max-wraps', LIMITS.wrapEvents), 1000)
     .option('--json', 'print one JSON document')
     .action(async (opts: InferOptions) => {
       if (!existsSync(opts.weights)) fail('IO_ERROR', 'no such folder', opts.weights, 'give an HG-PIPE refs folder or a model folder from `vitpipe import`');

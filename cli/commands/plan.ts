@@ -6,6 +6,7 @@ import { loadModelOrFolder } from '../../src/engine/index.ts';
 import { plan, type PlanResult } from '../../src/plan/index.ts';
 import { paretoSvg } from '../../src/report/pareto-svg.ts';
 import { positiveInt, positiveNumber, printJson } from '../print.ts';
+import { LIMITS } from '../limits.ts';
 import { startProgress } from '../progress.ts';
 import { table, utilisation } from './estimate.ts';
 
@@ -28,11 +29,11 @@ export function register(program: Command): void {
     .description('choose per-stage parallelism, buffers and FIFO depths for a ViT on a device; verify by simulation')
     .requiredOption('--model <name|model.json|folder>', 'zoo model (hgpipe-deit-tiny, deit-tiny, deit-small, deit-base), a model file, or a quantized folder (vitpipe quantize)')
     .requiredOption('--device <name|device.json>', 'device from the catalogue or a device file')
-    .option('--clock-mhz <f>', 'clock for images/s (default: the device\'s typical clock)', positiveNumber('--clock-mhz'))
+    .option('--clock-mhz <f>', 'clock for images/s (default: the device\'s typical clock)', positiveNumber('--clock-mhz', LIMITS.clockMHz))
     .option('--target-fps <n>', 'the smallest design reaching this many images/s (default: the fastest that fits)', positiveInt('--target-fps'))
     .option('--out <design.json>', 'write the chosen design (accepted by simulate, estimate and codegen)')
     .option('--pareto <out.svg>', 'write the throughput-versus-LUT front as SVG (and JSON beside it)')
-    .option('--max-utilization <u>', 'share of every device resource a design may use', positiveNumber('--max-utilization'), 0.9)
+    .option('--max-utilization <u>', 'share of every device resource a design may use', positiveNumber('--max-utilization', 1), 0.9)
     .option('--no-verify', 'skip the cycle-level simulation of the chosen design')
     .option('--full-network', 'simulate all blocks in one chain instead of PATCH_EMBED→ATTN0→MLP0→HEAD (memoised: about 30 s for DeiT-tiny)')
     .option('--json', 'print one JSON document')

@@ -12,6 +12,7 @@ import {
 } from '../../src/prune/index.ts';
 import { pruneSweepSvg } from '../../src/report/prune-svg.ts';
 import { positiveInt, positiveNumber, printJson } from '../print.ts';
+import { LIMITS } from '../limits.ts';
 import { startProgress } from '../progress.ts';
 
 interface PruneSweepOptions {
@@ -70,8 +71,8 @@ export function register(program: Command): void {
     .option('--stride <k>', 'every k-th photo in file-name order (photos 0, k, 2k, …; after --limit)', positiveInt('--stride'))
     .option('--complement', 'with --stride: the other photos (1…k−1, k+1…), e.g. a held-out set after screening on --stride')
     .option('--limit <n>', 'only the first n photos', positiveInt('--limit'))
-    .option('--threads <n>', 'worker threads (default: all cores)', positiveInt('--threads'))
-    .option('--clock-mhz <f>', 'clock for images/s (default: the device\'s typical clock)', positiveNumber('--clock-mhz'))
+    .option('--threads <n>', 'worker threads (default: all cores)', positiveInt('--threads', LIMITS.threads))
+    .option('--clock-mhz <f>', 'clock for images/s (default: the device\'s typical clock)', positiveNumber('--clock-mhz', LIMITS.clockMHz))
     .option('--out <table.json>', 'write the table as JSON')
     .option('--svg <out.svg>', 'write top-1 against images/s as SVG')
     .option('--reuse <table.json>', 'take the accuracy from an earlier --out table (or bench:prune\'s prune-accuracy.json)')

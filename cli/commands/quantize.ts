@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { listImages } from '../../src/image/index.ts';
 import { BIT_SETTINGS } from '../../src/model/index.ts';
 import { checkBits, quantizeFolder, writeQuantizedFolder } from '../../src/quant/index.ts';
-import { positiveInt, printJson } from '../print.ts';
+import { nonNegativeInt, positiveInt, printJson } from '../print.ts';
 import { startProgress, type Progress } from '../progress.ts';
 
 interface QuantizeCliOptions {
@@ -24,7 +24,7 @@ export function register(program: Command): void {
     .option('--images <n>', 'use the first n calibration photos (default: all)', positiveInt('--images'))
     .requiredOption('--bits <setting>', `weight/activation bits: ${BIT_SETTINGS.join(', ')}`)
     .requiredOption('--out <folder>', 'quantized folder to write')
-    .option('--margin-bits <n>', 'extra bits over each intermediate’s calibrated range', (v) => Number(v), 1)
+    .option('--margin-bits <n>', 'extra bits over each intermediate’s calibrated range', nonNegativeInt('--margin-bits', 16), 1)
     .option('--json', 'print one JSON document')
     .action(async (opts: QuantizeCliOptions) => {
       const bits = checkBits(opts.bits);

@@ -4,6 +4,7 @@ import { loadDesign, saveDesign } from '../../src/ir/index.ts';
 import { renderTimelineSvg } from '../../src/report/timeline-svg.ts';
 import { type DesignSimResult, estimateCycles, simulateDesignConcurrently } from '../../src/sim/index.ts';
 import { positiveInt, positiveNumber, printJson } from '../print.ts';
+import { LIMITS } from '../limits.ts';
 import { startProgress } from '../progress.ts';
 
 interface SimulateOptions {
@@ -24,8 +25,8 @@ export function register(program: Command): void {
     .command('simulate')
     .description('cycle-level simulation of a dataflow design: per-block and whole-network intervals and latencies')
     .requiredOption('--design <name|design.json>', 'a built-in design (hgpipe-deit-tiny) or a design file')
-    .option('--images <n>', 'images to report (further input is fed to drain them)', positiveInt('--images'), 10)
-    .option('--clock-mhz <mhz>', 'clock for images/s', positiveNumber('--clock-mhz'), 425)
+    .option('--images <n>', 'images to report (further input is fed to drain them)', positiveInt('--images', LIMITS.images), 10)
+    .option('--clock-mhz <mhz>', 'clock for images/s', positiveNumber('--clock-mhz', LIMITS.clockMHz), 425)
     // The timeline is drawn from the whole-network run.
     .addOption(new Option('--timeline <out.svg>', "write an SVG of each block's busy and stalled time").conflicts('network'))
     .option('--engine <fast|reference>', 'event-skipping engine or the per-cycle reference stepper', 'fast')

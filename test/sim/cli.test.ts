@@ -55,7 +55,7 @@ describe('vitpipe simulate / fifo-size', () => {
     for (const v of ['-5', '0', 'fast']) {
       const r = cli('simulate', '--design', designFile, '--images', '1', '--clock-mhz', v);
       assert.equal(r.status, 2);
-      assert.match(r.stderr, new RegExp(`--clock-mhz must be a positive number, got '${v}'`));
+      assert.match(r.stderr, new RegExp(`--clock-mhz must be a positive decimal number up to 2000, got '${v}'`));
     }
   });
   it('--timeline without the network run is a usage error, and nothing is written', () => {
