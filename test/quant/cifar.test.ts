@@ -55,6 +55,11 @@ describe('post-training quantization of the trained CIFAR-10 ViT (post-norm, ReL
     assert.equal(results.reduce((s, x) => s + x.wrapCount, 0), 0, JSON.stringify(results.find((x) => x.wrapCount > 0)?.wraps));
     results.forEach((x) => assert.deepEqual(x.logits.hardware, x.logits.ideal));
 
+    // `audit` reads the folder's own widths: nothing wraps on these photos.
+    const audit = vitpipe('audit', '--weights', q8, '--image', ...testPhotos.slice(0, 4), '--json');
+    assert.equal(audit.code, 0, audit.stderr);
+    assert.deepEqual(JSON.parse(audit.stdout), { images: 4, imagesWithWraps: 0, totalEvents: 0, top1Disagreements: [], fields: [] });
+
     // The CLI labels the classes with the folder's names.
     const inf = vitpipe('infer', '--weights', q8, '--image', testPhotos[0], '--json');
     assert.equal(inf.code, 0, inf.stderr);
