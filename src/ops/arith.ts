@@ -1,3 +1,4 @@
+import { fail } from '../diag/index.ts';
 import { fitsType, typeMax, typeMin, typeName, wrapToType, type IntType } from '../num/index.ts';
 
 /**
@@ -88,7 +89,8 @@ export class WrapLog {
 export function hardwareArith(block: string, types: BlockTypes, log: WrapLog): Arith {
   const fitter = (field: string, operator: string): Fitter => {
     const t = types[field];
-    if (!t) throw new Error(`block ${block} declares no type ${field}`);
+    if (!t)
+      fail('BAD_ARGUMENT', `block ${block} has no width for ${field}, which its ${operator} assigns`, 'hardware types', 'the hardware-types file must give every field of every block (vitpipe quantize writes complete ones)');
     const type = typeName(t);
     return {
       lo: typeMin(t),

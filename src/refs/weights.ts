@@ -68,8 +68,25 @@ export interface ModelWeights {
   head: HeadWeights;
 }
 
+/**
+ * Scalars are checked against what the operators can use before anything runs: a shift or table bound outside these
+ * ranges would give meaningless results (or exceed the exact-integer range of doubles), not an error.
+ */
+function checkScalars(dir: string, name: string, values: Float64Array, rules: Record<number, [string, number, number]>): Float64Array {
+  for (const [i, [what, lo, hi]] of Object.entries(rules)) {
+    const v = values[Number(i)];
+    if (!(v >= lo && v <= hi))
+      fail('BAD_REF_FILE', `element ${i} (${what}) = ${v}; expected ${lo} … ${hi}`, join(dir, `${name}.txt`));
+  }
+  return values;
+}
+const SHIFT: [string, number, number] = ['shift', 0, 52];
+const BOUND: [string, number, number] = ['table bound', 0, 65535];
+
 function layerNorm(dir: string, prefix: string, width: number): LayerNormParams {
-  const s = readRefs(dir, `${prefix}_scalars`, [7]);
+  const s = checkScalars(dir, `${prefix}_scalars`, readRefs(dir, `${prefix}_scalars`, [7]), {
+    1: ['C_1_s', 1, 52], 3: ['s1', 0, 52], 4: BOUND, 5: ['s2', 1, 52], 6: ['clamp bits', 1, 32],
+  });
   return {
     c1m: s[0],
     c1s: s[1],
@@ -85,7 +102,7 @@ function layerNorm(dir: string, prefix: string, width: number): LayerNormParams 
 }
 
 function tableQuant(dir: string, prefix: string): TableQuantParams {
-  const [b, s, bound] = readRefs(dir, `${prefix}_scalars`, [3]);
+  const [b, s, bound] = checkScalars(dir, `${prefix}_scalars`, readRefs(dir, `${prefix}_scalars`, [3]), { 1: SHIFT, 2: BOUND });
   return { b, s, bound, table: readRefsInt32(dir, `${prefix}_table_m`, [bound + 1]) };
 }
 
@@ -97,7 +114,10 @@ function staticMatmul(dir: string, prefix: string, co: number, ci: number): Stat
 }
 
 function softmax(dir: string, prefix: string): SoftmaxParams {
-  const s = readRefs(dir, `${prefix}_scalars`, [14]);
+  const s = checkScalars(dir, `${prefix}_scalars`, readRefs(dir, `${prefix}_scalars`, [14]), {
+    1: ['s1', 0, 52], 2: ['bound1', 0, 65535], 4: ['s2_one', 0, 52], 5: ['bound2_one', 0, 65535], 7: ['s3_one', 1, 52],
+    9: ['s2_two', 0, 52], 10: ['bound2_two', 0, 65535], 12: ['s3_two', 1, 52], 13: ['clamp bits', 1, 32],
+  });
   return {
     b1: s[0], s1: s[1], bound1: s[2],
     b2One: s[3], s2One: s[4], bound2One: s[5], b3One: s[6], s3One: s[7],
@@ -110,7 +130,7 @@ function softmax(dir: string, prefix: string): SoftmaxParams {
 }
 
 function residual(dir: string, name: string): ResidualParams {
-  const [rm, rs] = readRefs(dir, name, [2]);
+  const [rm, rs] = checkScalars(dir, name, readRefs(dir, name, [2]), { 0: ['RM', -(2 ** 31), 2 ** 31], 1: ['RS', 1, 52] });
   return { rm, rs };
 }
 
@@ -154,7 +174,7 @@ export function loadWeights(dir: string, config: ViTConfig, norm: NormPlacement 
     });
   }
   const shift = readRefs(dir, 'patch_embed_scalars', [1])[0];
-  if (shift < 1) fail('BAD_REF_FILE', `shift ${shift} must be ≥ 1`, 'patch_embed_scalars.txt');
+  if (!(shift >= 1 && shift <= 52)) fail('BAD_REF_FILE', `element 0 (shift) = ${shift}; expected 1 … 52`, join(dir, 'patch_embed_scalars.txt'));
   return {
     config,
     patchEmbed: {
