@@ -1,14 +1,21 @@
 /**
  * bench:plan — the planner's acceptance runs and the resource model's calibration report.
- *   npm run bench:plan                 # plan table: 5 (model, device) pairs, simulated where they fit
+ *   npm run bench:plan                 # plan table: HG-PIPE/DeiT and the CIFAR ViT (w8a8, w4a8), simulated where they fit
  *   npm run bench:plan -- --calibrate  # estimate of hgpipe-deit-tiny against the published per-block synthesis
  * Reads the published figures from $VITPIPE_SHARED (default ../shared); prints, never writes.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { loadQuantizedModel } from '../src/engine/index.ts';
+import { writeFloatModel } from '../src/float/index.ts';
+import { listImages } from '../src/image/index.ts';
+import { importCheckpoint } from '../src/import/index.ts';
+import { writeQuantizedFolder, quantizeFolder } from '../src/quant/index.ts';
+import { cifarImportOptions } from './cifar.ts';
 import { DEVICES, estimateDesign, readHlsEstimates, readSynthesisTable } from '../src/cost/index.ts';
 import { hgpipeDeitTiny } from '../src/ir/index.ts';
-import { MODEL_ZOO } from '../src/model/index.ts';
+import { MODEL_ZOO, type ViTConfig } from '../src/model/index.ts';
 import { plan } from '../src/plan/index.ts';
 
 const shared = resolve(process.cwd(), process.env.VITPIPE_SHARED ?? '../shared');
@@ -46,16 +53,38 @@ function calibrate(): void {
   console.log(`HLS-estimate equivalent: ${Math.round(est.hlsTotal.lut)} LUT vs the HLS tool's ${hlsSum} (${pct(est.hlsTotal.lut, hlsSum)})`);
 }
 
-function table(): void {
+/**
+ * The trained CIFAR-10 ViT of ../shared/cifar10, imported and quantized here (256 calibration photos) at w8a8 and
+ * w4a8: your own model through the planner. Absent data: no rows.
+ */
+async function cifarModels(): Promise<Record<string, ViTConfig>> {
+  const dir = join(shared, 'cifar10');
+  if (!existsSync(join(dir, 'vit_cifar10.pth'))) return {};
+  const work = mkdtempSync(join(tmpdir(), 'vitpipe-bench-plan-'));
+  writeFloatModel(join(work, 'm'), importCheckpoint(join(dir, 'vit_cifar10.pth'), cifarImportOptions()).model);
+  const calib = listImages(join(dir, 'calib')).slice(0, 256);
+  const out: Record<string, ViTConfig> = {};
+  for (const bits of ['w8a8', 'w4a8'] as const) {
+    writeQuantizedFolder(join(work, bits), await quantizeFolder(join(work, 'm'), calib, { bits }));
+    out[`cifar-vit-${bits}`] = loadQuantizedModel(join(work, bits));
+  }
+  return out;
+}
+
+async function table(): Promise<void> {
+  const models: Record<string, ViTConfig> = { ...MODEL_ZOO, ...(await cifarModels()) };
   const runs: Array<[string, string]> = [
     ['hgpipe-deit-tiny', 'vck190'], ['deit-tiny', 'vck190'], ['deit-small', 'vck190'], ['deit-base', 'vck190'],
     ['hgpipe-deit-tiny', 'zcu102'], ['hgpipe-deit-tiny', 'kv260'],
+    ...(models['cifar-vit-w8a8'] ? ([
+      ['cifar-vit-w8a8', 'kv260'], ['cifar-vit-w8a8', 'zcu102'], ['cifar-vit-w8a8', 'vck190'], ['cifar-vit-w4a8', 'kv260'],
+    ] as Array<[string, string]>) : []),
   ];
   console.log(row(['model / device', 'seconds', 'fits', 'interval', 'simulated', 'images/s', 'per kLUT', 'LUT', 'DSP', 'BRAM36', 'URAM'], 11));
   const notes: string[] = [];
   for (const [m, d] of runs) {
     const t0 = performance.now();
-    const r = plan({ model: MODEL_ZOO[m], device: DEVICES[d] });
+    const r = plan({ model: models[m], device: DEVICES[d] });
     const s = ((performance.now() - t0) / 1000).toFixed(1);
     const res = r.resources;
     console.log(row([`${m} / ${d}`, s, r.fits ? 'yes' : 'NO', r.steadyInterval, r.verification ? 'yes' : 'no', Math.round(r.imagesPerSecond), r.imagesPerSecondPerKLut.toFixed(1), Math.round(res.lut), Math.round(res.dsp), Math.ceil(res.bram * 2) / 2, Math.ceil(res.uram)], 11));
@@ -65,5 +94,5 @@ function table(): void {
 }
 
 if (process.argv.includes('--calibrate')) calibrate();
-else table();
+else await table();
 console.log(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
