@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { loadDesign, saveDesign } from '../../src/ir/index.ts';
+import { designToJson, loadDesign } from '../../src/ir/index.ts';
+import { writeFilesAtomically } from '../files.ts';
 import { type FifoSizeResult, simulateNetwork, sizeFifosConcurrently } from '../../src/sim/index.ts';
 import { printJson, positiveInt } from '../print.ts';
 
@@ -35,7 +36,7 @@ export function register(program: Command): void {
         const n = simulateNetwork(r.sized, { images: opts.verifyNetwork });
         network = { images: opts.verifyNetwork, steadyInterval: n.steadyInterval, completed: n.completed, outputIntervals: n.outputIntervals };
       }
-      if (opts.out) saveDesign(r.sized, opts.out);
+      if (opts.out) writeFilesAtomically([{ path: opts.out, content: designToJson(r.sized) }]);
       const wallSeconds = (performance.now() - t0) / 1000;
       if (opts.json) {
         const { sized: _sized, ...rest } = r;

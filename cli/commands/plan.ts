@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { writeFilesAtomically } from '../files.ts';
 import { estimateDesign, loadDevice } from '../../src/cost/index.ts';
-import { blockAnalyticInterval, hgpipeDeitTiny, saveDesign } from '../../src/ir/index.ts';
+import { blockAnalyticInterval, designToJson, hgpipeDeitTiny } from '../../src/ir/index.ts';
 import { loadModelOrFolder } from '../../src/engine/index.ts';
 import { plan, type PlanResult } from '../../src/plan/index.ts';
 import { paretoSvg } from '../../src/report/pareto-svg.ts';
@@ -57,9 +57,13 @@ export function register(program: Command): void {
       } finally {
         progress.stop();
       }
-      if (opts.out && r.design) saveDesign(r.design, opts.out);
       const reference = model.name === 'hgpipe-deit-tiny' || model.name === 'deit-tiny' ? hgpipeReference(r.clockMhz, device) : null;
-      if (opts.pareto) writePareto(opts.pareto, r, reference);
+      // All outputs or none: a design that does not fit is not written (an existing --out file stays as it was).
+      const written = opts.out && r.design && r.fits ? opts.out : undefined;
+      writeFilesAtomically([
+        ...(written ? [{ path: written, content: designToJson(r.design!) }] : []),
+        ...(opts.pareto ? paretoFiles(opts.pareto, r, reference) : []),
+      ]);
       const doc = {
         model: r.model,
         device: r.device,
@@ -69,7 +73,7 @@ export function register(program: Command): void {
         firstImageLatency: r.firstImageLatency,
         resources: roundRes(r.resources),
         fits: r.fits,
-        designFile: opts.out ?? null,
+        designFile: written ?? null,
         objective: r.objective,
         targetFps: r.targetFps,
         analyticInterval: r.analyticInterval,
@@ -108,7 +112,7 @@ function hgpipeReference(clockMhz: number, device: ReturnType<typeof loadDevice>
   return { design: 'hgpipe-deit-tiny (built-in)', steadyInterval: interval, imagesPerSecond: round1(ips), lut, imagesPerSecondPerKLut: round1(ips / (lut / 1000)) };
 }
 
-function writePareto(file: string, r: PlanResult, reference: ReturnType<typeof hgpipeReference> | null): void {
+function paretoFiles(file: string, r: PlanResult, reference: ReturnType<typeof hgpipeReference> | null): { path: string; content: string }[] {
   const marks = [{ lut: r.resources.lut, imagesPerSecond: r.imagesPerSecond, fits: r.fits, label: 'chosen' }];
   if (reference) marks.push({ lut: reference.lut, imagesPerSecond: reference.imagesPerSecond, fits: true, label: 'HG-PIPE config' });
   const svg = paretoSvg(r.pareto.map((p) => ({ lut: p.lut, imagesPerSecond: p.imagesPerSecond, fits: p.fits })), {
@@ -117,10 +121,10 @@ function writePareto(file: string, r: PlanResult, reference: ReturnType<typeof h
     marks,
   });
   const json = file.replace(/\.svg$/i, '') + '.json';
-  writeFilesAtomically([
+  return [
     { path: file, content: svg },
     { path: json, content: JSON.stringify({ model: r.model, device: r.device.name, clockMhz: r.clockMhz, front: r.pareto.map((p) => ({ ...p, imagesPerSecond: round1(p.imagesPerSecond), lut: Math.round(p.lut), resources: roundRes(p.resources) })), chosen: marks[0], reference }, null, 1) + '\n' },
-  ]);
+  ];
 }
 
 function formatText(doc: Record<string, unknown> & { resources: PlanResult['resources'] }, r: PlanResult): string {
@@ -128,7 +132,7 @@ function formatText(doc: Record<string, unknown> & { resources: PlanResult['reso
   const lines: string[] = [];
   const what = !r.fits ? 'no design fits; the closest one found' : r.objective === 'target-fps' ? `smallest design for ${r.targetFps} images/s` : 'fastest design that fits';
   lines.push(`${r.model} on ${r.device.name} at ${r.clockMhz} MHz (${what})`);
-  if (!r.fits) lines.push(`DOES NOT FIT: ${r.shortfall?.message}`);
+  if (!r.fits) lines.push(`DOES NOT FIT: ${r.shortfall?.message}${doc.designFile === null && r.design ? ' (no design file written)' : ''}`);
   const sim = r.verification ? `simulated; analytic ${r.analyticInterval}` : r.fits ? 'analytic, not simulated' : 'analytic; not simulated since it does not fit';
   lines.push(`  steady interval   ${r.steadyInterval} cycles (${sim}; bottleneck ${r.bottleneck.block} ${r.bottleneck.process})`);
   lines.push(`  throughput        ${Math.round(r.imagesPerSecond).toLocaleString('en-US')} images/s, ${round1(r.imagesPerSecondPerKLut)} images/s per 1,000 LUTs`);

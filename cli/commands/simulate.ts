@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { writeFilesAtomically } from '../files.ts';
-import { loadDesign, saveDesign } from '../../src/ir/index.ts';
+import { designToJson, loadDesign } from '../../src/ir/index.ts';
 import { renderTimelineSvg } from '../../src/report/timeline-svg.ts';
 import { type DesignSimResult, estimateCycles, simulateDesignConcurrently } from '../../src/sim/index.ts';
 import { positiveInt, positiveNumber, printJson } from '../print.ts';
@@ -37,7 +37,7 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(async (opts: SimulateOptions) => {
       const design = loadDesign(opts.design);
-      if (opts.saveDesign) saveDesign(design, opts.saveDesign);
+      if (opts.saveDesign) writeFilesAtomically([{ path: opts.saveDesign, content: designToJson(design) }]);
       // Progress in simulated cycles of the whole-network run (the long part; the blocks alone run beside it on a
       // second thread), or in blocks when there is no network run.
       const estimate = estimateCycles(design.blocks, opts.images);

@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+function vitpipe(...args: string[]) {
+  return spawnSync(process.execPath, ['bin/vitpipe.js', ...args], { encoding: 'utf8' });
+}
+
+test('plan: a design that does not fit is not written, and an existing --out file is kept', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vitpipe-out-'));
+  const out = join(dir, 'design.json');
+  writeFileSync(out, 'my earlier design');
+  const r = vitpipe('plan', '--model', 'hgpipe-deit-tiny', '--device', 'kv260', '--out', out, '--json');
+  assert.equal(r.status, 1);
+  assert.equal(JSON.parse(r.stdout).designFile, null);
+  assert.equal(readFileSync(out, 'utf8'), 'my earlier design');
+  assert.deepEqual(readdirSync(dir), ['design.json'], 'nothing else written or left behind');
+});
+
+test('outputs into folders that do not exist yet are created (simulate --save-design, fifo-size --out)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vitpipe-out-'));
+  const saved = join(dir, 'new', 'deeper', 'design.json');
+  const r = vitpipe('simulate', '--design', 'hgpipe-deit-tiny', '--images', '1', '--no-network', '--save-design', saved);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(existsSync(saved));
+  assert.equal(JSON.parse(readFileSync(saved, 'utf8')).name, 'hgpipe-deit-tiny');
+});
