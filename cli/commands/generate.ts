@@ -63,7 +63,9 @@ export function register(program: Command): void {
         const folder = loadQuantizedFolder(opts.weights);
         checkFolderMatchesDesign(design, folder.manifest, opts.weights, opts.design);
         weights = folder.weights;
-      }
+      } else if (design.geometry)
+        fail('BAD_DESIGN', `design ${design.name} was planned from the quantized model ${design.model}, but --weights ${opts.weights} is not a quantized folder (no quant.json)`, opts.design,
+          'give the folder the design was planned from: vitpipe generate --design … --weights <quantized folder>');
       let sparse: ReturnType<typeof sparsifyDesign>['sparse'] | undefined;
       if (opts.pruneDensity !== undefined) {
         const model = MODEL_ZOO[design.model] ?? fail('UNKNOWN_NAME', `design model '${design.model}' is not in the model zoo`, 'design.model');

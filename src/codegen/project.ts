@@ -16,13 +16,16 @@ import { emitTop } from './top.ts';
 
 export interface GenerateOptions {
   design: Design;
-  /** HG-PIPE refs directory: weights and tables, and the block inputs/outputs the testbenches use. */
-  weightsDir: string;  // or a quantized folder (its weights given in `weights`, from loadQuantizedFolder)
+  /**
+   * HG-PIPE refs directory, or a quantized folder (then `weights` must be given, from loadQuantizedFolder): weights and
+   * tables, and the block inputs/outputs the testbenches use.
+   */
+  weightsDir: string;
   /** Integer widths per block (hardware-types.json). */
   types: HardwareTypes;
   /** Only these blocks (IR names); the whole-network testbench is generated only when every block is. */
   blocks?: string[];
-  /** Already loaded weights (saves a few seconds when generating several designs). */
+  /** Already loaded weights (saves a few seconds when generating several designs; required for a quantized folder). */
   weights?: ModelWeights;
   /**
    * Token pruning (src/prune): the engine hook with the design's selection. Testbenches then feed and compare the
