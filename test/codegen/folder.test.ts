@@ -9,7 +9,8 @@ import { checkFolderMatchesDesign, checkGeneratable, generateProject, writeProje
 import { isVitpipeError } from '../../src/diag/index.ts';
 import { loadQuantizedFolder, loadQuantizedModel } from '../../src/engine/index.ts';
 import { writeFloatModel } from '../../src/float/folder.ts';
-import { expectedTensors, FLOAT_MODEL_FORMAT, type FloatManifest } from '../../src/float/manifest.ts';
+import { FLOAT_MODEL_FORMAT, type FloatManifest } from '../../src/float/manifest.ts';
+import { randomTensors } from '../onnx/reference-forward.ts';
 import {
   HGPIPE_ATTN, HGPIPE_MLP, buildAttnBlock, buildHeadBlock, buildMlpBlock, buildPatchEmbedBlock, designGeometry, designToJson, geometriesOf,
   parseDesign, validateDesign, type Design,
@@ -40,17 +41,7 @@ function floatModel(dir: string): void {
     input: { resize: 8, crop: 8, interpolation: 'bicubic', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
     classes: ['ant', 'bee', 'cat', 'dog', 'eel'],
   };
-  const rand = prng(7);
-  const tensors = new Map<string, Float32Array>();
-  for (const { name, shape } of expectedTensors(manifest)) {
-    const size = shape.reduce((a, b) => a * b, 1);
-    const fanIn = shape.length > 1 ? shape.slice(1).reduce((a, b) => a * b, 1) : 1;
-    const isNormWeight = /norm\d?\.weight$/.test(name) || name === 'head_norm.weight';
-    const scale = isNormWeight ? 0.3 : name.endsWith('.bias') ? 0.2 : name === 'cls_token' || name === 'pos_embed' ? 0.5 : 1.5 / Math.sqrt(fanIn);
-    const t = new Float32Array(size);
-    for (let i = 0; i < size; i++) t[i] = (isNormWeight ? 1 : 0) + scale * (2 * rand() - 1);
-    tensors.set(name, t);
-  }
+  const tensors = randomTensors(manifest, 7);
   writeFloatModel(dir, { manifest, tensors });
 }
 

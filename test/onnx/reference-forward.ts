@@ -27,7 +27,13 @@ export function tinyModel(o: TinyOptions): FloatModel {
     input: { resize: 9, crop: 8, interpolation: 'bicubic', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
     classes: ['ant', 'bee', 'cat', 'dog', 'eel'],
   };
-  const rand = prng(o.seed);
+  const tensors = randomTensors(manifest, o.seed);
+  return { manifest, tensors };
+}
+
+/** Seeded random canonical tensors for a manifest: LayerNorm weights near 1, fan-in-scaled matrices, small biases. */
+export function randomTensors(manifest: FloatManifest, seed: number): Map<string, Float32Array> {
+  const rand = prng(seed);
   const tensors = new Map<string, Float32Array>();
   for (const { name, shape } of expectedTensors(manifest)) {
     const size = shape.reduce((a, b) => a * b, 1);
@@ -38,7 +44,7 @@ export function tinyModel(o: TinyOptions): FloatModel {
     for (let i = 0; i < size; i++) t[i] = (isNormWeight ? 1 : 0) + scale * (2 * rand() - 1);
     tensors.set(name, t);
   }
-  return { manifest, tensors };
+  return tensors;
 }
 
 /** Random normalised input [n, C, S, S] (values roughly in the range (v/255 − mean)/std gives). */

@@ -1,3 +1,4 @@
+import { distinctProcessesByKind } from './distinct-processes.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildDesign, hgpipeDeitTiny, hgpipeDesignConfig, type Process, processCycles } from '../../src/ir/index.ts';
@@ -34,14 +35,7 @@ describe('event skipping changes no result (fast engine = per-cycle reference st
 
 describe('estimate = simulation: each process alone takes its analytic cycles per image (FINN rule)', () => {
   const d = hgpipeDeitTiny();
-  const seen = new Map<string, Process>();
-  for (const b of [d.blocks[0], d.blocks[1], d.blocks[2], d.blocks[25]])
-    for (const p of b.processes) {
-      const key = JSON.stringify({ ...p, name: '', origin: '', inputs: p.inputs.length, outputs: p.outputs.length });
-      if (!seen.has(key)) seen.set(key, p);
-    }
-  const byKind = new Map<string, Process[]>();
-  for (const p of seen.values()) byKind.set(p.kind, [...(byKind.get(p.kind) ?? []), p]);
+  const byKind = distinctProcessesByKind([d.blocks[0], d.blocks[1], d.blocks[2], d.blocks[25]]);
   for (const [kind, procs] of byKind)
     it(`${kind} (${procs.length} distinct configurations)`, () => {
       for (const p of procs) {

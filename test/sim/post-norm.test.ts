@@ -1,3 +1,4 @@
+import { distinctProcessesByKind } from './distinct-processes.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { blockAnalyticInterval, buildDesign, hgpipeDesignConfig, processCycles, type Process } from '../../src/ir/index.ts';
@@ -18,14 +19,7 @@ const trees = eightHeads(1);
 const shared = eightHeads(4);
 
 describe('estimate = simulation for post-norm blocks: each process alone takes its analytic cycles per image', () => {
-  const seen = new Map<string, Process>();
-  for (const b of [...post.blocks.slice(1, 5), trees.blocks[1], ...shared.blocks.slice(1, 3)])
-    for (const p of b.processes) {
-      const key = JSON.stringify({ ...p, name: '', origin: '', inputs: p.inputs.length, outputs: p.outputs.length });
-      if (!seen.has(key)) seen.set(key, p);
-    }
-  const byKind = new Map<string, Process[]>();
-  for (const p of seen.values()) byKind.set(p.kind, [...(byKind.get(p.kind) ?? []), p]);
+  const byKind = distinctProcessesByKind([...post.blocks.slice(1, 5), trees.blocks[1], ...shared.blocks.slice(1, 3)]);
   for (const [kind, procs] of byKind)
     it(`${kind} (${procs.length} distinct configurations)`, () => {
       for (const p of procs) {
