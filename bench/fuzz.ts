@@ -49,6 +49,8 @@ function mutateJson(doc: unknown): unknown {
 interface Case {
   command: string;
   args: string[];
+  /** What was mutated, for the report. */
+  input?: string;
   /** An output the command may write: it holds a sentinel before the run. */
   output?: string;
 }
@@ -70,9 +72,10 @@ function designCase(): Case {
 function modelCase(): Case {
   const model = { name: 'm', imageSize: 224, patchSize: 16, inChannels: 3, width: 192, depth: 12, heads: 3, mlpRatio: 4, numClasses: 1000, tokens: 197, quant: { weightBits: 3, activationBits: 3, residualBits: 15, embedBits: 8, headBits: 8 } };
   const file = join(work, `m${Math.floor(rand() * 1e9)}.json`);
-  writeFileSync(file, JSON.stringify(mutateJson(model)));
+  const text = JSON.stringify(mutateJson(model));
+  writeFileSync(file, text);
   const out = join(work, 'plan.json');
-  return { command: 'plan', args: ['plan', '--model', file, '--device', pick(['vck190', 'zcu102', 'kv260']), '--out', out], output: out };
+  return { command: 'plan', args: ['plan', '--model', file, '--device', pick(['vck190', 'zcu102', 'kv260']), '--out', out], output: out, input: text };
 }
 
 function weightsCase(): Case | undefined {
@@ -124,7 +127,7 @@ while (Date.now() < deadline) {
   if (kind !== 'ok' && ((c.output && existsSync(c.output) && readFileSync(c.output, 'utf8') !== sentinel) || stray.length > 0)) kind = 'damage';
   t[kind]++;
   if (kind !== 'clean' && kind !== 'ok' && examples.length < 20)
-    examples.push(`${kind}: vitpipe ${c.args.join(' ')} → exit ${r.status}: ${r.stderr.trim().split('\n').slice(0, 2).join(' | ').slice(0, 300)}`);
+    examples.push(`${kind}: vitpipe ${c.args.join(' ')}${c.input ? ` (input ${c.input})` : ''} → exit ${r.status}: ${r.stderr.trim().split('\n').slice(0, 2).join(' | ').slice(0, 300)}`);
   while (restore.length) restore.pop()!();
   runs++;
 }

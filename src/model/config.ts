@@ -23,16 +23,18 @@ export const QuantConfigSchema = z.object({
 
 export const ViTConfigSchema = z
   .object({
-    name: z.string().min(1),
-    imageSize: z.number().int().positive(),
-    patchSize: z.number().int().positive(),
-    inChannels: z.number().int().positive().default(3),
-    width: z.number().int().positive(),
-    depth: z.number().int().positive(),
-    heads: z.number().int().positive(),
-    mlpRatio: z.number().positive(),
-    numClasses: z.number().int().positive(),
-    tokens: z.number().int().positive(),
+    // Upper bounds far above any ViT built so far, so that a typo cannot send the planner into hours of work or
+    // out of memory (README, "Limits").
+    name: z.string().min(1).max(200),
+    imageSize: z.number().int().positive().max(8192),
+    patchSize: z.number().int().positive().max(1024),
+    inChannels: z.number().int().positive().max(64).default(3),
+    width: z.number().int().positive().max(16384),
+    depth: z.number().int().positive().max(256),
+    heads: z.number().int().positive().max(1024),
+    mlpRatio: z.number().positive().max(64),
+    numClasses: z.number().int().positive().max(1_000_000),
+    tokens: z.number().int().positive().max(65536),
     quant: QuantConfigSchema,
     /** A quantized model's own structure and widths (src/model/hardware.ts); absent: HG-PIPE's pre-norm structure. */
     hardware: ModelHardwareSchema.optional(),

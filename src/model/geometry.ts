@@ -3,16 +3,17 @@ import { z } from 'zod';
 /** A ViT's geometry as model folders record it (float and quantized alike). */
 export const ModelGeometrySchema = z
   .object({
-    imageSize: z.number().int().positive(),
-    patchSize: z.number().int().positive(),
-    inChannels: z.number().int().positive(),
-    width: z.number().int().positive(),
-    depth: z.number().int().positive(),
-    heads: z.number().int().positive(),
-    mlpHidden: z.number().int().positive(),
-    numClasses: z.number().int().positive(),
+    // Bounds as ViTConfigSchema's: far above any ViT so far, below what would exhaust the machine.
+    imageSize: z.number().int().positive().max(8192),
+    patchSize: z.number().int().positive().max(1024),
+    inChannels: z.number().int().positive().max(64),
+    width: z.number().int().positive().max(16384),
+    depth: z.number().int().positive().max(256),
+    heads: z.number().int().positive().max(1024),
+    mlpHidden: z.number().int().positive().max(1_048_576),
+    numClasses: z.number().int().positive().max(1_000_000),
     /** Sequence length, CLS included: 1 + (imageSize / patchSize)². */
-    tokens: z.number().int().positive(),
+    tokens: z.number().int().positive().max(65536),
   })
   .strict();
 

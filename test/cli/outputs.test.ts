@@ -28,3 +28,15 @@ test('outputs into folders that do not exist yet are created (simulate --save-de
   assert.ok(existsSync(saved));
   assert.equal(JSON.parse(readFileSync(saved, 'utf8')).name, 'hgpipe-deit-tiny');
 });
+
+test('a model file with an absurd size is refused before any work, naming the field', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vitpipe-model-'));
+  const file = join(dir, 'model.json');
+  const model = { name: 'm', imageSize: 224, patchSize: 16, inChannels: 3, width: 192, depth: 12, heads: 3, mlpRatio: 2 ** 53, numClasses: 1000, tokens: 197, quant: { weightBits: 3, activationBits: 3, residualBits: 15, embedBits: 8, headBits: 8 } };
+  writeFileSync(file, JSON.stringify(model));
+  const r = vitpipe('plan', '--model', file, '--device', 'kv260');
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /BAD_MODEL.*model\.json.*expected number to be <=64\s+→ at mlpRatio/s);
+  writeFileSync(file, JSON.stringify({ ...model, mlpRatio: 4, depth: 100_000 }));
+  assert.match(vitpipe('plan', '--model', file, '--device', 'kv260').stderr, /at depth/);
+});
