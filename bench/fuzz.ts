@@ -4,7 +4,7 @@
  * 2, one message, no stack trace), a success (exit 0), a crash (any other exit, a stack trace, or a V8 fatal
  * error), a hang (no exit within the limit), or file damage (an existing output changed or a temporary left behind
  * after a failure). Seeded: the same seed replays the same cases.
- * Usage: npm run fuzz -- [--seconds 60] [--seed 1] [--timeout 60]
+ * Usage: npm run fuzz -- [--seconds 60] [--runs N] [--seed 1] [--timeout 60] [--json]
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { argValue, REFS_DIR } from './common.ts';
 const seconds = Number(argValue('--seconds') ?? 60);
 const rand = prng(Number(argValue('--seed') ?? 1));
 const timeoutS = Number(argValue('--timeout') ?? 60);
+const maxRuns = Number(argValue('--runs') ?? Infinity);
 const work = mkdtempSync(join(tmpdir(), 'vitpipe-fuzz-'));
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
 
@@ -108,7 +109,7 @@ const tally = new Map<string, { clean: number; ok: number; crash: number; hang: 
 const examples: string[] = [];
 const deadline = Date.now() + seconds * 1000;
 let runs = 0;
-while (Date.now() < deadline) {
+while (Date.now() < deadline && runs < maxRuns) {
   const c = pick([designCase, modelCase, weightsCase, flagCase])();
   if (!c) continue;
   const sentinel = `sentinel ${runs}`;
@@ -130,6 +131,11 @@ while (Date.now() < deadline) {
     examples.push(`${kind}: vitpipe ${c.args.join(' ')}${c.input ? ` (input ${c.input})` : ''} → exit ${r.status}: ${r.stderr.trim().split('\n').slice(0, 2).join(' | ').slice(0, 300)}`);
   while (restore.length) restore.pop()!();
   runs++;
+}
+if (process.argv.includes('--json')) {
+  console.log(JSON.stringify({ runs, tally: Object.fromEntries(tally), examples }));
+  rmSync(work, { recursive: true, force: true });
+  process.exit(0);
 }
 console.log(`fuzz: ${runs} runs in ${seconds} s`);
 console.log('command       clean     ok  crash   hang damage');
