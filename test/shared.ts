@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -19,3 +20,9 @@ export const CIFAR_IMPORT_FLAGS = [
   '--mean', '0.4914,0.4822,0.4465', '--std', '0.2023,0.1994,0.2010',
   '--classes', 'airplane,automobile,bird,cat,deer,dog,frog,horse,ship,truck',
 ];
+
+/** Run the CLI as a user would (a separate process, from the repo root): exit code and both streams. */
+export function vitpipe(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['bin/vitpipe.js', ...args], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}

@@ -43,17 +43,21 @@ export function modelHardware(m: QuantManifest, w: ModelWeights, types: Hardware
   const post = m.norm === 'post';
   const depth = m.geometry.depth;
   const patchOut = bitsOf('PATCH_EMBED', '__of_t');
+  /** What attention and MLP blocks share: the stream in and out, the post-norm requantizer and sum, the rsqrt table. */
+  const residualPart = (block: string, kind: 'attn' | 'mlp', inBits: number, bw: { inQuant?: { table: Int32Array }; ln: LayerNormParams }) => ({
+    inBits,
+    outBits: bitsOf(block, `__${kind}_of_t`),
+    ...(bw.inQuant ? { inQuantEntries: bw.inQuant.table.length } : {}),
+    ...(post ? { sumBits: bitsOf(block, `__${kind}_sum_t`) } : {}),
+    rsqrt: rsqrt(block, bw.ln),
+  });
   const attn: AttnHardware[] = [];
   const mlp: MlpHardware[] = [];
   for (let n = 0; n < depth; n++) {
     const a = w.attention[n];
     const A = `ATTN${n}`;
     attn.push({
-      inBits: n === 0 ? patchOut : bitsOf(`MLP${n - 1}`, '__mlp_of_t'),
-      outBits: bitsOf(A, '__attn_of_t'),
-      ...(a.inQuant ? { inQuantEntries: a.inQuant.table.length } : {}),
-      ...(post ? { sumBits: bitsOf(A, '__attn_sum_t') } : {}),
-      rsqrt: rsqrt(A, a.ln),
+      ...residualPart(A, 'attn', n === 0 ? patchOut : bitsOf(`MLP${n - 1}`, '__mlp_of_t'), a),
       qAcc: bitsOf(A, '__attn_q_t'),
       kAcc: bitsOf(A, '__attn_k_t'),
       vAcc: bitsOf(A, '__attn_v_t'),
@@ -73,11 +77,7 @@ export function modelHardware(m: QuantManifest, w: ModelWeights, types: Hardware
     const f = w.mlp[n];
     const M = `MLP${n}`;
     mlp.push({
-      inBits: bitsOf(A, '__attn_of_t'),
-      outBits: bitsOf(M, '__mlp_of_t'),
-      ...(f.inQuant ? { inQuantEntries: f.inQuant.table.length } : {}),
-      ...(post ? { sumBits: bitsOf(M, '__mlp_sum_t') } : {}),
-      rsqrt: rsqrt(M, f.ln),
+      ...residualPart(M, 'mlp', bitsOf(A, '__attn_of_t'), f),
       fc1Acc: bitsOf(M, '__mlp_m1_t'),
       fc2Acc: bitsOf(M, '__mlp_m2_t'),
       actEntries: f.gelu.table.length,

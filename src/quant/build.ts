@@ -1,7 +1,7 @@
 import { gelu, type FloatModel } from '../float/index.ts';
 import type { BitSetting } from '../model/index.ts';
 import { quantizedConfig, type QuantManifest } from '../model/index.ts';
-import { PackedWeights, type TableQuantParams } from '../ops/index.ts';
+import { PackedWeights, type LayerNormParams, type TableQuantParams } from '../ops/index.ts';
 import type { AttentionWeights, MlpWeights, ModelWeights, StaticMatmul } from '../refs/index.ts';
 import type { StatsBook } from './stats.ts';
 import { symmetricScale } from './stats.ts';
@@ -16,6 +16,8 @@ export function parseBits(bits: BitSetting): { weightBits: number; activationBit
 /** Bits outside the blocks: patch-embedding input and weights, head LayerNorm output and weights. */
 const EMBED_BITS = 8;
 const HEAD_BITS = 8;
+/** Softmax output step: this quantile of each row's largest probability is the top code (clipping lower measured worse). */
+const PMAX_QUANTILE = 0.999;
 /** The wide stream after the patch embedding: its step is chosen so the calibrated range fills this many bits. */
 const EMBED_OUT_BITS = 16;
 
@@ -101,23 +103,40 @@ export function buildIntegerModel(model: FloatModel, stats: StatsBook, bits: Bit
     return { inQuant: requantTable(inScale, codeScale, ab), codeScale };
   };
 
+  /**
+   * A sub-block's entry: the codes its first matmuls read. Pre-norm: LayerNorm + quant of the incoming stream (its
+   * largest calibrated value `streamMax`); post-norm: the stream itself, requantized when its codes differ.
+   */
+  const enter = (at: string, norm: string, inScale: number, first: boolean, streamMax: number): { codeScale: number; inQuant?: TableQuantParams; ln?: LayerNormParams } => {
+    let entry: { codeScale: number; inQuant?: TableQuantParams; ln?: LayerNormParams };
+    if (post) entry = inputRequant(at, inScale, first);
+    else {
+      const codeScale = actScale(`${at}.in`, ab);
+      entry = { codeScale, ln: layerNorm(norm, `${at}.var`, inScale, codeScale, ab, streamMax) };
+    }
+    scales[`${at}.in`] = entry.codeScale;
+    return entry;
+  };
+  /** A sub-block's exit: post-norm, LayerNorm + quant of the residual sum to stream codes; pre-norm, the sum itself. */
+  const leave = (at: string, norm: string, accScale: number): { scale: number; ln?: LayerNormParams } => {
+    let exit: { scale: number; ln?: LayerNormParams } = { scale: accScale };
+    if (post) {
+      const scale = actScale(at, streamBits);
+      exit = { scale, ln: layerNorm(norm, `${at}.var`, accScale, scale, streamBits, stats.get(`${at}.sum`).maxAbs()) };
+    }
+    scales[at] = exit.scale;
+    return exit;
+  };
+
   const attention: AttentionWeights[] = [];
   const mlp: MlpWeights[] = [];
   for (let i = 0; i < g.depth; i++) {
     const b = `blocks.${i}`;
     // ---- attention ----
     const at = `${b}.attn`;
-    let codeScale: number;
-    let inQuant: TableQuantParams | undefined;
-    let ln;
     const inScale = stream;
-    if (post) {
-      ({ inQuant, codeScale } = inputRequant(at, inScale, i === 0));
-    } else {
-      codeScale = actScale(`${at}.in`, ab);
-      ln = layerNorm(`${b}.norm1`, `${at}.var`, inScale, codeScale, ab, stats.get(i === 0 ? 'embed' : `blocks.${i - 1}.mlp`).maxAbs());
-    }
-    scales[`${at}.in`] = codeScale;
+    const entry = enter(at, `${b}.norm1`, inScale, i === 0, stats.get(i === 0 ? 'embed' : `blocks.${i - 1}.mlp`).maxAbs());
+    const codeScale = entry.codeScale;
     const qkvW = t(`${b}.attn.qkv.weight`);
     const qkvB = t(`${b}.attn.qkv.bias`);
     const part = (k: number) => [qkvW.subarray(k * D * D, (k + 1) * D * D), qkvB.subarray(k * D, (k + 1) * D)] as const;
@@ -128,7 +147,7 @@ export function buildIntegerModel(model: FloatModel, stats: StatsBook, bits: Bit
       scales[`${at}.${name}`] = outScale;
       return { mm, quant: requantTable(mm.accScale, outScale, ab), outScale };
     });
-    const pmax = Math.min(1, stats.get(`${at}.pmax`).quantile(Number(process.env.VITPIPE_PQ ?? 0.999)));
+    const pmax = Math.min(1, stats.get(`${at}.pmax`).quantile(PMAX_QUANTILE));
     const probScale = pmax / (2 ** ab - 1);
     scales[`${at}.probs`] = probScale;
     const softmax = softmaxTable(qkv[0].outScale * qkv[1].outScale, g.width / g.heads, T, probScale, ab);
@@ -137,15 +156,11 @@ export function buildIntegerModel(model: FloatModel, stats: StatsBook, bits: Bit
     const aQuant = requantTable(probScale * qkv[2].outScale, headsScale, ab);
     const o = linear(t(`${b}.attn.proj.weight`), t(`${b}.attn.proj.bias`), headsScale, `${at}.proj`, D, D);
     const residual = residualTable(inScale, o.accScale);
-    if (post) {
-      const outScale = actScale(at, streamBits);
-      ln = layerNorm(`${b}.norm1`, `${at}.var`, o.accScale, outScale, streamBits, stats.get(`${at}.sum`).maxAbs());
-      stream = outScale;
-    } else stream = o.accScale;
-    scales[at] = stream;
+    const exit = leave(at, `${b}.norm1`, o.accScale);
+    stream = exit.scale;
     attention.push({
-      ...(post ? { norm: 'post' as const, inQuant } : {}),
-      ln: ln!,
+      ...(post ? { norm: 'post' as const, inQuant: entry.inQuant } : {}),
+      ln: (entry.ln ?? exit.ln)!,
       q: qkv[0].mm, k: qkv[1].mm, v: qkv[2].mm, o,
       qQuant: qkv[0].quant, kQuant: qkv[1].quant, vQuant: qkv[2].quant, aQuant,
       softmax, residual,
@@ -154,16 +169,8 @@ export function buildIntegerModel(model: FloatModel, stats: StatsBook, bits: Bit
     // ---- MLP ----
     const mt = `${b}.mlp`;
     const mlpInScale = stream;
-    let mlpCode: number;
-    let mlpInQuant: TableQuantParams | undefined;
-    let mln;
-    if (post) {
-      ({ inQuant: mlpInQuant, codeScale: mlpCode } = inputRequant(mt, mlpInScale, false));
-    } else {
-      mlpCode = actScale(`${mt}.in`, ab);
-      mln = layerNorm(`${b}.norm2`, `${mt}.var`, mlpInScale, mlpCode, ab, stats.get(at).maxAbs());
-    }
-    scales[`${mt}.in`] = mlpCode;
+    const mlpEntry = enter(mt, `${b}.norm2`, mlpInScale, false, stats.get(at).maxAbs());
+    const mlpCode = mlpEntry.codeScale;
     const fc1 = linear(t(`${b}.mlp.fc1.weight`), t(`${b}.mlp.fc1.bias`), mlpCode, `${mt}.fc1`, g.mlpHidden, D);
     const actStats = stats.get(`${mt}.act`);
     const codes = activationCodes(actStats.values(), actStats.min, actStats.max, ab);
@@ -181,15 +188,11 @@ export function buildIntegerModel(model: FloatModel, stats: StatsBook, bits: Bit
         fc2.bias[o2] -= codes.zero * rowSum;
       }
     const mlpResidual = residualTable(mlpInScale, fc2.accScale);
-    if (post) {
-      const outScale = actScale(mt, streamBits);
-      mln = layerNorm(`${b}.norm2`, `${mt}.var`, fc2.accScale, outScale, streamBits, stats.get(`${mt}.sum`).maxAbs());
-      stream = outScale;
-    } else stream = fc2.accScale;
-    scales[mt] = stream;
+    const mlpExit = leave(mt, `${b}.norm2`, fc2.accScale);
+    stream = mlpExit.scale;
     mlp.push({
-      ...(post ? { norm: 'post' as const, inQuant: mlpInQuant } : {}),
-      ln: mln!,
+      ...(post ? { norm: 'post' as const, inQuant: mlpEntry.inQuant } : {}),
+      ln: (mlpEntry.ln ?? mlpExit.ln)!,
       fc1, gelu: actTable, fc2, residual: mlpResidual,
     });
   }

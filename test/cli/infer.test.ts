@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { REFS_DIR, SKIP_NO_REFS } from '../shared.ts';
+import { REFS_DIR, SKIP_NO_REFS, vitpipe } from '../shared.ts';
 
-function vitpipe(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/vitpipe.js', ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe('vitpipe infer (CLI)', () => {
   test('without refs on disk: a clear error naming the missing file, exit 1, no stack trace', () => {

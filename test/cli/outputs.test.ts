@@ -1,20 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { vitpipe } from '../shared.ts';
 
-function vitpipe(...args: string[]) {
-  return spawnSync(process.execPath, ['bin/vitpipe.js', ...args], { encoding: 'utf8' });
-}
 
 test('plan: a design that does not fit is not written, and an existing --out file is kept', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vitpipe-out-'));
   const out = join(dir, 'design.json');
   writeFileSync(out, 'my earlier design');
   const r = vitpipe('plan', '--model', 'hgpipe-deit-tiny', '--device', 'kv260', '--out', out, '--json');
-  assert.equal(r.status, 1);
+  assert.equal(r.code, 1);
   assert.equal(JSON.parse(r.stdout).designFile, null);
   assert.equal(readFileSync(out, 'utf8'), 'my earlier design');
   assert.deepEqual(readdirSync(dir), ['design.json'], 'nothing else written or left behind');
@@ -24,7 +21,7 @@ test('outputs into folders that do not exist yet are created (simulate --save-de
   const dir = mkdtempSync(join(tmpdir(), 'vitpipe-out-'));
   const saved = join(dir, 'new', 'deeper', 'design.json');
   const r = vitpipe('simulate', '--design', 'hgpipe-deit-tiny', '--images', '1', '--no-network', '--save-design', saved);
-  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.code, 0, r.stderr);
   assert.ok(existsSync(saved));
   assert.equal(JSON.parse(readFileSync(saved, 'utf8')).name, 'hgpipe-deit-tiny');
 });
@@ -35,7 +32,7 @@ test('a model file with an absurd size is refused before any work, naming the fi
   const model = { name: 'm', imageSize: 224, patchSize: 16, inChannels: 3, width: 192, depth: 12, heads: 3, mlpRatio: 2 ** 53, numClasses: 1000, tokens: 197, quant: { weightBits: 3, activationBits: 3, residualBits: 15, embedBits: 8, headBits: 8 } };
   writeFileSync(file, JSON.stringify(model));
   const r = vitpipe('plan', '--model', file, '--device', 'kv260');
-  assert.equal(r.status, 1);
+  assert.equal(r.code, 1);
   assert.match(r.stderr, /BAD_MODEL.*model\.json.*expected number to be <=64\s+→ at mlpRatio/s);
   writeFileSync(file, JSON.stringify({ ...model, mlpRatio: 4, depth: 100_000 }));
   assert.match(vitpipe('plan', '--model', file, '--device', 'kv260').stderr, /at depth/);

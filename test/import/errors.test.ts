@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { float32Tensor, writeSafetensors } from '../../src/checkpoint/index.ts';
 import { global, pickle, reduce, torchZip } from '../checkpoint/fixtures.ts';
-import { CIFAR_CHECKPOINT, CIFAR_IMPORT_FLAGS, SKIP_NO_CIFAR } from '../shared.ts';
+import { CIFAR_CHECKPOINT, CIFAR_IMPORT_FLAGS, SKIP_NO_CIFAR, vitpipe } from '../shared.ts';
 
-function vitpipe(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/vitpipe.js', ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 /** One line of error (plus an optional hint line), exit 1, no stack trace, and no output folder or temporary left. */
 function assertCleanFailure(r: ReturnType<typeof vitpipe>, dir: string, out: string, pattern: RegExp): void {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,12 +8,8 @@ import { DEVICES, estimateDesign } from '../../src/cost/index.ts';
 import { isVitpipeError } from '../../src/diag/index.ts';
 import { loadQuantizedFolder, loadQuantizedModel } from '../../src/engine/index.ts';
 import { loadDesign, type Design } from '../../src/ir/index.ts';
-import { CIFAR_CHECKPOINT, CIFAR_DIR, CIFAR_IMPORT_FLAGS, SKIP_NO_CIFAR } from '../shared.ts';
+import { CIFAR_CHECKPOINT, CIFAR_DIR, CIFAR_IMPORT_FLAGS, SKIP_NO_CIFAR, vitpipe } from '../shared.ts';
 
-function vitpipe(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/vitpipe.js', ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe('a quantized folder through the planner and the simulator (CIFAR-10 ViT: post-norm, ReLU, 65 tokens, 8 heads)', { skip: SKIP_NO_CIFAR }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'vitpipe-plan-folder-'));

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,12 +8,8 @@ import { imageToInput, runFloatBatch } from '../../src/float/index.ts';
 import { listImages } from '../../src/image/index.ts';
 import { quantizeFolder } from '../../src/quant/index.ts';
 import { readRefsFileInt32 } from '../../src/refs/index.ts';
-import { CIFAR_CHECKPOINT, CIFAR_DIR, CIFAR_IMPORT_FLAGS, SKIP_NO_CIFAR } from '../shared.ts';
+import { CIFAR_CHECKPOINT, CIFAR_DIR, CIFAR_IMPORT_FLAGS, SKIP_NO_CIFAR, vitpipe } from '../shared.ts';
 
-function vitpipe(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/vitpipe.js', ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe('post-training quantization of the trained CIFAR-10 ViT (post-norm, ReLU, 65 tokens)', { skip: SKIP_NO_CIFAR }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'vitpipe-quant-'));
