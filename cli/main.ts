@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands/index.ts';
+import { checkCommandOutputs } from './files.ts';
 import { reportError } from './print.ts';
 
 /** vitpipe's command line: parses argv and hands each command to its module under cli/commands/. */
@@ -10,6 +11,15 @@ const program = new Command('vitpipe')
   .exitOverride();
 
 for (const register of COMMANDS) register(program);
+// Every output is checked writable before any work starts (cli/files.ts lists which options are outputs).
+program.hook('preAction', (_program, command) => checkCommandOutputs(command.name(), command.opts()));
+
+// A reader that goes away (`vitpipe … | head`) ends the output, not in a crash.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
 
 try {
   await program.parseAsync(process.argv);

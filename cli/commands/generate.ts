@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
-import { checkFolderMatchesDesign, checkGeneratable, generateProject, type GeneratedProject } from '../../src/codegen/index.ts';
+import { rmSync } from 'node:fs';
+import { checkFolderMatchesDesign, checkGeneratable, generateProject, planProjectWrite, PROJECT_MANIFEST, type GeneratedProject } from '../../src/codegen/index.ts';
+import { simulateBlocksAlone, simulateDesign } from '../../src/sim/index.ts';
 import { loadQuantizedFolder } from '../../src/engine/index.ts';
 import { isQuantizedFolder } from '../../src/model/index.ts';
 import { fail } from '../../src/diag/index.ts';
@@ -30,6 +32,8 @@ interface GenerateOptions {
   device?: string;
   pruneDensity?: number;
   pruneBlock: number;
+  force?: boolean;
+  allowDeadlock?: boolean;
   json?: boolean;
 }
 
@@ -46,8 +50,11 @@ export function register(program: Command): void {
     .option('--device <name|file.json>', 'with --prune-tokens or --prune-density: generate the pruned planner\'s design for this device (the one prune-sweep simulates) instead')
     .option('--prune-density <d>', 'weight-block pruning: keep this fraction of the 16×16 blocks of every 3-bit matmul (as prune-sweep); the design\'s matmuls become block-sparse and the testbenches compare against the engine with the pruned weights', density)
     .option('--prune-block <n>', 'block side for --prune-density', positiveInt('--prune-block'), 16)
+    .option('--force', `write into a folder that holds files vitpipe did not write (they are kept untouched; one the project would overwrite is still refused) and replace generated files edited since (vitpipe records what it wrote in ${PROJECT_MANIFEST})`)
+    .option('--allow-deadlock', 'generate even when the simulator finds the design deadlocks (its C simulation would hang)')
     .option('--json', 'print one JSON document')
     .action((opts: GenerateOptions) => {
+      planProjectWrite(opts.out, opts.design, opts.force === true);
       const typesFile = opts.types ?? defaultTypesFile(opts.weights)
         ?? fail('BAD_ARGUMENT', `no hardware-types.json beside or inside ${opts.weights}`, '--types', 'give --types <file>');
       let tokenPruner: TokenPruner | undefined;
@@ -80,17 +87,41 @@ export function register(program: Command): void {
         }
         ({ design, sparse } = sparsifyDesign(design, weights));
       }
+      const deadlock = deadlockOf(design, opts.blocks);
+      if (deadlock && !opts.allowDeadlock)
+        fail('DEADLOCK', `the simulator finds this design deadlocks, so its C simulation would hang: ${deadlock}`, opts.design, 'fix the design (e.g. vitpipe fifo-size), or add --allow-deadlock to generate it anyway');
+      if (deadlock && !opts.json) process.stderr.write(`warning: generating a design that deadlocks (--allow-deadlock): ${deadlock}\n`);
       const project = generateProject({ design, weightsDir: opts.weights, types: loadHardwareTypes(typesFile), blocks: opts.blocks, weights, tokenPruner });
-      writeFilesAtomically(project.files.map((f) => ({ path: join(opts.out, f.path), content: f.content })));
+      const write = planProjectWrite(opts.out, design.name, opts.force === true, project.files);
+      writeFilesAtomically(write.files.map((f) => ({ path: join(opts.out, f.path), content: f.content })));
+      for (const path of write.stale) rmSync(join(opts.out, path), { force: true });
       const { files, ...summary } = project;
       const bytes = files.reduce((s, f) => s + f.content.length, 0);
       const pruned = sparse && { density: opts.pruneDensity, block: opts.pruneBlock, sparseMatmuls: sparse.length, storedTiles: sparse.reduce((s, m) => s + m.storedTiles, 0), denseTiles: sparse.reduce((s, m) => s + m.denseTiles, 0) };
-      if (opts.json) printJson({ out: resolve(opts.out), files: files.length, bytes, ...summary, pruned });
+      const folder = { keptForeign: write.foreign, replacedEdited: write.edited, removedStale: write.stale };
+      if (opts.json) printJson({ out: resolve(opts.out), files: files.length, bytes, ...summary, pruned, folder, deadlock });
       else {
         if (pruned) process.stdout.write(`weight-block pruning ${pruned.density} (${pruned.block}×${pruned.block} blocks): ${pruned.sparseMatmuls} block-sparse matmuls storing ${pruned.storedTiles} of ${pruned.denseTiles} tiles\n`);
         printSummary(project, opts.out, opts.weights, bytes);
+        if (write.foreign.length) process.stdout.write(`kept ${write.foreign.length} file(s) vitpipe did not write (--force)\n`);
+        if (write.edited.length) process.stdout.write(`replaced ${write.edited.length} edited generated file(s) (--force): ${write.edited.join(', ')}\n`);
+        if (write.stale.length) process.stdout.write(`removed ${write.stale.length} file(s) an earlier generate wrote that this design no longer has\n`);
       }
     });
+}
+
+/**
+ * The wait-for cycle of a design that deadlocks in what its C simulation runs, else null: the whole network for 2
+ * images, or with `--blocks` each of those blocks alone (their testbenches run them alone).
+ */
+function deadlockOf(design: Design, blocks?: string[]): string | null {
+  if (blocks) {
+    const alone = simulateBlocksAlone({ ...design, blocks: design.blocks.filter((b) => blocks.includes(b.name)) }, 2);
+    const stuck = alone.find((b) => b.deadlock);
+    return stuck ? `${stuck.name} alone: ${stuck.deadlock!.message}` : null;
+  }
+  const r = simulateDesign(design, { images: 2, blocks: false });
+  return r.network && !r.network.completed ? (r.network.deadlock?.message ?? 'the simulation stopped without finishing') : null;
 }
 
 function printSummary(p: GeneratedProject, out: string, weights: string, bytes: number): void {

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { fail } from '../../src/diag/index.ts';
+import { existsSync, statSync } from 'node:fs';
+import { fail, readInputText } from '../../src/diag/index.ts';
 import { writeFloatModel } from '../../src/float/index.ts';
 import { importCheckpoint, type ImportOptions } from '../../src/import/index.ts';
 import { positiveInt, positiveNumber, printJson } from '../print.ts';
@@ -83,7 +83,7 @@ function renameRule(value: string, previous: [string, string][]): [string, strin
 /** `--classes`: a file with one name a line when such a file exists, else a comma-separated list. */
 function classNames(value: string): string[] {
   if (existsSync(value) && statSync(value).isFile()) {
-    const names = readFileSync(value, 'utf8').split(/\r?\n/).map((s) => s.trim()).filter((s) => s.length > 0);
+    const names = readInputText(value, { code: 'BAD_ARGUMENT', what: 'class-name file', maxBytes: 16 * 2 ** 20 }).split(/\r?\n/).map((s) => s.trim()).filter((s) => s.length > 0);
     if (names.length === 0) fail('BAD_ARGUMENT', 'class-name file is empty', value);
     return names;
   }

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 import { writeFilesAtomically } from '../files.ts';
 import { loadDevice } from '../../src/cost/index.ts';
-import { fail } from '../../src/diag/index.ts';
+import { fail, readJsonFile } from '../../src/diag/index.ts';
 import { cachedWeights } from '../../src/engine/index.ts';
 import { listImages } from '../../src/image/index.ts';
 import { MODEL_ZOO } from '../../src/model/index.ts';
@@ -32,19 +32,22 @@ interface PruneSweepOptions {
   simulate: boolean;
 }
 
+const Hits = z.object({ hits: z.number().int().nonnegative(), n: z.number().int().positive() });
+const ReusedTable = z.object({
+  rows: z.array(z.object({ setting: z.string(), top1: Hits, top5: Hits, agreesWithUnpruned: Hits })).optional(),
+  accuracy: z.array(z.object({ setting: z.string(), top1: Hits, top5: Hits, agreesWithFirst: Hits })).optional(),
+});
+
 /** Accuracy rows from an earlier --out table or bench:prune's prune-accuracy.json, when they cover these settings. */
 function reusedAccuracy(file: string, settings: PruneSetting[], images: number): AccuracyRow[] {
-  let doc: { rows?: Array<{ setting: string; top1: AccuracyRow['top1']; top5: AccuracyRow['top5']; agreesWithUnpruned: AccuracyRow['top1'] }>; accuracy?: AccuracyRow[] };
-  try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    fail('BAD_ARGUMENT', `cannot read ${file}: ${(e as Error).message}`, '--reuse');
-  }
-  const rows: AccuracyRow[] = doc.accuracy ?? (doc.rows ?? []).map((r) => ({ setting: r.setting, top1: r.top1, top5: r.top5, agreesWithFirst: r.agreesWithUnpruned }));
+  const parsed = ReusedTable.safeParse(readJsonFile(file, 'BAD_ARGUMENT', '--reuse table'));
+  if (!parsed.success) fail('BAD_ARGUMENT', `not a prune-sweep table: ${z.prettifyError(parsed.error).replace(/\n+/g, '; ')}`, file);
+  const doc = parsed.data;
+  const rows = doc.accuracy ?? (doc.rows ?? []).map((r) => ({ setting: r.setting, top1: r.top1, top5: r.top5, agreesWithFirst: r.agreesWithUnpruned }));
   return settings.map((s) => {
     const r = rows.find((x) => x.setting === s.name);
     if (!r) fail('BAD_ARGUMENT', `${file} has no accuracy for setting '${s.name}'`, '--reuse', 'run without --reuse');
-    if (r.top1.n !== images) fail('BAD_ARGUMENT', `${file} measured ${r.top1.n} photos, this run has ${images}`, '--reuse', 'match --limit or run without --reuse');
+    if (r.top1.n !== images || r.top5.n !== images || r.agreesWithFirst.n !== images) fail('BAD_ARGUMENT', `${file} measured ${r.top1.n} photos, this run has ${images}`, '--reuse', 'match --limit or run without --reuse');
     return { ...r, top1: proportion(r.top1.hits, r.top1.n), top5: proportion(r.top5.hits, r.top5.n), agreesWithFirst: proportion(r.agreesWithFirst.hits, r.agreesWithFirst.n) };
   });
 }

@@ -4,3 +4,4 @@ export { emitBlock, blockPorts, blockStem, type BlockCode, type PortGeometry } f
 export { CodeWriter, NameScope, cIdent, cInt } from './writer.ts';
 export { EMITTERS } from './emit/index.ts';
 export { checkFolderMatchesDesign, completeTypes, maskPaddingKeys } from './folder.ts';
+export { planProjectWrite, PROJECT_MANIFEST, type ProjectWrite } from './manifest.ts';

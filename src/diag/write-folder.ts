@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fail, isVitpipeError } from './index.ts';
+import { fail, isVitpipeError } from './error.ts';
+import { deferSignals } from './signals.ts';
 
 /**
  * Write an output folder all-or-nothing: `fill` writes into a fresh staging folder beside `dir`, which replaces `dir`
@@ -9,6 +10,10 @@ import { fail, isVitpipeError } from './index.ts';
  * existing folder is kept. `what` names the output in messages.
  */
 export function writeFolderAtomically(dir: string, what: string, replaceable: (dir: string) => boolean, fill: (staging: string) => void): void {
+  deferSignals(() => writeFolder(dir, what, replaceable, fill));
+}
+
+function writeFolder(dir: string, what: string, replaceable: (dir: string) => boolean, fill: (staging: string) => void): void {
   const target = resolve(dir);
   if (existsSync(target)) {
     if (!statSync(target).isDirectory()) fail('IO_ERROR', 'exists and is not a folder', dir);
@@ -18,8 +23,9 @@ export function writeFolderAtomically(dir: string, what: string, replaceable: (d
   const parent = dirname(target);
   const staging = join(parent, `.${basename(target)}.${process.pid}.tmp`);
   const old = join(parent, `.${basename(target)}.${process.pid}.old`);
+  let created: string | undefined;
   try {
-    mkdirSync(parent, { recursive: true });
+    created = mkdirSync(parent, { recursive: true });
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging);
     fill(staging);
@@ -29,6 +35,7 @@ export function writeFolderAtomically(dir: string, what: string, replaceable: (d
   } catch (e) {
     rmSync(staging, { recursive: true, force: true });
     if (existsSync(old) && !existsSync(target)) renameSync(old, target);
+    if (created) rmSync(created, { recursive: true, force: true });
     if (isVitpipeError(e)) throw e;
     fail('IO_ERROR', `cannot write the ${what}: ${(e as Error).message}`, dir);
   }

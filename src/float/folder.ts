@@ -1,8 +1,8 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { float32Tensor, floatValues, readSafetensors, writeSafetensors, type NamedTensors } from '../checkpoint/index.ts';
-import { fail, writeFolderAtomically } from '../diag/index.ts';
+import { fail, readJsonFile, writeFolderAtomically } from '../diag/index.ts';
 import { FloatManifestSchema, MANIFEST_FILE, WEIGHTS_FILE, expectedTensors, type FloatManifest, type FloatModel } from './manifest.ts';
 
 /** Is `dir` a float model folder (holds a manifest)? Cheap; says nothing about its validity. */
@@ -39,12 +39,7 @@ export function readFloatModel(dir: string): FloatModel {
   const manifestFile = join(dir, MANIFEST_FILE);
   if (!isFloatModelFolder(dir))
     fail('BAD_MODEL', `not a vitpipe model folder (no ${MANIFEST_FILE})`, dir, 'make one with `vitpipe import --from <checkpoint> --out <folder>`');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(manifestFile, 'utf8'));
-  } catch (e) {
-    fail('BAD_MODEL', `cannot read the manifest: ${(e as Error).message}`, manifestFile);
-  }
+  const raw = readJsonFile(manifestFile, 'BAD_MODEL', 'the manifest');
   const parsed = FloatManifestSchema.safeParse(raw);
   if (!parsed.success) fail('BAD_MODEL', z.prettifyError(parsed.error).replace(/\n+/g, '; '), manifestFile);
   const manifest = checkManifest(parsed.data, manifestFile);

@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fail } from '../diag/index.ts';
+import { fail, readInputText, showValue } from '../diag/index.ts';
 
 /**
  * HG-PIPE's reference format: one line of comma-separated decimal integers with a trailing comma and no newline
@@ -20,7 +19,7 @@ export function parseRefsText(text: string, file: string, shape: readonly number
     const s = parts[i];
     const v = Number(s);
     if (s.trim() === '' || !Number.isSafeInteger(v))
-      fail('BAD_REF_FILE', `element ${i} is '${s.slice(0, 20)}', not an integer (expected ${describeShape(shape)})`, file);
+      fail('BAD_REF_FILE', `element ${i} is ${showValue(s)}, not an integer (expected ${describeShape(shape)})`, file);
     out[i] = v;
   }
   return out;
@@ -37,13 +36,9 @@ export function readRefs(dir: string, name: string, shape: readonly number[]): F
 
 /** Read one refs-format file as numbers. */
 export function readRefsFile(file: string, shape: readonly number[]): Float64Array {
-  if (!existsSync(file)) fail('MISSING_REF_FILE', `missing; expected ${describeShape(shape)}`, file);
-  let text: string;
-  try {
-    text = readFileSync(file, 'latin1');
-  } catch (e) {
-    fail('IO_ERROR', `cannot read: ${(e as Error).message}`, file);
-  }
+  // a safe integer is at most 17 characters; with its comma and some spacing 24 per element is generous
+  const maxBytes = 24 * shape.reduce((a, b) => a * b, 1) + 4096;
+  const text = readInputText(file, { code: 'BAD_REF_FILE', missingCode: 'MISSING_REF_FILE', missingMessage: `missing; expected ${describeShape(shape)}`, what: `refs file of ${describeShape(shape)}`, maxBytes }, 'latin1');
   return parseRefsText(text, file, shape);
 }
 
