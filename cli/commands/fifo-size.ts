@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { designToJson, loadDesign } from '../../src/ir/index.ts';
 import { writeFilesAtomically } from '../files.ts';
 import { type FifoSizeResult, simulateNetwork, sizeFifosConcurrently } from '../../src/sim/index.ts';
-import { printJson, positiveInt } from '../print.ts';
+import { nonNegativeInt, printJson, positiveInt } from '../print.ts';
 
 interface FifoSizeOptions {
   design: string;
@@ -13,13 +13,18 @@ interface FifoSizeOptions {
   json?: boolean;
 }
 
+function searchBitsOption(value: string): string {
+  if (value === 'off') return value;
+  return String(nonNegativeInt('--search-bits')(value));
+}
+
 export function register(program: Command): void {
   program
     .command('fifo-size')
     .description('smallest FIFO depths that keep a design deadlock-free at its interval, and the memory they save')
     .requiredOption('--design <name|design.json>', 'a built-in design (hgpipe-deit-tiny) or a design file')
     .option('--images <n>', 'images per isolated block run', positiveInt('--images'), 3)
-    .option('--search-bits <bits>', "binary-search below the peak for FIFOs of at least this many bits ('off' to skip)", '16384')
+    .option('--search-bits <bits>', "binary-search below the peak for FIFOs of at least this many bits ('off' to skip)", searchBitsOption, '16384')
     .option('--out <sized.json>', 'write the sized design as a design file')
     .option('--verify-network <images>', 'also simulate the whole sized network with this many images', positiveInt('--verify-network'))
     .option('--json', 'print one JSON document')

@@ -29,7 +29,7 @@ export function register(program: Command): void {
     .option('--clock-mhz <mhz>', 'clock for images/s', positiveNumber('--clock-mhz', LIMITS.clockMHz), 425)
     // The timeline is drawn from the whole-network run.
     .addOption(new Option('--timeline <out.svg>', "write an SVG of each block's busy and stalled time").conflicts('network'))
-    .option('--engine <fast|reference>', 'event-skipping engine or the per-cycle reference stepper', 'fast')
+    .addOption(new Option('--engine <engine>', 'event-skipping engine or the per-cycle reference stepper').choices(['fast', 'reference']).default('fast'))
     .option('--no-blocks', 'skip the per-block isolated runs')
     .option('--no-network', 'skip the whole-network run')
     .option('--no-memo', 'simulate every block of the network in full (exact per-process statistics; slower)')

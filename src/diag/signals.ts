@@ -11,10 +11,11 @@ export function deferSignals<T>(write: () => T): T {
   try {
     return write();
   } finally {
-    // A signal that arrived during `write` is delivered in the next turn of the event loop: keep listening until then.
+    // A signal that arrived during `write` is delivered in a later turn of the event loop: keep listening (and the
+    // loop alive, so a command that is done anyway still ends as interrupted) a moment longer.
     setTimeout(() => {
       process.off('SIGINT', end);
       process.off('SIGTERM', end);
-    }, 20).unref();
+    }, 20);
   }
 }

@@ -141,6 +141,8 @@ function withWeightNote(s: Shortfall, model: ViTConfig, device: Device): Shortfa
   return { ...s, message: `${s.message}. The weights alone are ${mb(bits)} at ${q.weightBits} bits; the device's ${where} hold ${mb(onChip)}, so no parallelism fits them on chip` };
 }
 
+/** A --target-fps below 1/8 of the fastest design's images/s is planned at that 1/8 (see plan()). */
+const SLOWEST_USEFUL = 8;
 /** Candidates finalized (simulated, FIFO-sized) before giving up on fitting. */
 const MAX_ATTEMPTS = 4;
 
@@ -215,7 +217,9 @@ export function plan(req: PlanRequest): PlanResult {
   let queue: Candidate[];
   if (req.targetFps !== undefined) {
     objective = 'target-fps';
-    const need = Math.floor((clockMhz * 1e6) / req.targetFps);
+    // Below an eighth of the fastest design's rate the stages are already near their smallest (weights and tables
+    // set the memory), while simulating ever-longer intervals grows without bound: plan such targets at that eighth.
+    const need = Math.min(Math.floor((clockMhz * 1e6) / req.targetFps), SLOWEST_USEFUL * (cands[0]?.interval ?? Infinity));
     const reaching = cands.filter((c) => c.interval <= need);
     queue = reaching.filter((c) => c.fits).sort(bySize);
     if (queue.length === 0) queue = reaching.sort(bySize).slice(0, 1);
