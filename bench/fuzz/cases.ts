@@ -136,7 +136,7 @@ export class CaseMaker {
       const folder = this.f.cifar!.folder;
       const quantize = this.rand() < 0.3;
       const out = this.output(dir, 'quantized', 'folder');
-      const fill = (p: string, o: string) => (quantize ? ['quantize', '--weights', folder, '--calib', p, '--out', o] : ['infer', '--weights', folder, '--image', p, '--threads', '1']);
+      const fill = (p: string, o: string) => (quantize ? ['quantize', '--weights', folder, '--calib', p, '--bits', 'w8a8', '--out', o] : ['infer', '--weights', folder, '--image', p, '--threads', '1']);
       return { command: quantize ? 'quantize' : 'infer', template: `photo:${quantize ? 'quantize' : 'infer-float'}`, args: fill(bad, out.path), validArgs: fill(source, out.valid), mutated: 'photo (PNG)', inputs: [] };
     }
     const refs = this.f.refs!;
@@ -160,7 +160,7 @@ export class CaseMaker {
     const fill = (m: string, o: string) =>
       command === 'infer' ? ['infer', '--weights', m, '--image', cifar.photos[0], '--threads', '1']
         : command === 'export-onnx' ? ['export-onnx', '--weights', m, '--out', o]
-          : ['quantize', '--weights', m, '--calib', ...cifar.photos, '--out', o];
+          : ['quantize', '--weights', m, '--calib', ...cifar.photos, '--bits', this.pick(['w8a8', 'w4a4']), '--out', o];
     return { command, template: `float:${command}`, args: fill(folder, out.path), validArgs: fill(cifar.folder, out.valid), mutated: `model folder ${damaged} (${out.mode} output)`, inputs: [] };
   }
 

@@ -25,7 +25,7 @@ export interface Fixtures {
 export function makeFixtures(work: string): Fixtures {
   const design = join(work, 'design.json');
   writeFileSync(design, designToJson(loadDesign('hgpipe-deit-tiny')));
-  const settings = [{ name: 'none' }, { name: 'keep 0.7 @ 3', tokens: { stages: [{ block: 3, keep: 0.7 }] } }];
+  const settings = [{ name: 'none' }, { name: 'keep 0.7 @ 3', tokens: { stages: [{ block: 3, keep: 0.7 }], fuse: true } }];
   const f: Fixtures = { work, design, model: MODEL_ZOO['deit-tiny'], device: DEVICES.vck190, settings };
   if (existsSync(join(REFS_DIR, 'patch_embed_input.txt'))) {
     const dir = join(work, 'refs');

@@ -14,10 +14,10 @@
  * carry readable names (`blocks.3.attn.softmax`), and every intermediate value has a value_info with its shape.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { fail } from '../diag/index.ts';
+import { deferSignals, describeFsError, fail } from '../diag/index.ts';
 import { FLOAT_MODEL_FORMAT, expectedTensors, type FloatModel } from '../float/manifest.ts';
 import {
   AttributeType,
@@ -336,17 +336,22 @@ export function exportOnnx(model: FloatModel, opts: OnnxExportOptions = {}): Uin
 export function exportOnnxFile(model: FloatModel, file: string, opts: OnnxExportOptions = {}): void {
   const bytes = exportOnnx(model, opts);
   const tmp = join(dirname(file), `.tmp-${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}`);
-  try {
-    const fd = openSync(tmp, 'wx');
+  deferSignals(() => {
+    let created: string | undefined;
     try {
-      writeFileSync(fd, bytes);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      created = mkdirSync(dirname(file), { recursive: true });
+      const fd = openSync(tmp, 'wx');
+      try {
+        writeFileSync(fd, bytes);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, file);
+    } catch (e) {
+      if (existsSync(tmp)) rmSync(tmp, { force: true });
+      if (created) rmSync(created, { recursive: true, force: true });
+      fail('IO_ERROR', `cannot write ONNX model: ${describeFsError(e)}`, file);
     }
-    renameSync(tmp, file);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    fail('IO_ERROR', `cannot write ONNX model: ${(e as Error).message}`, file);
-  }
+  });
 }

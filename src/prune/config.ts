@@ -145,8 +145,10 @@ export const PruneSettingSchema = z.strictObject({
  */
 export function loadSettings(file: string, depth: number): PruneSetting[] {
   const raw = readJsonFile(file, 'BAD_ARGUMENT', 'settings file') as unknown;
-  const list = z.union([z.array(PruneSettingSchema), z.object({ settings: z.array(PruneSettingSchema) }).transform((d) => d.settings)]).safeParse(raw);
-  if (!list.success) fail('BAD_ARGUMENT', z.prettifyError(list.error), file);
+  // an --out table holds its settings under "settings"; parse the one shape the file has, so errors name its fields
+  const wrapped = raw !== null && typeof raw === 'object' && !Array.isArray(raw);
+  const list = wrapped ? z.object({ settings: z.array(PruneSettingSchema) }).transform((d) => d.settings).safeParse(raw) : z.array(PruneSettingSchema).safeParse(raw);
+  if (!list.success) fail('BAD_ARGUMENT', `not a list of settings: ${z.prettifyError(list.error).replace(/\n+/g, '; ')}`, file);
   const seen = new Set<string>();
   for (const s of list.data) {
     if (seen.has(s.name)) fail('BAD_ARGUMENT', `setting name '${s.name}' appears twice`, file);

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -187,8 +187,11 @@ test('exportOnnxFile writes atomically and leaves nothing behind on failure', ()
   assert.deepEqual(new Uint8Array(readFileSync(file)), exportOnnx(model));
   assert.deepEqual(readdirSync(sub), ['model.onnx']);
 
-  // An unwritable destination: IO_ERROR naming the file, nothing created.
-  const missing = join(sub, 'no-such-dir', 'model.onnx');
+  // Missing folders are created; a path under a file cannot be written: IO_ERROR naming the file, nothing created.
+  exportOnnxFile(model, join(sub, 'new', 'deeper', 'model.onnx'));
+  assert.ok(existsSync(join(sub, 'new', 'deeper', 'model.onnx')));
+  rmSync(join(sub, 'new'), { recursive: true });
+  const missing = join(sub, 'model.onnx', 'model.onnx');
   assert.throws(() => exportOnnxFile(model, missing), (e: unknown) => {
     expectVitpipeError('IO_ERROR')(e);
     assert.equal((e as any).diagnostic.where, missing);
