@@ -6,7 +6,7 @@
  * int → number (bigint beyond 2^53), float → number, str → string, bytes → Uint8Array, list → array, tuple → frozen
  * array, dict → PyDict, set → PySet. Work and memory are linear in the input, and capped.
  */
-import { fail, isVitpipeError } from '../diag/index.ts';
+import { fail, isVitpipeError, showValue } from '../diag/index.ts';
 import { plainBytes } from './file-bytes.ts';
 import { decodeLong, decodeStr, latin1, parseIntText, rawUnicodeUnescape, unescapeBytes, utf8 } from './pickle-text.ts';
 import { PyDict, PyGlobal, PySet, aPyType, isList, isTuple, pyTypeName, type GlobalHandler } from './pickle-values.ts';
@@ -94,7 +94,7 @@ class Machine {
   }
   intLine(): number | bigint {
     const s = this.line();
-    return parseIntText(s.endsWith('L') ? s.slice(0, -1) : s) ?? this.bad(`'${s.slice(0, 40)}' is not an integer`);
+    return parseIntText(s.endsWith('L') ? s.slice(0, -1) : s) ?? this.bad(`${showValue(s)} is not an integer`);
   }
 
   // ---- stack ----
@@ -187,7 +187,7 @@ class Machine {
         case 0x89: this.push(false); break; // NEWFALSE
         case 0x49: { // INT (protocol 0 booleans are 00 / 01)
           const s = this.line();
-          this.push(s === '01' ? true : s === '00' ? false : (parseIntText(s) ?? this.bad(`'${s.slice(0, 40)}' is not an integer`)));
+          this.push(s === '01' ? true : s === '00' ? false : (parseIntText(s) ?? this.bad(`${showValue(s)} is not an integer`)));
           break;
         }
         case 0x4a: this.push(this.i32()); break; // BININT
@@ -203,7 +203,7 @@ class Machine {
         }
         case 0x46: { // FLOAT
           const s = this.line();
-          if (!/^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|nan)$/i.test(s)) this.bad(`'${s.slice(0, 40)}' is not a float`);
+          if (!/^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|nan)$/i.test(s)) this.bad(`${showValue(s)} is not a float`);
           this.push(/inf/i.test(s) ? (s.startsWith('-') ? -Infinity : Infinity) : /nan/i.test(s) ? NaN : Number(s));
           break;
         }

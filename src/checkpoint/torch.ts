@@ -5,7 +5,7 @@
  * stride) only for the chosen state dict, so optimizer state and the like cost nothing.
  */
 import { constants } from 'node:buffer';
-import { fail } from '../diag/index.ts';
+import { fail, showValue } from '../diag/index.ts';
 import { readFileOrFail } from './file-bytes.ts';
 import { PyDict, PyGlobal, aPyType, isTuple, unpickle } from './pickle.ts';
 import type { NamedTensors, Tensor } from './tensor.ts';
@@ -32,7 +32,7 @@ function isBigEndian(zip: ZipArchive, prefix: string): boolean {
   const entry = zip.byName.get(`${prefix}byteorder`);
   if (!entry) return false; // older torch versions did not write it, and only saved little-endian
   const order = new TextDecoder().decode(readZipEntry(zip, entry)).trim();
-  if (order !== 'little' && order !== 'big') fail('BAD_CHECKPOINT', `byteorder record says '${order.slice(0, 20)}', not 'little' or 'big'`, zip.file);
+  if (order !== 'little' && order !== 'big') fail('BAD_CHECKPOINT', `byteorder record says ${showValue(order)}, not 'little' or 'big'`, zip.file);
   return order === 'big';
 }
 

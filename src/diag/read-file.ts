@@ -67,6 +67,6 @@ export function formatBytes(n: number): string {
 
 /** A value from a user's file shown in a message: whole when short, otherwise cut with its length (never silently). */
 export function showValue(s: string, max = 40): string {
-  const flat = JSON.stringify(s);
-  return flat.length <= max ? flat : `${flat.slice(0, max)}… (${s.length} characters)`;
+  const quote = (t: string) => (/^[\x20-\x26\x28-\x7e]*$/.test(t) ? `'${t}'` : JSON.stringify(t));
+  return s.length <= max ? quote(s) : `${quote(s.slice(0, max))}… (${s.length} characters)`;
 }

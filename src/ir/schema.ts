@@ -64,7 +64,7 @@ export const BlockSchema = z.object({
 export const DesignSchema = z.object({
   format: z.literal('vitpipe-design/1').optional(),
   name: z.string().min(1),
-  model: z.string(),
+  model: z.string().min(1),
   geometry: ModelGeometrySchema.optional(),
   linkDepth: int,
   blocks: z.array(BlockSchema).min(1),

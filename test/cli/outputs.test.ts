@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -37,3 +37,36 @@ test('a model file with an absurd size is refused before any work, naming the fi
   writeFileSync(file, JSON.stringify({ ...model, mlpRatio: 4, depth: 100_000 }));
   assert.match(vitpipe('plan', '--model', file, '--device', 'kv260').stderr, /at depth/);
 });
+
+test('an output that cannot be written is an error before any work, and nothing is written (all outputs or none)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vitpipe-out-'));
+  writeFileSync(join(dir, 'plain'), 'x');
+  const cases: Array<[string[], RegExp]> = [
+    [['--save-design', dir], /\[BAD_ARGUMENT\] --save-design: .* is a folder; give a file name/],
+    [['--save-design', join(dir, 'plain', 'd.json')], /\[BAD_ARGUMENT\] --save-design: cannot write .*: .*plain is a file, not a folder/],
+  ];
+  // /sys refuses new files even to root (a read-only folder as seen by any user)
+  if (!isWritable('/sys/kernel')) cases.push([['--save-design', '/sys/kernel/vitpipe/d.json'], /\[IO_ERROR\] --save-design: cannot write .*folder \/sys\/kernel: permission denied/]);
+  for (const [extra, message] of cases) {
+    const t0 = performance.now();
+    const r = vitpipe('simulate', '--design', 'hgpipe-deit-tiny', '--images', '1', ...extra);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, message);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+    assert.ok(performance.now() - t0 < 60_000);
+  }
+  // two outputs, the second unwritable: the first is not written either
+  const r = vitpipe('plan', '--model', 'hgpipe-deit-tiny', '--device', 'vck190', '--no-verify', '--out', join(dir, 'design.json'), '--pareto', join(dir, 'plain', 'p.svg'));
+  assert.equal(r.code, 1);
+  assert.deepEqual(readdirSync(dir), ['plain']);
+});
+
+function isWritable(dir: string): boolean {
+  try {
+    writeFileSync(join(dir, '.vitpipe-test'), '');
+    rmSync(join(dir, '.vitpipe-test'));
+    return true;
+  } catch {
+    return false;
+  }
+}
