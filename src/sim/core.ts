@@ -20,14 +20,8 @@ const { materialise, MIN_SKIP } = PL;
 const { WR, RD, LRD, LWR, DEPTH, LAT, BASE, CAP, PEAK, CWF, PWF, REC } = FL;
 const { P_K, P_N, P_D, P_HEAD, P_OCC, P_RMASK, P_NACC, P_MASK, P_BCAT, P_LCAND, P_LC, P_PID, P_RING, P_STEADY, P_IDLE, P_SM, P_ACC, BUBBLE, EXIT } = PL;
 
-/** Step results: low 2 bits the cycle's category, bit 2 set when the process sleeps until woken. */
-export const BUSY = 0;
-export const STALL_IN = 1;
-export const STALL_OUT = 2;
-export const IDLE = 3;
-export const SLEEP = 4;
-/** Set (with SLEEP) when a loop process skipped ahead over iterations without FIFO accesses (`skipLen` of them). */
-export const SKIP = 8;
+import { BUSY, IDLE, SKIP, SLEEP, STALL_IN, STALL_OUT } from './step-codes.ts';
+export { BUSY, IDLE, SKIP, SLEEP, STALL_IN, STALL_OUT };
 /** Simulated cycles between two progress calls (Scheduler.onTick). */
 const TICK_CYCLES = 1 << 16;
 export const CATEGORY_NAMES = ['busy', 'stalledIn', 'stalledOut', 'idle'] as const;

@@ -6,7 +6,7 @@
  * offsets, access tables and lean statistics move into the module's memory; JavaScript keeps using them through
  * typed-array views, and takes what a step leaves to it from the event list.
  */
-import * as core from '../core.ts';
+import { STALL_IN, STALL_OUT } from '../step-codes.ts';
 import * as FL from '../fifos.ts';
 import * as PL from '../pipe.ts';
 import { STEADY_WASM_BASE64 } from './steady-wasm.ts';
@@ -49,12 +49,12 @@ interface Exports {
 }
 
 // The record offsets, kinds and stall categories steady.c was compiled with, in the order of its layout() table
-// (read when a kernel is created: core.ts imports this module).
+// (read when a kernel is created).
 const layout = () => [
   FL.WR, FL.RD, FL.LRD, FL.LWR, FL.DEPTH, FL.LAT, FL.BASE, FL.CAP, FL.PEAK, FL.CWF, FL.PWF, FL.REC,
   PL.P_K, PL.P_N, PL.P_D, PL.P_STEADY, PL.P_IDLE, PL.P_SM, PL.P_ACC, PL.MIN_SKIP,
   PL.U_K, PL.U_N, PL.U_S1, PL.U_CUR, PL.U_PENDING, PL.U_STARTED, PL.U_IN, PL.U_OUT,
-  PL.KIND_PIPE, PL.KIND_UNPACK, core.STALL_IN, core.STALL_OUT,
+  PL.KIND_PIPE, PL.KIND_UNPACK, STALL_IN, STALL_OUT,
   PL.M_IN, PL.M_OUT, PL.M_COUNT, PL.KIND_MOVE, EV_READ, EV_WRITE, EV_WAKE_PRODUCERS, EV_WAKE_CONSUMERS, EV_COUNT,
   PL.FR_K, PL.FR_N, PL.FR_D, PL.FR_HEAD, PL.FR_OCC, PL.FR_BEFORE, PL.FR_BUF, PL.FR_BUFCAP, PL.FR_RSTAGE, PL.FR_WSTAGE, PL.FR_WBIT, PL.FR_IN, PL.FR_OUT,
   PL.FR_MASK, PL.FR_PIPE, PL.BUBBLE, PL.KIND_FRP, PL.SR_OUT, PL.KIND_SOURCE,
