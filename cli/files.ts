@@ -61,8 +61,8 @@ export function checkOutputPath(path: string, flag: string, kind: OutputKind): v
   const target = resolve(path);
   if (existsSync(target)) {
     const isDir = statSync(target).isDirectory();
-    if (kind === 'file' && isDir) fail('BAD_ARGUMENT', `${path} is a folder; give a file name`, flag);
-    if (kind === 'folder' && !isDir) fail('BAD_ARGUMENT', `${path} is a file; give a folder`, flag);
+    if (kind === 'file' && isDir) fail('IO_ERROR', `${path} is a folder; give a file name`, flag);
+    if (kind === 'folder' && !isDir) fail('IO_ERROR', `${path} is a file; give a folder`, flag);
   }
   let dir = kind === 'folder' && existsSync(target) ? target : dirname(target);
   while (!existsSync(dir)) {
@@ -70,7 +70,7 @@ export function checkOutputPath(path: string, flag: string, kind: OutputKind): v
     if (up === dir) break;
     dir = up;
   }
-  if (!statSync(dir).isDirectory()) fail('BAD_ARGUMENT', `cannot write ${path}: ${dir} is a file, not a folder`, flag);
+  if (!statSync(dir).isDirectory()) fail('IO_ERROR', `cannot write ${path}: ${dir} is a file, not a folder`, flag);
   const probe = join(dir, `.vitpipe-probe-${process.pid}`);
   try {
     closeSync(openSync(probe, 'wx'));

@@ -42,8 +42,8 @@ test('an output that cannot be written is an error before any work, and nothing 
   const dir = mkdtempSync(join(tmpdir(), 'vitpipe-out-'));
   writeFileSync(join(dir, 'plain'), 'x');
   const cases: Array<[string[], RegExp]> = [
-    [['--save-design', dir], /\[BAD_ARGUMENT\] --save-design: .* is a folder; give a file name/],
-    [['--save-design', join(dir, 'plain', 'd.json')], /\[BAD_ARGUMENT\] --save-design: cannot write .*: .*plain is a file, not a folder/],
+    [['--save-design', dir], /\[IO_ERROR\] --save-design: .* is a folder; give a file name/],
+    [['--save-design', join(dir, 'plain', 'd.json')], /\[IO_ERROR\] --save-design: cannot write .*: .*plain is a file, not a folder/],
   ];
   // /sys refuses new files even to root (a read-only folder as seen by any user)
   if (!isWritable('/sys/kernel')) cases.push([['--save-design', '/sys/kernel/vitpipe/d.json'], /\[IO_ERROR\] --save-design: cannot write .*folder \/sys\/kernel: permission denied/]);
