@@ -63,9 +63,9 @@ export function infer(weights: ModelWeights, patches: Int32Array, opts: InferOpt
   if (!pruner) {
     for (let n = 0; n < cfg.depth; n++) {
       const a = arithFor(`ATTN${n}`);
-      x = (plan && fastAttention(plan, cfg, weights.attention[n], x, a)) || runAttention(cfg, n, weights.attention[n], x, a, trace);
+      x = (plan && fastAttention(plan, n, cfg, weights.attention[n], x, a)) || runAttention(cfg, n, weights.attention[n], x, a, trace);
       const m = arithFor(`MLP${n}`);
-      x = (plan && fastMlp(plan, cfg, weights.mlp[n], x, m)) || runMlp(cfg, n, weights.mlp[n], x, m, trace);
+      x = (plan && fastMlp(plan, n, cfg, weights.mlp[n], x, m)) || runMlp(cfg, n, weights.mlp[n], x, m, trace);
     }
   } else {
     // Variable token counts: every block gets the current count; the pruner sees each attention block's softmax.

@@ -1,28 +1,36 @@
 /**
  * Fast attention and MLP blocks (pre-norm, untraced, all tokens): the semantics of runAttention / runMlp in
- * ../blocks.ts, with every tensor in the SIMD kernel's memory in the layout its consumer reads (per-head Q, K and Vᵀ
- * written straight into the kernel's weight layout), fused epilogues and no per-image allocation.
+ * ../blocks.ts, with every tensor in the SIMD kernel's memory in the layout its consumer reads (per-head Q, and K and
+ * Vᵀ in the kernel's weight layout), the per-element operators in WebAssembly (wasm-ops.ts), no per-image allocation.
  * Each returns the block output, or null when the block must run on the reference operators instead (a typed
- * assignment out of range in hardware mode, or a field the block's types lack): nothing it did is then visible.
+ * assignment out of range in hardware mode, or a field the block's types lack); nothing it did is then visible.
  */
 import { shapeOf, type ViTConfig } from '../../model/index.ts';
-import type { Arith, PackedWeights, TableQuantParams } from '../../ops/index.ts';
-import type { AttentionWeights, MlpWeights, StaticMatmul } from '../../refs/index.ts';
-import { layerNormInto, layerNormRanges, rangeOf, requantInto, residualInto, softmaxInto, softmaxRanges } from './kernels.ts';
-import { staticAt, type FastPlan } from './plan.ts';
+import type { Arith, LayerNormParams, PackedWeights, TableQuantParams } from '../../ops/index.ts';
+import type { AttentionWeights, MlpWeights } from '../../refs/index.ts';
+import type { AttentionAt, FastPlan, LnAt, MlpAt } from './plan.ts';
+import { layerNormBlock, requantBlock, residualBlock, softmaxBlock } from './ranges.ts';
 
 interface Views {
   i16: Int16Array;
   i32: Int32Array;
+  f64: Float64Array;
 }
 
 let cached: { buffer: ArrayBuffer; views: Views } | undefined;
 
 /** Views of the kernel memory (recreated when it has grown, which detaches the old ones). */
 function views(plan: FastPlan): Views {
-  const buffer = plan.rt.memory.buffer;
-  if (cached?.buffer !== buffer) cached = { buffer, views: { i16: new Int16Array(buffer), i32: new Int32Array(buffer) } };
+  const buffer = plan.rt.memory.buffer as ArrayBuffer;
+  if (cached?.buffer !== buffer) cached = { buffer, views: { i16: new Int16Array(buffer), i32: new Int32Array(buffer), f64: new Float64Array(buffer) } };
   return cached.views;
+}
+
+/** Write a kernel's parameter block; false when a range was missing. */
+function setParams(plan: FastPlan, v: Views, values: number[] | undefined): values is number[] {
+  if (!values) return false;
+  v.f64.set(values, plan.buf.params / 8);
+  return true;
 }
 
 /** The stream buffer that does not hold `x`. */
@@ -30,64 +38,75 @@ function outputFor(plan: FastPlan, x: Int32Array): Int32Array {
   return plan.stream[0] === x ? plan.stream[1] : plan.stream[0];
 }
 
-/** y32 = x16 · Wᵀ on the SIMD kernel (static weights); returns the row stride of y in elements. */
+/** y32 = (activations at xAt) · Wᵀ on the SIMD kernel; returns the row stride of y32 in elements. */
 function staticMatmul(plan: FastPlan, xAt: number, rows: number, w: PackedWeights): number {
-  const { layout } = w.simdLayout();
-  plan.rt.mm(xAt, staticAt(w)!, plan.buf.y32, rows, layout.pairs, layout.coPad);
+  const { layout, at } = w.simdLayout();
+  plan.rt.mm(xAt, at!, plan.buf.y32, rows, layout.pairs, layout.coPad);
   return layout.coPad;
 }
 
-/** A static matmul of x16 followed by its table requantizer, head by head into `out` (`place(h)` = element address, row stride). */
+/** LayerNorm+quant of the stream input (xIn) into x16. */
+function layerNorm(plan: FastPlan, v: Views, p: LayerNormParams, at: LnAt, arith: Arith, inputField: string, T: number, C: number): boolean {
+  const b = plan.buf;
+  if (!setParams(plan, v, layerNormBlock(arith, p, inputField))) return false;
+  const outMax = 2 ** (p.clampBits - 1) - 1;
+  return plan.ops.layernorm(b.xIn, T, C, b.x16, b.cs * 2, b.diff, at.lnw, at.lnb, at.rsqrt, p.bound, -outMax - 1, outMax, b.params) === 0;
+}
+
+/** A static matmul of x16, its bias and its table requantizer, in column groups of D into `place(h)` = [address, row stride] (bytes). */
 function matmulRequant(
-  plan: FastPlan, v: Views, arith: Arith, m: StaticMatmul, quant: TableQuantParams, fields: [string, string, string, string],
-  rows: number, heads: number, D: number, place: (h: number) => [number, number],
+  plan: FastPlan, v: Views, arith: Arith, w: PackedWeights, biasAt: number, q: TableQuantParams, tabAt: number,
+  fields: [string, string, string, string], T: number, heads: number, D: number, place: (h: number) => [number, number],
 ): boolean {
-  const [accField, accOp, cursorField, cursorOp] = fields;
-  const acc = rangeOf(arith, accField, accOp);
-  const cursor = rangeOf(arith, cursorField, cursorOp);
-  if (!acc || !cursor) return false;
-  const stride = staticMatmul(plan, plan.buf.x16, rows, m.weights);
+  if (!setParams(plan, v, requantBlock(arith, q, [fields[0], fields[1]], [fields[2], fields[3]]))) return false;
+  const stride = staticMatmul(plan, plan.buf.x16, T, w);
   for (let h = 0; h < heads; h++) {
-    const [at, outStride] = place(h);
-    if (!requantInto(v.i32, plan.buf.y32 / 4 + h * D, stride, rows, D, m.bias, h * D, acc, quant, cursor, v.i16, at, outStride)) return false;
+    const [at, os] = place(h);
+    if (plan.ops.requant(plan.buf.y32 + h * D * 4, stride * 4, T, D, biasAt + h * D * 4, tabAt, q.bound, at, os, plan.buf.params) !== 0) return false;
   }
   return true;
 }
 
-export function fastAttention(plan: FastPlan, cfg: ViTConfig, w: AttentionWeights, x: Int32Array, arith: Arith): Int32Array | null {
+/** The block's result: the kernel's output stream copied into the stream buffer that does not hold x. */
+function result(plan: FastPlan, v: Views, x: Int32Array): Int32Array {
+  const out = outputFor(plan, x);
+  out.set(v.i32.subarray(plan.buf.xOut / 4, plan.buf.xOut / 4 + out.length));
+  return out;
+}
+
+export function fastAttention(plan: FastPlan, n: number, cfg: ViTConfig, w: AttentionWeights, x: Int32Array, arith: Arith): Int32Array | null {
   const T = cfg.tokens;
   const C = cfg.width;
   const H = cfg.heads;
   const { headDim: D } = shapeOf(cfg);
   const b = plan.buf;
+  const at: AttentionAt = plan.attention[n];
   const v = views(plan);
-  const ln = layerNormRanges(arith, '__attn_if_t');
-  if (!ln || !layerNormInto(x, T, C, w.ln, ln, v.i16, b.x16 / 2, b.cs, plan.diff)) return null;
+  v.i32.set(x, b.xIn / 4);
+  if (!layerNorm(plan, v, w.ln, at.ln, arith, '__attn_if_t', T, C)) return null;
   // Q per head [H][T][ds]; K and V through m16 (free until the heads merge) into the kernel's weight layouts.
-  if (!matmulRequant(plan, v, arith, w.q, w.qQuant, ['__attn_q_t', 'q_matmul', '__qq_cursor_t', 'q_quant'], T, H, D, (h) => [b.q16 / 2 + h * T * b.ds, b.ds])) return null;
-  const tmp = (h: number): [number, number] => [b.m16 / 2 + h * T * b.ds, b.ds];
-  if (!matmulRequant(plan, v, arith, w.k, w.kQuant, ['__attn_k_t', 'k_matmul', '__kq_cursor_t', 'k_quant'], T, H, D, tmp)) return null;
+  const qPlace = (h: number): [number, number] => [b.q16 + h * T * b.ds * 2, b.ds * 2];
+  const tmpPlace = (h: number): [number, number] => [b.m16 + h * T * b.ds * 2, b.ds * 2];
+  if (!matmulRequant(plan, v, arith, w.q.weights, at.q, w.qQuant, at.qTab, ['__attn_q_t', 'q_matmul', '__qq_cursor_t', 'q_quant'], T, H, D, qPlace)) return null;
+  if (!matmulRequant(plan, v, arith, w.k.weights, at.k, w.kQuant, at.kTab, ['__attn_k_t', 'k_matmul', '__kq_cursor_t', 'k_quant'], T, H, D, tmpPlace)) return null;
   kLayout(v, plan, T, H);
-  if (!matmulRequant(plan, v, arith, w.v, w.vQuant, ['__attn_v_t', 'v_matmul', '__vq_cursor_t', 'v_quant'], T, H, D, tmp)) return null;
+  if (!matmulRequant(plan, v, arith, w.v.weights, at.v, w.vQuant, at.vTab, ['__attn_v_t', 'v_matmul', '__vq_cursor_t', 'v_quant'], T, H, D, tmpPlace)) return null;
   vLayout(v, plan, T, H, D);
   for (let h = 0; h < H; h++)
     plan.rt.mm(b.q16 + h * T * b.ds * 2, b.kLay + h * (b.ds / 2) * b.kPad * 4, b.s32 + h * T * b.kPad * 4, T, b.ds / 2, b.kPad);
-  const sm = softmaxRanges(arith);
-  if (!sm || !softmaxInto(v.i32, b.s32 / 4, b.kPad, H * T, T, w.softmax, sm, v.i16, b.p16 / 2, b.ts, plan.e)) return null;
-  const aAcc = rangeOf(arith, '__attn_a_t', 'rv_matmul');
-  const aCursor = rangeOf(arith, '__aq_cursor_t', 'a_quant');
-  if (!aAcc || !aCursor) return null;
+  const sm = w.softmax;
+  if (!setParams(plan, v, softmaxBlock(arith, sm))) return null;
+  if (plan.ops.softmax(b.s32, b.kPad * 4, H * T, T, b.p16, b.ts * 2, b.e, at.exp, at.recipOne, at.recipTwo, sm.bound1, sm.bound2One, sm.bound2Two, 2 ** sm.clampBits - 1, b.params) !== 0)
+    return null;
+  if (!setParams(plan, v, requantBlock(arith, w.aQuant, ['__attn_a_t', 'rv_matmul'], ['__aq_cursor_t', 'a_quant']))) return null;
   for (let h = 0; h < H; h++) {
     plan.rt.mm(b.p16 + h * T * b.ts * 2, b.vLay + h * (b.ts / 2) * b.vPad * 4, b.y32, T, b.ts / 2, b.vPad);
-    if (!requantInto(v.i32, b.y32 / 4, b.vPad, T, D, undefined, 0, aAcc, w.aQuant, aCursor, v.i16, b.m16 / 2 + h * D, b.cs)) return null;
+    if (plan.ops.requant(b.y32, b.vPad * 4, T, D, b.zeros, at.aTab, w.aQuant.bound, b.m16 + h * D * 2, b.cs * 2, b.params) !== 0) return null;
   }
-  const oAcc = rangeOf(arith, '__attn_o_t', 'o_matmul');
-  const of = rangeOf(arith, '__attn_of_t', 'residual');
-  if (!oAcc || !of) return null;
+  if (!setParams(plan, v, residualBlock(arith, w.residual.rm, w.residual.rs, ['__attn_o_t', 'o_matmul'], '__attn_of_t'))) return null;
   const stride = staticMatmul(plan, b.m16, T, w.o.weights);
-  const out = outputFor(plan, x);
-  if (!residualInto(v.i32, b.y32 / 4, stride, T, C, w.o.bias, oAcc, x, w.residual.rm, w.residual.rs, of, out)) return null;
-  return out;
+  if (plan.ops.residual(b.y32, stride * 4, T, C, at.o, b.xIn, b.xOut, b.params) !== 0) return null;
+  return result(plan, v, x);
 }
 
 /** K of head h, [T][ds] in m16, → the QKᵀ weight layout [ds/2][kPad] of int16 pairs (one int32 word per pair). */
@@ -115,20 +134,19 @@ function vLayout(v: Views, plan: FastPlan, T: number, H: number, D: number): voi
   }
 }
 
-export function fastMlp(plan: FastPlan, cfg: ViTConfig, w: MlpWeights, x: Int32Array, arith: Arith): Int32Array | null {
+export function fastMlp(plan: FastPlan, n: number, cfg: ViTConfig, w: MlpWeights, x: Int32Array, arith: Arith): Int32Array | null {
   const T = cfg.tokens;
   const C = cfg.width;
   const { mlpHidden } = shapeOf(cfg);
   const b = plan.buf;
+  const at: MlpAt = plan.mlp[n];
   const v = views(plan);
-  const ln = layerNormRanges(arith, '__mlp_if_t');
-  if (!ln || !layerNormInto(x, T, C, w.ln, ln, v.i16, b.x16 / 2, b.cs, plan.diff)) return null;
-  if (!matmulRequant(plan, v, arith, w.fc1, w.gelu, ['__mlp_m1_t', 'fc1', '__gelu_cursor_t', 'gelu_quant'], T, 1, mlpHidden, () => [b.g16 / 2, b.hs])) return null;
-  const acc = rangeOf(arith, '__mlp_m2_t', 'fc2');
-  const of = rangeOf(arith, '__mlp_of_t', 'residual');
-  if (!acc || !of) return null;
+  v.i32.set(x, b.xIn / 4);
+  if (!layerNorm(plan, v, w.ln, at.ln, arith, '__mlp_if_t', T, C)) return null;
+  const fields: [string, string, string, string] = ['__mlp_m1_t', 'fc1', '__gelu_cursor_t', 'gelu_quant'];
+  if (!matmulRequant(plan, v, arith, w.fc1.weights, at.fc1, w.gelu, at.gelu, fields, T, 1, mlpHidden, () => [b.g16, b.hs * 2])) return null;
+  if (!setParams(plan, v, residualBlock(arith, w.residual.rm, w.residual.rs, ['__mlp_m2_t', 'fc2'], '__mlp_of_t'))) return null;
   const stride = staticMatmul(plan, b.g16, T, w.fc2.weights);
-  const out = outputFor(plan, x);
-  if (!residualInto(v.i32, b.y32 / 4, stride, T, C, w.fc2.bias, acc, x, w.residual.rm, w.residual.rs, of, out)) return null;
-  return out;
+  if (plan.ops.residual(b.y32, stride * 4, T, C, at.fc2, b.xIn, b.xOut, b.params) !== 0) return null;
+  return result(plan, v, x);
 }

@@ -4,8 +4,9 @@
  * one operator to the next without copies or allocations).
  */
 import { shapeOf, type ViTConfig } from '../../model/index.ts';
-import { maxAbs, SIMD_MAX_OPERAND, simdRuntime, type PackedWeights } from '../../ops/index.ts';
+import { maxAbs, SIMD_MAX_OPERAND, simdRuntime, type LayerNormParams, type PackedWeights, type TableQuantParams } from '../../ops/index.ts';
 import type { ModelWeights, StaticMatmul } from '../../refs/index.ts';
+import { opsKernels, type OpsKernels } from './wasm-ops.ts';
 
 export type SimdRuntime = NonNullable<ReturnType<typeof simdRuntime>>;
 
@@ -32,6 +33,14 @@ export interface FastBuffers {
   g16: number;
   /** Matmul output [T][yPad] int32 (the widest matmul). */
   y32: number;
+  /** Residual stream in and out [T][C] int32. */
+  xIn: number;
+  xOut: number;
+  /** Scratch: LayerNorm differences f64 [C], softmax exponentials f64 [T], a zero bias int32 [yPad], parameter block f64 [64]. */
+  diff: number;
+  e: number;
+  zeros: number;
+  params: number;
   cs: number;
   ds: number;
   ts: number;
@@ -40,12 +49,46 @@ export interface FastBuffers {
   vPad: number;
 }
 
+/** A LayerNorm's tables in kernel memory (f64). */
+export interface LnAt {
+  lnw: number;
+  lnb: number;
+  rsqrt: number;
+}
+
+/** A table requantizer's table in kernel memory (int16). */
+export type TableAt = number;
+
+export interface AttentionAt {
+  ln: LnAt;
+  /** int32 biases of q, k, v, o. */
+  q: number;
+  k: number;
+  v: number;
+  o: number;
+  qTab: TableAt;
+  kTab: TableAt;
+  vTab: TableAt;
+  aTab: TableAt;
+  /** Softmax tables, int32. */
+  exp: number;
+  recipOne: number;
+  recipTwo: number;
+}
+
+export interface MlpAt {
+  ln: LnAt;
+  fc1: number;
+  fc2: number;
+  gelu: TableAt;
+}
+
 export interface FastPlan {
   rt: SimdRuntime;
+  ops: OpsKernels;
   buf: FastBuffers;
-  /** Per-element scratch of the LayerNorm and softmax rows. */
-  diff: Float64Array;
-  e: Float64Array;
+  attention: AttentionAt[];
+  mlp: MlpAt[];
   /** Two residual-stream buffers [T][C], used alternately so that a block never writes its own input. */
   stream: [Int32Array, Int32Array];
 }
@@ -61,6 +104,8 @@ function fits(xMax: number, w: { ci: number; wMaxAbs: number }): boolean {
 }
 
 const int16Table = (t: Int32Array) => maxAbs(t) <= SIMD_MAX_OPERAND;
+/** The kernels add biases in int32, as the reference stores y + bias in an Int32Array: exact for int32 biases. */
+const int32Bias = (b: Float64Array) => b.every((v) => Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31);
 
 /** Why a model cannot take the fast path (undefined: it can). Post-norm blocks and wide operands stay on the reference operators. */
 export function unsupported(weights: ModelWeights): string | undefined {
@@ -82,6 +127,7 @@ export function unsupported(weights: ModelWeights): string | undefined {
     if (!fits(maxAbs(a.qQuant.table), { ci: D, wMaxAbs: kBound })) return 'QKᵀ operands too wide';
     if (!fits(2 ** a.softmax.clampBits - 1, { ci: cfg.tokens, wMaxAbs: vBound })) return 'R·V operands too wide';
     if (!mm(m.fc1, lnMax(m.ln.clampBits)) || !mm(m.fc2, maxAbs(m.gelu.table))) return 'MLP operands too wide';
+    if (![a.q, a.k, a.v, a.o, m.fc1, m.fc2].every((x) => int32Bias(x.bias))) return 'bias not an int32 integer';
   }
   return undefined;
 }
@@ -108,8 +154,29 @@ function buffers(rt: SimdRuntime, cfg: ViTConfig): FastBuffers {
     m16: at(T * cs * 2),
     g16: at(T * hs * 2),
     y32: at(T * yPad * 4),
+    xIn: at(T * cfg.width * 4),
+    xOut: at(T * cfg.width * 4),
+    diff: at(cfg.width * 8),
+    e: at(T * 8),
+    zeros: at(yPad * 4),
+    params: at(64 * 8),
     cs, ds, ts, hs, kPad, vPad,
   };
+}
+
+/** Copies of the per-block constants in kernel memory, in the element types the kernels read. */
+function placer(rt: SimdRuntime) {
+  const put = <A extends Int16Array | Int32Array | Float64Array>(Kind: { new (b: ArrayBuffer, at: number, n: number): A }, values: ArrayLike<number>): number => {
+    const at = rt.allocStatic(values.length * Kind.prototype.BYTES_PER_ELEMENT);
+    new Kind(rt.memory.buffer as ArrayBuffer, at, values.length).set(values as ArrayLike<number> & Iterable<number>);
+    return at;
+  };
+  const i16 = (v: ArrayLike<number>) => put(Int16Array, v);
+  const i32 = (v: ArrayLike<number>) => put(Int32Array, v);
+  const f64 = (v: ArrayLike<number>) => put(Float64Array, v);
+  const ln = (p: LayerNormParams): LnAt => ({ lnw: f64(p.lnw), lnb: f64(p.lnb), rsqrt: f64(p.rsqrt) });
+  const tab = (q: TableQuantParams): TableAt => i16(q.table);
+  return { i32, ln, tab };
 }
 
 const plans = new WeakMap<ModelWeights, FastPlan | null>();
@@ -127,15 +194,16 @@ export function fastPlan(weights: ModelWeights): FastPlan | null {
         const a = weights.attention[n];
         for (const m of [a.q, a.k, a.v, a.o, weights.mlp[n].fc1, weights.mlp[n].fc2]) m.weights.simdLayout();
       }
-      const T = cfg.tokens;
-      const size = T * cfg.width;
-      p = {
-        rt,
-        buf: buffers(rt, cfg),
-        diff: new Float64Array(cfg.width),
-        e: new Float64Array(T),
-        stream: [new Int32Array(size), new Int32Array(size)],
-      };
+      const size = cfg.tokens * cfg.width;
+      const put = placer(rt);
+      const attention = weights.attention.map((a): AttentionAt => ({
+        ln: put.ln(a.ln),
+        q: put.i32(a.q.bias), k: put.i32(a.k.bias), v: put.i32(a.v.bias), o: put.i32(a.o.bias),
+        qTab: put.tab(a.qQuant), kTab: put.tab(a.kQuant), vTab: put.tab(a.vQuant), aTab: put.tab(a.aQuant),
+        exp: put.i32(a.softmax.exp), recipOne: put.i32(a.softmax.recipOne), recipTwo: put.i32(a.softmax.recipTwo),
+      }));
+      const mlp = weights.mlp.map((m): MlpAt => ({ ln: put.ln(m.ln), fc1: put.i32(m.fc1.bias), fc2: put.i32(m.fc2.bias), gelu: put.tab(m.gelu) }));
+      p = { rt, ops: opsKernels(rt.memory), buf: buffers(rt, cfg), attention, mlp, stream: [new Int32Array(size), new Int32Array(size)] };
     }
     plans.set(weights, p);
   }
