@@ -3,7 +3,7 @@
  * instruction syntax, e.g. `local.get $x i32.const 4 i32.add`, turned into a module that imports one memory
  * (`env.mem`) and exports every function. It knows only the instructions the kernels use; an unknown word throws.
  * Structured control: `block`, `loop`, `if` (no result), `else`, `end`; branch depths are numbers. Memory accesses take
- * an optional `offset=N`. Comments run from `;;` to the end of the line.
+ * an optional `offset=N`; `v128.zero` stands for a v128.const of zeros. Comments run from `;;` to the end of the line.
  */
 import { leb, section, sleb, str, vec } from './wasm-encode.ts';
 
@@ -28,11 +28,14 @@ const PLAIN: Record<string, number[]> = {
   'f64.floor': [0x9c], 'f64.add': [0xa0], 'f64.sub': [0xa1], 'f64.mul': [0xa2], 'f64.div': [0xa3],
   'i32.wrap_i64': [0xa7], 'f64.convert_i32_s': [0xb7],
   'i32.trunc_sat_f64_s': [0xfc, 0x02], 'i64.trunc_sat_f64_s': [0xfc, 0x06],
+  // SIMD (final numbering), LEB128 sub-opcodes after 0xfd
+  'i32x4.splat': [0xfd, 0x11], 'i32x4.add': [0xfd, 0xae, 0x01], 'i32x4.dot_i16x8_s': [0xfd, 0xba, 0x01],
 };
 /** Memory instructions: opcode and natural alignment (log2). */
-const MEMORY: Record<string, [number, number]> = {
-  'i32.load': [0x28, 2], 'f64.load': [0x2b, 3], 'i32.load16_s': [0x2e, 1],
-  'i32.store': [0x36, 2], 'f64.store': [0x39, 3], 'i32.store16': [0x3b, 1],
+const MEMORY: Record<string, [number[], number]> = {
+  'i32.load': [[0x28], 2], 'f64.load': [[0x2b], 3], 'i32.load16_s': [[0x2e], 1],
+  'i32.store': [[0x36], 2], 'f64.store': [[0x39], 3], 'i32.store16': [[0x3b], 1],
+  'v128.load': [[0xfd, 0x00], 4], 'v128.store': [[0xfd, 0x0b], 4],
 };
 const LOCAL: Record<string, number> = { 'local.get': 0x20, 'local.set': 0x21, 'local.tee': 0x22 };
 
@@ -63,11 +66,12 @@ function assembleBody(f: WasmFunction): number[] {
       const [op, align] = MEMORY[w];
       let offset = 0;
       if (words[i + 1]?.startsWith('offset=')) offset = Number(next().slice(7));
-      code.push(op, align, ...leb(offset));
+      code.push(...op, align, ...leb(offset));
     } else if (w === 'block' || w === 'loop' || w === 'if') code.push({ block: 0x02, loop: 0x03, if: 0x04 }[w], 0x40);
     else if (w === 'br' || w === 'br_if') code.push(w === 'br' ? 0x0c : 0x0d, ...leb(Number(next())));
     else if (w === 'i32.const') code.push(0x41, ...sleb(Number(next())));
     else if (w === 'f64.const') code.push(0x44, ...f64Bytes(Number(next())));
+    else if (w === 'v128.zero') code.push(0xfd, 0x0c, ...new Array(16).fill(0)); // v128.const of zeros
     else throw new Error(`${f.name}: unknown instruction ${w}`);
   }
   const groups: number[][] = [];

@@ -7,6 +7,7 @@ import { shapeOf, type ViTConfig } from '../../model/index.ts';
 import { maxAbs, SIMD_MAX_OPERAND, simdRuntime, type LayerNormParams, type PackedWeights, type TableQuantParams } from '../../ops/index.ts';
 import type { ModelWeights, StaticMatmul } from '../../refs/index.ts';
 import { opsKernels, type OpsKernels } from './wasm-ops.ts';
+import { matmulKernels, type Matmul } from './wasm-matmul.ts';
 
 export type SimdRuntime = NonNullable<ReturnType<typeof simdRuntime>>;
 
@@ -86,6 +87,8 @@ export interface MlpAt {
 export interface FastPlan {
   rt: SimdRuntime;
   ops: OpsKernels;
+  /** Two-row matmul kernels: `sparse` skips zero input pairs, `dense` does not test. */
+  mm: { sparse: Matmul; dense: Matmul };
   buf: FastBuffers;
   attention: AttentionAt[];
   mlp: MlpAt[];
@@ -203,7 +206,7 @@ export function fastPlan(weights: ModelWeights): FastPlan | null {
         exp: put.i32(a.softmax.exp), recipOne: put.i32(a.softmax.recipOne), recipTwo: put.i32(a.softmax.recipTwo),
       }));
       const mlp = weights.mlp.map((m): MlpAt => ({ ln: put.ln(m.ln), fc1: put.i32(m.fc1.bias), fc2: put.i32(m.fc2.bias), gelu: put.tab(m.gelu) }));
-      p = { rt, ops: opsKernels(rt.memory), buf: buffers(rt, cfg), attention, mlp, stream: [new Int32Array(size), new Int32Array(size)] };
+      p = { rt, ops: opsKernels(rt.memory), mm: matmulKernels(rt.memory), buf: buffers(rt, cfg), attention, mlp, stream: [new Int32Array(size), new Int32Array(size)] };
     }
     plans.set(weights, p);
   }
