@@ -7,7 +7,8 @@
  */
 import { shapeOf, type ViTConfig } from '../../model/index.ts';
 import type { Arith, LayerNormParams, PackedWeights, TableQuantParams } from '../../ops/index.ts';
-import type { AttentionWeights, MlpWeights } from '../../refs/index.ts';
+import { wrapToType } from '../../num/index.ts';
+import type { AttentionWeights, MlpWeights, StaticMatmul } from '../../refs/index.ts';
 import type { AttentionAt, FastPlan, LnAt, MlpAt } from './plan.ts';
 import { layerNormBlock, requantBlock, residualBlock, softmaxBlock } from './ranges.ts';
 
@@ -64,22 +65,77 @@ function layerNorm(plan: FastPlan, v: Views, p: LayerNormParams, at: LnAt, arith
   return plan.ops.layernorm(b.xIn, T, C, b.x16, b.cs * 2, b.diff, at.lnw, at.lnb, at.rsqrt, p.bound, -outMax - 1, outMax, b.params) === 0;
 }
 
+/** Wrap events found on the fast path, logged (in the reference's order) only if the block completes there. */
+type Pending = Array<() => void>;
+
 /** A static matmul of x16, its bias and its table requantizer, in column groups of D into `place(h)` = [address, row stride] (bytes). */
 function matmulRequant(
-  plan: FastPlan, v: Views, arith: Arith, w: PackedWeights, biasAt: number, q: TableQuantParams, tabAt: number,
-  fields: [string, string, string, string], T: number, heads: number, D: number, place: (h: number) => [number, number],
+  plan: FastPlan, v: Views, arith: Arith, m: StaticMatmul, biasAt: number, q: TableQuantParams, tabAt: number,
+  fields: [string, string, string, string], T: number, heads: number, D: number, place: (h: number) => [number, number], pending: Pending,
 ): boolean {
   if (!setParams(plan, v, requantBlock(arith, q, [fields[0], fields[1]], [fields[2], fields[3]]))) return false;
-  const stride = staticMatmul(plan, plan.buf.x16, T, w);
+  const stride = staticMatmul(plan, plan.buf.x16, T, m.weights);
   for (let h = 0; h < heads; h++) {
     const [at, os] = place(h);
-    if (plan.ops.requant(plan.buf.y32 + h * D * 4, stride * 4, T, D, biasAt + h * D * 4, tabAt, q.bound, at, os, plan.buf.params) !== 0) return false;
+    if (plan.ops.requant(plan.buf.y32 + h * D * 4, stride * 4, T, D, biasAt + h * D * 4, tabAt, q.bound, at, os, plan.buf.params) !== 0) {
+      requantWrapping(plan, v, arith, m.bias, stride, q, fields, T, heads, D, place, pending);
+      return true;
+    }
   }
   return true;
 }
 
+/** Two's-complement wrap into [lo, hi] (a power-of-two range). */
+function wrapInto(value: number, lo: number, hi: number): number {
+  return wrapToType(value, { signed: lo < 0, bits: Math.log2(hi - lo + 1) });
+}
+
+/**
+ * The matmul epilogue and table requantizer as the reference performs them, wraps included, for a tensor in which the
+ * kernel found a value out of range (in HG-PIPE's shipped widths, most photos wrap a k-quant cursor somewhere): the
+ * accumulator's typed assignment over the whole [T][co] tensor, then the cursor's, element indices as the reference's.
+ */
+function requantWrapping(
+  plan: FastPlan, v: Views, arith: Arith, bias: Float64Array, stride: number, q: TableQuantParams, fields: [string, string, string, string],
+  T: number, heads: number, D: number, place: (h: number) => [number, number], pending: Pending,
+): void {
+  const co = heads * D;
+  const accT = arith.fitter(fields[0], fields[1]);
+  const cursorT = arith.fitter(fields[2], fields[3]);
+  const acc = new Int32Array(T * co);
+  const y = v.i32;
+  const yAt = plan.buf.y32 / 4;
+  for (let t = 0; t < T; t++)
+    for (let o = 0; o < co; o++) {
+      let a = (y[yAt + t * stride + o] + bias[o]) | 0;
+      const element = t * co + o;
+      if (a < accT.lo || a > accT.hi) {
+        const value = a;
+        pending.push(() => accT.wrap(value, element));
+        a = wrapInto(a, accT.lo, accT.hi);
+      }
+      acc[element] = a;
+    }
+  const { b, s, bound, table } = q;
+  for (let t = 0; t < T; t++)
+    for (let o = 0; o < co; o++) {
+      const element = t * co + o;
+      const x = acc[element] + b;
+      let cursor = (x | 0) === x ? x >> s : Math.floor(x / 2 ** s);
+      if (cursor < cursorT.lo || cursor > cursorT.hi) {
+        const value = cursor;
+        pending.push(() => cursorT.wrap(value, element));
+        cursor = wrapInto(cursor, cursorT.lo, cursorT.hi);
+      }
+      const h = Math.floor(o / D);
+      const [at, os] = place(h);
+      v.i16[at / 2 + t * (os / 2) + (o - h * D)] = table[cursor < 0 ? 0 : cursor > bound ? bound : cursor];
+    }
+}
+
 /** The block's result: the kernel's output stream copied into the stream buffer that does not hold x. */
-function result(plan: FastPlan, v: Views, x: Int32Array): Int32Array {
+function result(plan: FastPlan, v: Views, x: Int32Array, pending: Pending): Int32Array {
+  for (const log of pending) log();
   const out = outputFor(plan, x);
   out.set(v.i32.subarray(plan.buf.xOut / 4, plan.buf.xOut / 4 + out.length));
   return out;
@@ -93,15 +149,16 @@ export function fastAttention(plan: FastPlan, n: number, cfg: ViTConfig, w: Atte
   const b = plan.buf;
   const at: AttentionAt = plan.attention[n];
   const v = views(plan);
+  const pending: Pending = [];
   v.i32.set(x, b.xIn / 4);
   if (!layerNorm(plan, v, w.ln, at.ln, arith, '__attn_if_t', T, C)) return null;
   // Q per head [H][T][ds]; K and V through m16 (free until the heads merge) into the kernel's weight layouts.
   const qPlace = (h: number): [number, number] => [b.q16 + h * T * b.ds * 2, b.ds * 2];
   const tmpPlace = (h: number): [number, number] => [b.m16 + h * T * b.ds * 2, b.ds * 2];
-  if (!matmulRequant(plan, v, arith, w.q.weights, at.q, w.qQuant, at.qTab, ['__attn_q_t', 'q_matmul', '__qq_cursor_t', 'q_quant'], T, H, D, qPlace)) return null;
-  if (!matmulRequant(plan, v, arith, w.k.weights, at.k, w.kQuant, at.kTab, ['__attn_k_t', 'k_matmul', '__kq_cursor_t', 'k_quant'], T, H, D, tmpPlace)) return null;
+  if (!matmulRequant(plan, v, arith, w.q, at.q, w.qQuant, at.qTab, ['__attn_q_t', 'q_matmul', '__qq_cursor_t', 'q_quant'], T, H, D, qPlace, pending)) return null;
+  if (!matmulRequant(plan, v, arith, w.k, at.k, w.kQuant, at.kTab, ['__attn_k_t', 'k_matmul', '__kq_cursor_t', 'k_quant'], T, H, D, tmpPlace, pending)) return null;
   kLayout(v, plan, T, H);
-  if (!matmulRequant(plan, v, arith, w.v.weights, at.v, w.vQuant, at.vTab, ['__attn_v_t', 'v_matmul', '__vq_cursor_t', 'v_quant'], T, H, D, tmpPlace)) return null;
+  if (!matmulRequant(plan, v, arith, w.v, at.v, w.vQuant, at.vTab, ['__attn_v_t', 'v_matmul', '__vq_cursor_t', 'v_quant'], T, H, D, tmpPlace, pending)) return null;
   vLayout(v, plan, T, H, D);
   for (let h = 0; h < H; h++)
     matmul(plan, false, b.q16 + h * T * b.ds * 2, b.kLay + h * (b.ds / 2) * b.kPad * 4, b.s32 + h * T * b.kPad * 4, T, b.ds / 2, b.kPad);
@@ -117,7 +174,7 @@ export function fastAttention(plan: FastPlan, n: number, cfg: ViTConfig, w: Atte
   if (!setParams(plan, v, residualBlock(arith, w.residual.rm, w.residual.rs, ['__attn_o_t', 'o_matmul'], '__attn_of_t'))) return null;
   const stride = staticMatmul(plan, b.m16, T, w.o.weights);
   if (plan.ops.residual(b.y32, stride * 4, T, C, at.o, b.xIn, b.xOut, b.params) !== 0) return null;
-  return result(plan, v, x);
+  return result(plan, v, x, pending);
 }
 
 /** K of head h, [T][ds] in m16, → the QKᵀ weight layout [ds/2][kPad] of int16 pairs (one int32 word per pair). */
@@ -152,12 +209,13 @@ export function fastMlp(plan: FastPlan, n: number, cfg: ViTConfig, w: MlpWeights
   const b = plan.buf;
   const at: MlpAt = plan.mlp[n];
   const v = views(plan);
+  const pending: Pending = [];
   v.i32.set(x, b.xIn / 4);
   if (!layerNorm(plan, v, w.ln, at.ln, arith, '__mlp_if_t', T, C)) return null;
   const fields: [string, string, string, string] = ['__mlp_m1_t', 'fc1', '__gelu_cursor_t', 'gelu_quant'];
-  if (!matmulRequant(plan, v, arith, w.fc1.weights, at.fc1, w.gelu, at.gelu, fields, T, 1, mlpHidden, () => [b.g16, b.hs * 2])) return null;
+  if (!matmulRequant(plan, v, arith, w.fc1, at.fc1, w.gelu, at.gelu, fields, T, 1, mlpHidden, () => [b.g16, b.hs * 2], pending)) return null;
   if (!setParams(plan, v, residualBlock(arith, w.residual.rm, w.residual.rs, ['__mlp_m2_t', 'fc2'], '__mlp_of_t'))) return null;
   const stride = staticMatmul(plan, b.g16, T, w.fc2.weights, true);
   if (plan.ops.residual(b.y32, stride * 4, T, C, at.fc2, b.xIn, b.xOut, b.params) !== 0) return null;
-  return result(plan, v, x);
+  return result(plan, v, x, pending);
 }
