@@ -8,7 +8,8 @@
  *
  * Typed assignments are not wrapped here: each is compared with its range (±Infinity in ideal mode) and any value
  * outside makes the kernel return 1; the block then reruns on the reference operators, which wrap and record.
- * Scalars and ranges come in a float64 parameter block in memory (`p`), in the order each kernel documents.
+ * Scalars and ranges come in a float64 parameter block in memory (`p`), in the order each kernel documents; every
+ * 2^k there is the reciprocal 2^−k, by which the kernel multiplies (exactly the reference's division by 2^k).
  */
 import { assembleModule, type ValType, type WasmFunction } from '../../num/wasm-asm.ts';
 
@@ -26,7 +27,7 @@ const param = (k: number, name: string) => `local.get $p f64.load offset=${8 * k
 
 /**
  * requant(y, ys, rows, cols, bias, tab, bound, out, os, p) → bad. y int32 [rows] rows of ys bytes; bias int32 [cols];
- * tab int16 [bound + 1]; out int16 rows of os bytes. p: accLo, accHi, b, 2^s, cursorLo, cursorHi.
+ * tab int16 [bound + 1]; out int16 rows of os bytes. p: accLo, accHi, b, 2^−s, cursorLo, cursorHi.
  * acc = y + bias (int32, wrapping as the reference's Int32Array does); cursor = floor((acc + b) / 2^s); out = tab[clamp].
  */
 const requant: WasmFunction = {
@@ -45,7 +46,7 @@ const requant: WasmFunction = {
       block loop
         local.get $o local.get $cols i32.ge_s br_if 1
         local.get $yp i32.load local.get $bp i32.load i32.add f64.convert_i32_s
-        local.tee $chk local.get $b f64.add local.get $sc f64.div f64.floor
+        local.tee $chk local.get $b f64.add local.get $sc f64.mul f64.floor
         local.get $chk ${check('$aLo', '$aHi')}
         local.tee $chk i32.trunc_sat_f64_s local.set $ci
         local.get $chk ${check('$cLo', '$cHi')}
@@ -66,7 +67,7 @@ const requant: WasmFunction = {
 /**
  * residual(y, ys, rows, cols, bias, x, out, p) → bad. main = y + bias (int32); skip = floor((x·rm + rb) / 2^rs);
  * out = main + skip, stored as int32 (wrapping like an Int32Array store). x, out int32 [rows][cols].
- * p: accLo, accHi, rm, rb, 2^rs, outLo, outHi.
+ * p: accLo, accHi, rm, rb, 2^−rs, outLo, outHi.
  */
 const residual: WasmFunction = {
   name: 'residual',
@@ -84,7 +85,7 @@ const residual: WasmFunction = {
         local.get $o local.get $cols i32.ge_s br_if 1
         local.get $yp i32.load local.get $bp i32.load i32.add f64.convert_i32_s local.tee $main
         ${check('$aLo', '$aHi')}
-        local.get $x i32.load f64.convert_i32_s local.get $rm f64.mul local.get $rb f64.add local.get $div f64.div f64.floor
+        local.get $x i32.load f64.convert_i32_s local.get $rm f64.mul local.get $rb f64.add local.get $div f64.mul f64.floor
         local.tee $skip ${check('$oLo', '$oHi')}
         local.get $out
         local.get $main local.get $skip f64.add local.tee $chk
@@ -106,7 +107,7 @@ const residual: WasmFunction = {
 /**
  * layernorm(x, rows, cols, out, os, diff, lnw, lnb, rsq, bound, outMin, outMax, p) → bad. x int32 [rows][cols]; out
  * int16 rows of os bytes; diff f64 scratch [cols]; lnw, lnb f64 [cols]; rsq f64 [bound + 1].
- * p: c1m, half, 2^c1s, b, 2^s1, 2^s2, then (lo, hi) of sum, divc, mu, diff, var, cursor, rsqrt, affine, shift.
+ * p: c1m, half, 2^−c1s, b, 2^−s1, 2^−s2, then (lo, hi) of sum, divc, mu, diff, var, cursor, rsqrt, affine, shift.
  */
 const layernorm: WasmFunction = {
   name: 'layernorm',
@@ -134,7 +135,7 @@ const layernorm: WasmFunction = {
       end end
       local.get $acc ${check('$sumLo', '$sumHi')}
       local.get $acc local.get $c1m f64.mul local.get $half f64.add local.tee $chk ${check('$divcLo', '$divcHi')}
-      local.get $chk local.get $dMean f64.div f64.floor local.tee $mean ${check('$muLo', '$muHi')}
+      local.get $chk local.get $dMean f64.mul f64.floor local.tee $mean ${check('$muLo', '$muHi')}
       f64.const 0 local.set $var
       i32.const 0 local.set $c
       block loop
@@ -147,7 +148,7 @@ const layernorm: WasmFunction = {
         br 0
       end end
       local.get $var ${check('$varLo', '$varHi')}
-      local.get $var local.get $b f64.add local.get $dVar f64.div f64.floor local.tee $chk i32.trunc_sat_f64_s local.set $ci
+      local.get $var local.get $b f64.add local.get $dVar f64.mul f64.floor local.tee $chk i32.trunc_sat_f64_s local.set $ci
       local.get $chk ${check('$curLo', '$curHi')}
       ${clamp('$ci', 'i32.const 0', 'local.get $bound')}
       local.get $rsq local.get $ci i32.const 3 i32.shl i32.add f64.load local.tee $r ${check('$rLo', '$rHi')}
@@ -159,7 +160,7 @@ const layernorm: WasmFunction = {
         local.get $lnw local.get $c i32.const 3 i32.shl i32.add f64.load f64.mul
         local.get $lnb local.get $c i32.const 3 i32.shl i32.add f64.load f64.add local.tee $chk
         ${check('$affLo', '$affHi')}
-        local.get $chk local.get $dOut f64.div f64.floor local.tee $chk i32.trunc_sat_f64_s local.set $ci
+        local.get $chk local.get $dOut f64.mul f64.floor local.tee $chk i32.trunc_sat_f64_s local.set $ci
         local.get $chk ${check('$shLo', '$shHi')}
         ${clamp('$ci', 'local.get $outMin', 'local.get $outMax')}
         local.get $op local.get $ci i32.store16
@@ -176,7 +177,7 @@ const layernorm: WasmFunction = {
 /**
  * softmax(r, is, rows, len, out, os, e, exp, rec1, rec2, bound1, bound2One, bound2Two, outMax, p) → bad. r int32 rows
  * of `is` bytes (QKᵀ scores, also checked against their type); out int16 rows of os bytes; e f64 scratch [len]; exp,
- * rec1, rec2 int32 tables. p: b1, 2^s1, b2One, 2^s2One, b2Two, 2^s2Two, b3One, 2^s3One, b3Two, 2^s3Two, then (lo, hi)
+ * rec1, rec2 int32 tables. p: b1, 2^−s1, b2One, 2^−s2One, b2Two, 2^−s2Two, b3One, 2^−s3One, b3Two, 2^−s3Two, then (lo, hi)
  * of scores, minus, cursor1, exp, acc, cursor2One, cursor2Two, recip, affine, cursor3.
  */
 const softmax: WasmFunction = {
@@ -210,7 +211,7 @@ const softmax: WasmFunction = {
         local.get $s local.get $len i32.ge_s br_if 1
         local.get $max f64.convert_i32_s local.get $rp local.get $s i32.const 2 i32.shl i32.add i32.load f64.convert_i32_s f64.sub
         local.tee $chk ${check('$mLo', '$mHi')}
-        local.get $chk local.get $b1 f64.add local.get $d1 f64.div f64.floor local.tee $chk i32.trunc_sat_f64_s local.set $ci
+        local.get $chk local.get $b1 f64.add local.get $d1 f64.mul f64.floor local.tee $chk i32.trunc_sat_f64_s local.set $ci
         local.get $chk ${check('$c1Lo', '$c1Hi')}
         ${clamp('$ci', 'i32.const 0', 'local.get $bound1')}
         local.get $exp local.get $ci i32.const 2 i32.shl i32.add i32.load f64.convert_i32_s local.tee $ev ${check('$eLo', '$eHi')}
@@ -220,10 +221,10 @@ const softmax: WasmFunction = {
         br 0
       end end
       local.get $acc ${check('$accLo', '$accHi')}
-      local.get $acc local.get $b2One f64.add local.get $d2One f64.div f64.floor local.tee $c1 ${check('$c2oLo', '$c2oHi')}
+      local.get $acc local.get $b2One f64.add local.get $d2One f64.mul f64.floor local.tee $c1 ${check('$c2oLo', '$c2oHi')}
       local.get $c1 local.get $bound2One f64.convert_i32_s f64.gt
       if
-        local.get $acc local.get $b2Two f64.add local.get $d2Two f64.div f64.floor local.tee $chk i32.trunc_sat_f64_s local.set $ci
+        local.get $acc local.get $b2Two f64.add local.get $d2Two f64.mul f64.floor local.tee $chk i32.trunc_sat_f64_s local.set $ci
         local.get $chk ${check('$c2tLo', '$c2tHi')}
         ${clamp('$ci', 'i32.const 0', 'local.get $bound2Two')}
         local.get $rec2 local.get $ci i32.const 2 i32.shl i32.add i32.load f64.convert_i32_s local.set $rec
@@ -240,7 +241,7 @@ const softmax: WasmFunction = {
       block loop
         local.get $s local.get $len i32.ge_s br_if 1
         local.get $e local.get $s i32.const 3 i32.shl i32.add f64.load local.get $rec f64.mul local.tee $chk ${check('$afLo', '$afHi')}
-        local.get $chk local.get $b3 f64.add local.get $d3 f64.div f64.floor local.tee $chk i32.trunc_sat_f64_s local.set $ci
+        local.get $chk local.get $b3 f64.add local.get $d3 f64.mul f64.floor local.tee $chk i32.trunc_sat_f64_s local.set $ci
         local.get $chk ${check('$c3Lo', '$c3Hi')}
         ${clamp('$ci', 'i32.const 0', 'local.get $outMax')}
         local.get $op local.get $s i32.const 1 i32.shl i32.add local.get $ci i32.store16
