@@ -30,6 +30,7 @@ const PLAIN: Record<string, number[]> = {
   'i32.trunc_sat_f64_s': [0xfc, 0x02], 'i64.trunc_sat_f64_s': [0xfc, 0x06],
   // SIMD (final numbering), LEB128 sub-opcodes after 0xfd
   'i32x4.splat': [0xfd, 0x11], 'i32x4.add': [0xfd, 0xae, 0x01], 'i32x4.dot_i16x8_s': [0xfd, 0xba, 0x01],
+  'i32x4.shr_s': [0xfd, 0xac, 0x01], 'i32x4.min_s': [0xfd, 0xb6, 0x01], 'i32x4.max_s': [0xfd, 0xb8, 0x01],
 };
 /** Memory instructions: opcode and natural alignment (log2). */
 const MEMORY: Record<string, [number[], number]> = {
@@ -71,6 +72,7 @@ function assembleBody(f: WasmFunction): number[] {
     else if (w === 'br' || w === 'br_if') code.push(w === 'br' ? 0x0c : 0x0d, ...leb(Number(next())));
     else if (w === 'i32.const') code.push(0x41, ...sleb(Number(next())));
     else if (w === 'f64.const') code.push(0x44, ...f64Bytes(Number(next())));
+    else if (w === 'i32x4.extract_lane') code.push(0xfd, 0x1b, Number(next()));
     else if (w === 'v128.zero') code.push(0xfd, 0x0c, ...new Array(16).fill(0)); // v128.const of zeros
     else throw new Error(`${f.name}: unknown instruction ${w}`);
   }

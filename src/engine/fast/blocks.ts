@@ -65,6 +65,16 @@ function layerNorm(plan: FastPlan, v: Views, p: LayerNormParams, at: LnAt, arith
   return plan.ops.layernorm(b.xIn, T, C, b.x16, b.cs * 2, b.diff, at.lnw, at.lnb, at.rsqrt, p.bound, -outMax - 1, outMax, b.params) === 0;
 }
 
+/**
+ * The requant kernel for a [rows][cols] block (byte addresses and strides): four int32 lanes at a time where that is
+ * exact (cols a multiple of 4, b an int32 integer, s ≤ 31), else the scalar float64 kernel. 0 = all in range.
+ */
+function requant(plan: FastPlan, y: number, ys: number, rows: number, cols: number, bias: number, tab: number, q: TableQuantParams, out: number, os: number): number {
+  if (cols % 4 === 0 && Number.isInteger(q.b) && Math.abs(q.b) < 2 ** 31 && q.s <= 31)
+    return plan.ops.requant4(y, ys, rows, cols, bias, tab, q.bound, out, os, plan.buf.params, q.b, q.s);
+  return plan.ops.requant(y, ys, rows, cols, bias, tab, q.bound, out, os, plan.buf.params);
+}
+
 /** Wrap events found on the fast path, logged (in the reference's order) only if the block completes there. */
 type Pending = Array<() => void>;
 
@@ -77,7 +87,7 @@ function matmulRequant(
   const stride = staticMatmul(plan, plan.buf.x16, T, m.weights);
   for (let h = 0; h < heads; h++) {
     const [at, os] = place(h);
-    if (plan.ops.requant(plan.buf.y32 + h * D * 4, stride * 4, T, D, biasAt + h * D * 4, tabAt, q.bound, at, os, plan.buf.params) !== 0) {
+    if (requant(plan, plan.buf.y32 + h * D * 4, stride * 4, T, D, biasAt + h * D * 4, tabAt, q, at, os) !== 0) {
       requantWrapping(plan, v, arith, m.bias, stride, q, fields, T, heads, D, place, pending);
       return true;
     }
@@ -169,7 +179,7 @@ export function fastAttention(plan: FastPlan, n: number, cfg: ViTConfig, w: Atte
   if (!setParams(plan, v, requantBlock(arith, w.aQuant, ['__attn_a_t', 'rv_matmul'], ['__aq_cursor_t', 'a_quant']))) return null;
   for (let h = 0; h < H; h++) {
     matmul(plan, true, b.p16 + h * T * b.ts * 2, b.vLay + h * (b.ts / 2) * b.vPad * 4, b.y32, T, b.ts / 2, b.vPad);
-    if (plan.ops.requant(b.y32, b.vPad * 4, T, D, b.zeros, at.aTab, w.aQuant.bound, b.m16 + h * D * 2, b.cs * 2, b.params) !== 0) return null;
+    if (requant(plan, b.y32, b.vPad * 4, T, D, b.zeros, at.aTab, w.aQuant, b.m16 + h * D * 2, b.cs * 2) !== 0) return null;
   }
   if (!setParams(plan, v, residualBlock(arith, w.residual.rm, w.residual.rs, ['__attn_o_t', 'o_matmul'], '__attn_of_t'))) return null;
   const stride = staticMatmul(plan, b.m16, T, w.o.weights);

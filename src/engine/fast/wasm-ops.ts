@@ -64,6 +64,65 @@ const requant: WasmFunction = {
     local.get $bad`,
 };
 
+/** Horizontal min or max of the i32x4 in local `v` into i32 local `dst`. */
+const horizontal = (v: string, dst: string, op: 'lt' | 'gt') =>
+  `local.get ${v} i32x4.extract_lane 0 local.set ${dst} ` +
+  [1, 2, 3].map((k) => `local.get ${v} i32x4.extract_lane ${k} local.tee $lane local.get ${dst} local.get $lane local.get ${dst} i32.${op}_s select local.set ${dst}`).join(' ');
+
+/**
+ * requant4: requant on int32 lanes, four columns at a time (cols a multiple of 4), for an integral int32 b and s ≤ 31:
+ * acc + b and its shift are exact in int32 unless acc + b leaves the int32 range, which the tracked extremes reveal
+ * (the kernel then returns 1 like any range violation). Same parameter block as requant; b and s also as integers.
+ */
+const requant4: WasmFunction = {
+  name: 'requant4',
+  params: [...i32('$y', '$ys', '$rows', '$cols', '$bias', '$tab', '$bound', '$out', '$os', '$p', '$bi', '$s')],
+  result: 'i32',
+  locals: [
+    ...i32('$t', '$o', '$yp', '$bp', '$op', '$lane', '$am', '$aM', '$cm', '$cM'),
+    ...f64('$b'),
+    ...(['$acc', '$cur', '$bv', '$bnd', '$amin', '$amax', '$cmin', '$cmax', '$zero'].map((n): [string, ValType] => [n, 'v128'])),
+  ],
+  body: `
+    ${param(2, '$b')}
+    local.get $bi i32x4.splat local.set $bv
+    local.get $bound i32x4.splat local.set $bnd
+    i32.const 2147483647 i32x4.splat local.tee $amin local.set $cmin
+    i32.const -2147483648 i32x4.splat local.tee $amax local.set $cmax
+    block loop
+      local.get $t local.get $rows i32.ge_s br_if 1
+      local.get $y local.get $t local.get $ys i32.mul i32.add local.set $yp
+      local.get $out local.get $t local.get $os i32.mul i32.add local.set $op
+      local.get $bias local.set $bp
+      i32.const 0 local.set $o
+      block loop
+        local.get $o local.get $cols i32.ge_s br_if 1
+        local.get $yp v128.load local.get $bp v128.load i32x4.add local.tee $acc
+        local.get $amin i32x4.min_s local.set $amin
+        local.get $acc local.get $amax i32x4.max_s local.set $amax
+        local.get $acc local.get $bv i32x4.add local.get $s i32x4.shr_s local.tee $cur
+        local.get $cmin i32x4.min_s local.set $cmin
+        local.get $cur local.get $cmax i32x4.max_s local.set $cmax
+        local.get $cur local.get $zero i32x4.max_s local.get $bnd i32x4.min_s local.set $cur
+        ${[0, 1, 2, 3].map((k) => `local.get $op local.get $tab local.get $cur i32x4.extract_lane ${k} i32.const 1 i32.shl i32.add i32.load16_s i32.store16 offset=${2 * k}`).join(' ')}
+        local.get $yp i32.const 16 i32.add local.set $yp
+        local.get $bp i32.const 16 i32.add local.set $bp
+        local.get $op i32.const 8 i32.add local.set $op
+        local.get $o i32.const 4 i32.add local.set $o
+        br 0
+      end end
+      local.get $t i32.const 1 i32.add local.set $t
+      br 0
+    end end
+    ${horizontal('$amin', '$am', 'lt')} ${horizontal('$amax', '$aM', 'gt')} ${horizontal('$cmin', '$cm', 'lt')} ${horizontal('$cmax', '$cM', 'gt')}
+    local.get $am f64.convert_i32_s local.get $p f64.load offset=0 f64.lt
+    local.get $aM f64.convert_i32_s local.get $p f64.load offset=8 f64.gt i32.or
+    local.get $am f64.convert_i32_s local.get $b f64.add f64.const -2147483648 f64.lt i32.or
+    local.get $aM f64.convert_i32_s local.get $b f64.add f64.const 2147483647 f64.gt i32.or
+    local.get $cm f64.convert_i32_s local.get $p f64.load offset=32 f64.lt i32.or
+    local.get $cM f64.convert_i32_s local.get $p f64.load offset=40 f64.gt i32.or`,
+};
+
 /**
  * residual(y, ys, rows, cols, bias, x, out, p) → bad. main = y + bias (int32); skip = floor((x·rm + rb) / 2^rs);
  * out = main + skip, stored as int32 (wrapping like an Int32Array store). x, out int32 [rows][cols].
@@ -255,6 +314,7 @@ const softmax: WasmFunction = {
 };
 
 export interface OpsKernels {
+  requant4(y: number, ys: number, rows: number, cols: number, bias: number, tab: number, bound: number, out: number, os: number, p: number, b: number, s: number): number;
   requant(y: number, ys: number, rows: number, cols: number, bias: number, tab: number, bound: number, out: number, os: number, p: number): number;
   residual(y: number, ys: number, rows: number, cols: number, bias: number, x: number, out: number, p: number): number;
   layernorm(x: number, rows: number, cols: number, out: number, os: number, diff: number, lnw: number, lnb: number, rsq: number, bound: number, outMin: number, outMax: number, p: number): number;
@@ -263,7 +323,7 @@ export interface OpsKernels {
 
 /** The four kernels over `memory` (the SIMD matmul's memory, so tensors pass between them in place). */
 export function opsKernels(memory: WebAssembly.Memory): OpsKernels {
-  const bytes = assembleModule([requant, residual, layernorm, softmax]);
+  const bytes = assembleModule([requant, residual, layernorm, softmax, requant4]);
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), { env: { mem: memory } });
   return instance.exports as unknown as OpsKernels;
 }
