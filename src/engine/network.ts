@@ -4,6 +4,7 @@ import { blockTypes, type HardwareTypes, type ModelWeights } from '../refs/index
 import { runAttention, runHead, runMlp, runPatchEmbed, type TraceSink } from './blocks.ts';
 import { fastAttention, fastMlp } from './fast/blocks.ts';
 import { fastPlan } from './fast/plan.ts';
+import { fastPatchEmbed } from './fast/patch-embed.ts';
 import { shapeOf } from '../model/index.ts';
 
 export interface InferOptions {
@@ -55,11 +56,12 @@ export function infer(weights: ModelWeights, patches: Int32Array, opts: InferOpt
     arithFor = idealArith;
   }
   const trace = opts.trace;
-  let x = runPatchEmbed(cfg, weights.patchEmbed, patches, arithFor('PATCH_EMBED'), trace);
   const pruner = opts.tokenPruner;
   // The fast path (src/engine/fast) covers untraced, unpruned runs of pre-norm models with 16-bit operands; a block
   // it hands back (a wrap in hardware mode) reruns on the reference operators, which record the wraps.
   const plan = !pruner && !trace && !opts.reference ? fastPlan(weights) : null;
+  const pe = arithFor('PATCH_EMBED');
+  let x = (plan && fastPatchEmbed(plan, cfg, weights.patchEmbed, patches, pe)) || runPatchEmbed(cfg, weights.patchEmbed, patches, pe, trace);
   if (!pruner) {
     for (let n = 0; n < cfg.depth; n++) {
       const a = arithFor(`ATTN${n}`);

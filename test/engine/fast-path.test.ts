@@ -59,6 +59,8 @@ describe('engine fast path equals the reference operators', { skip: SKIP_NO_REFS
     ];
     const count = assertSameRun(weights, patches, { mode: 'hardware', types: narrowed(types, cases) }, 'narrowed');
     assert.ok(count > 1000, `expected many wraps, got ${count}`);
+    const embed = assertSameRun(weights, patches, { mode: 'hardware', types: narrowed(types, [['PATCH_EMBED', '__ml_t', 12]]) }, 'patch embedding narrowed');
+    assert.ok(embed > 100, `expected patch-embedding wraps, got ${embed}`);
   });
 
   for (const photo of ['n01443537_goldfish', 'n03000134_chainlink_fence']) {

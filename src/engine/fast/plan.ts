@@ -34,6 +34,9 @@ export interface FastBuffers {
   g16: number;
   /** Matmul output [T][yPad] int32 (the widest matmul). */
   y32: number;
+  /** Patch matrix [T][ps] int16 (the patch embedding's input). */
+  patch: number;
+  ps: number;
   /** Residual stream in and out [T][C] int32. */
   xIn: number;
   xOut: number;
@@ -146,6 +149,7 @@ function buffers(rt: SimdRuntime, cfg: ViTConfig): FastBuffers {
   const kPad = pad16(T);
   const vPad = pad16(D);
   const yPad = pad16(Math.max(cfg.width, mlpHidden));
+  // (the patch embedding's output is [T][width] too)
   const at = (bytes: number) => rt.allocStatic(bytes);
   return {
     x16: at(T * cs * 2),
@@ -157,6 +161,8 @@ function buffers(rt: SimdRuntime, cfg: ViTConfig): FastBuffers {
     m16: at(T * cs * 2),
     g16: at(T * hs * 2),
     y32: at(T * yPad * 4),
+    patch: at(T * even(shapeOf(cfg).patchElements) * 2),
+    ps: even(shapeOf(cfg).patchElements),
     xIn: at(T * cfg.width * 4),
     xOut: at(T * cfg.width * 4),
     diff: at(cfg.width * 8),
@@ -193,6 +199,7 @@ export function fastPlan(weights: ModelWeights): FastPlan | null {
     if (rt && !unsupported(weights)) {
       const cfg = weights.config;
       // Every static layout is placed now: the kernel memory must not grow while a block holds views of it.
+      staticAt(weights.patchEmbed.matmul);
       for (let n = 0; n < cfg.depth; n++) {
         const a = weights.attention[n];
         for (const m of [a.q, a.k, a.v, a.o, weights.mlp[n].fc1, weights.mlp[n].fc2]) m.weights.simdLayout();
