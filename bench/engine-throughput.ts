@@ -5,7 +5,7 @@
  * worker pool on all cores (and one thread), and where the time goes inside one image (reference operators and the
  * fast path). Usage: npm run bench:engine -- [--whole-images N] [--rounds N] [--images N] [--threads N] [--whole-only]
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { infer, runAttention, runBatch, runHead, runMlp, runPatchEmbed } from '../src/engine/index.ts';
 import { listImages } from '../src/image/index.ts';
 import { MODEL_ZOO } from '../src/model/index.ts';
@@ -22,13 +22,17 @@ requireShared('bench:engine');
   console.log(`whole process, first ${count} photos of imagenet-sample, JPEG → top-5, ${availableParallelism()} cores, ${rounds} alternating rounds (medians):`);
   if (missing) console.log(`  peer skipped: ${missing}`);
   const show = (r: WholeProcessResult) => {
-    const line = (name: string, run: { seconds: number; peakMiB?: number }) =>
-      `  ${name.padEnd(36)} ${run.seconds.toFixed(2).padStart(6)} s  ${(r.images / run.seconds).toFixed(1).padStart(5)} images/s  peak ${run.peakMiB?.toFixed(0) ?? '?'} MiB`;
+    const line = (name: string, run: { seconds: number; cpu?: number; peakMiB?: number }) =>
+      `  ${name.padEnd(36)} ${run.seconds.toFixed(2).padStart(6)} s  ${(r.images / run.seconds).toFixed(1).padStart(5)} images/s  ` +
+      `CPU ${run.cpu?.toFixed(1) ?? '?'} s  peak ${run.peakMiB?.toFixed(0) ?? '?'} MiB (largest process)`;
     console.log(line('vitpipe infer (ideal)', r.ideal));
     console.log(line('vitpipe infer --mode hardware', r.hardware));
     if (r.peer) {
       console.log(line('numpy peer (eval --jobs 2)', r.peer));
       console.log(`  peer time / vitpipe time: ideal ×${(r.peer.seconds / r.ideal.seconds).toFixed(2)} (goal ≥ 2), hardware ×${(r.peer.seconds / r.hardware.seconds).toFixed(2)} (goal ≥ 1.5)`);
+      if (r.peer.cpu && r.ideal.cpu && r.hardware.cpu)
+        console.log(`  peer CPU / vitpipe CPU:   ideal ×${(r.peer.cpu / r.ideal.cpu).toFixed(2)}, hardware ×${(r.peer.cpu / r.hardware.cpu).toFixed(2)} (less sensitive to a loaded machine)`);
+      console.log(`  load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     }
   };
   show(wholeProcess(IMAGENET_SAMPLE, count, rounds, (i) => console.log(`  round ${i + 1} of ${rounds} done`)));

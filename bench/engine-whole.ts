@@ -27,6 +27,8 @@ export function peerMissing(): string | undefined {
 
 interface Run {
   seconds: number;
+  /** CPU seconds (user + system) of the process and its children (when /usr/bin/time is there). */
+  cpu?: number;
   /** Peak resident memory of the process tree's largest process, MiB (when /usr/bin/time is there). */
   peakMiB?: number;
 }
@@ -36,12 +38,12 @@ function timed(cmd: string, args: string[]): Run {
   const withTime = existsSync(TIME);
   const t0 = performance.now();
   const r = withTime
-    ? spawnSync(TIME, ['-f', '%M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 })
+    ? spawnSync(TIME, ['-f', '%M %U %S', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 })
     : spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`${cmd} ${args.slice(0, 3).join(' ')} … exited ${r.status}: ${r.stderr.slice(-500)}`);
-  const kb = withTime ? Number(r.stderr.trim().split('\n').pop()) : NaN;
-  return { seconds, peakMiB: Number.isFinite(kb) ? kb / 1024 : undefined };
+  const [kb, user, sys] = withTime ? (r.stderr.trim().split('\n').pop() ?? '').split(' ').map(Number) : [NaN, NaN, NaN];
+  return { seconds, peakMiB: Number.isFinite(kb) ? kb / 1024 : undefined, cpu: Number.isFinite(user + sys) ? user + sys : undefined };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -65,7 +67,11 @@ export function wholeProcess(sampleDir: string, count: number, rounds: number, o
     const infer = (mode: string) => timed(process.execPath, [cli, 'infer', '--weights', REFS_DIR, '--image', ...files, '--mode', mode, '--json']);
     const runs: { ideal: Run[]; hardware: Run[]; peer: Run[] } = { ideal: [], hardware: [], peer: [] };
     const summary = (): WholeProcessResult => {
-      const pick = (rs: Run[]) => ({ seconds: median(rs.map((r) => r.seconds)), peakMiB: Math.max(...rs.map((r) => r.peakMiB ?? 0)) || undefined });
+      const pick = (rs: Run[]) => ({
+        seconds: median(rs.map((r) => r.seconds)),
+        cpu: rs.every((r) => r.cpu !== undefined) ? median(rs.map((r) => r.cpu!)) : undefined,
+        peakMiB: Math.max(...rs.map((r) => r.peakMiB ?? 0)) || undefined,
+      });
       return { images: files.length, ideal: pick(runs.ideal), hardware: pick(runs.hardware), ...(runs.peer.length ? { peer: pick(runs.peer) } : {}) };
     };
     for (let i = 0; i < rounds; i++) {
