@@ -27,6 +27,8 @@ const PLAIN: Record<string, number[]> = {
   'i32.shl': [0x74], 'i32.shr_s': [0x75], 'i32.shr_u': [0x76],
   'f64.floor': [0x9c], 'f64.add': [0xa0], 'f64.sub': [0xa1], 'f64.mul': [0xa2], 'f64.div': [0xa3],
   'i32.wrap_i64': [0xa7], 'f64.convert_i32_s': [0xb7],
+  'i64.add': [0x7c], 'i64.mul': [0x7e], 'i64.shr_s': [0x87], 'i64.lt_s': [0x53], 'i64.gt_s': [0x55],
+  'i64.extend_i32_s': [0xac], 'f64.convert_i64_s': [0xb9], 'f64.abs': [0x99], 'f64.min': [0xa4], 'f64.max': [0xa5],
   'i32.trunc_sat_f64_s': [0xfc, 0x02], 'i64.trunc_sat_f64_s': [0xfc, 0x06],
   // SIMD (final numbering), LEB128 sub-opcodes after 0xfd
   'i32x4.splat': [0xfd, 0x11], 'i32x4.add': [0xfd, 0xae, 0x01], 'i32x4.dot_i16x8_s': [0xfd, 0xba, 0x01],
@@ -71,6 +73,7 @@ function assembleBody(f: WasmFunction): number[] {
     } else if (w === 'block' || w === 'loop' || w === 'if') code.push({ block: 0x02, loop: 0x03, if: 0x04 }[w], 0x40);
     else if (w === 'br' || w === 'br_if') code.push(w === 'br' ? 0x0c : 0x0d, ...leb(Number(next())));
     else if (w === 'i32.const') code.push(0x41, ...sleb(Number(next())));
+    else if (w === 'i64.const') code.push(0x42, ...sleb(Number(next()))); // operands within ±2^31 here
     else if (w === 'f64.const') code.push(0x44, ...f64Bytes(Number(next())));
     else if (w === 'i32x4.extract_lane') code.push(0xfd, 0x1b, Number(next()));
     else if (w === 'v128.zero') code.push(0xfd, 0x0c, ...new Array(16).fill(0)); // v128.const of zeros

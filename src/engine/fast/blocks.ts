@@ -174,8 +174,11 @@ export function fastAttention(plan: FastPlan, n: number, cfg: ViTConfig, w: Atte
     matmul(plan, false, b.q16 + h * T * b.ds * 2, b.kLay + h * (b.ds / 2) * b.kPad * 4, b.s32 + h * T * b.kPad * 4, T, b.ds / 2, b.kPad);
   const sm = w.softmax;
   if (!setParams(plan, v, softmaxBlock(arith, sm))) return null;
-  if (plan.ops.softmax(b.s32, b.kPad * 4, H * T, T, b.p16, b.ts * 2, b.e, at.exp, at.recipOne, at.recipTwo, sm.bound1, sm.bound2One, sm.bound2Two, 2 ** sm.clampBits - 1, b.params) !== 0)
-    return null;
+  const outMax = 2 ** sm.clampBits - 1;
+  // The integer kernel where its preconditions hold and the rows' extremes prove every value in range; else per element.
+  const integer = [sm.b1, sm.b3One, sm.b3Two].every((k) => Number.isInteger(k) && Math.abs(k) < 2 ** 31) && sm.s1 <= 31 && sm.s3One <= 62 && sm.s3Two <= 62;
+  const args = [b.s32, b.kPad * 4, H * T, T, b.p16, b.ts * 2, b.e, at.exp, at.recipOne, at.recipTwo, sm.bound1, sm.bound2One, sm.bound2Two, outMax, b.params] as const;
+  if (!(integer && plan.softmaxInt(...args, sm.b1, sm.s1, sm.s3One, sm.s3Two, at.expMin, at.expMax) === 0) && plan.ops.softmax(...args) !== 0) return null;
   if (!setParams(plan, v, requantBlock(arith, w.aQuant, ['__attn_a_t', 'rv_matmul'], ['__aq_cursor_t', 'a_quant']))) return null;
   for (let h = 0; h < H; h++) {
     matmul(plan, true, b.p16 + h * T * b.ts * 2, b.vLay + h * (b.ts / 2) * b.vPad * 4, b.y32, T, b.ts / 2, b.vPad);

@@ -8,6 +8,7 @@ import { maxAbs, SIMD_MAX_OPERAND, simdRuntime, type LayerNormParams, type Packe
 import type { ModelWeights, StaticMatmul } from '../../refs/index.ts';
 import { opsKernels, type OpsKernels } from './wasm-ops.ts';
 import { matmulKernels, type Matmul } from './wasm-matmul.ts';
+import { softmaxIntKernel, type SoftmaxInt } from './wasm-softmax.ts';
 
 export type SimdRuntime = NonNullable<ReturnType<typeof simdRuntime>>;
 
@@ -74,8 +75,10 @@ export interface AttentionAt {
   kTab: TableAt;
   vTab: TableAt;
   aTab: TableAt;
-  /** Softmax tables, int32. */
+  /** Softmax tables, int32, and the exp table's extremes. */
   exp: number;
+  expMin: number;
+  expMax: number;
   recipOne: number;
   recipTwo: number;
 }
@@ -92,6 +95,7 @@ export interface FastPlan {
   ops: OpsKernels;
   /** Two-row matmul kernels: `sparse` skips zero input pairs, `dense` does not test. */
   mm: { sparse: Matmul; dense: Matmul };
+  softmaxInt: SoftmaxInt;
   buf: FastBuffers;
   attention: AttentionAt[];
   mlp: MlpAt[];
@@ -210,10 +214,10 @@ export function fastPlan(weights: ModelWeights): FastPlan | null {
         ln: put.ln(a.ln),
         q: put.i32(a.q.bias), k: put.i32(a.k.bias), v: put.i32(a.v.bias), o: put.i32(a.o.bias),
         qTab: put.tab(a.qQuant), kTab: put.tab(a.kQuant), vTab: put.tab(a.vQuant), aTab: put.tab(a.aQuant),
-        exp: put.i32(a.softmax.exp), recipOne: put.i32(a.softmax.recipOne), recipTwo: put.i32(a.softmax.recipTwo),
+        exp: put.i32(a.softmax.exp), expMin: Math.min(...a.softmax.exp), expMax: Math.max(...a.softmax.exp), recipOne: put.i32(a.softmax.recipOne), recipTwo: put.i32(a.softmax.recipTwo),
       }));
       const mlp = weights.mlp.map((m): MlpAt => ({ ln: put.ln(m.ln), fc1: put.i32(m.fc1.bias), fc2: put.i32(m.fc2.bias), gelu: put.tab(m.gelu) }));
-      p = { rt, ops: opsKernels(rt.memory), mm: matmulKernels(rt.memory), buf: buffers(rt, cfg), attention, mlp, stream: [new Int32Array(size), new Int32Array(size)] };
+      p = { rt, ops: opsKernels(rt.memory), mm: matmulKernels(rt.memory), softmaxInt: softmaxIntKernel(rt.memory), buf: buffers(rt, cfg), attention, mlp, stream: [new Int32Array(size), new Int32Array(size)] };
     }
     plans.set(weights, p);
   }
