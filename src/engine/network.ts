@@ -57,9 +57,10 @@ export function infer(weights: ModelWeights, patches: Int32Array, opts: InferOpt
   }
   const trace = opts.trace;
   const pruner = opts.tokenPruner;
-  // The fast path (src/engine/fast) covers untraced, unpruned runs of pre-norm models with 16-bit operands; a block
-  // it hands back (a wrap in hardware mode) reruns on the reference operators, which record the wraps.
-  const plan = !pruner && !trace && !opts.reference ? fastPlan(weights) : null;
+  // The fast path (src/engine/fast) covers untraced, unpruned runs of pre-norm models with 16-bit operands in ideal or
+  // hardware arithmetic (not an `arith` override such as calibration's range recorder, whose ranges are no types); a
+  // block it hands back (a wrap in hardware mode) reruns on the reference operators, which record the wraps.
+  const plan = !pruner && !trace && !opts.reference && !opts.arith ? fastPlan(weights) : null;
   const pe = arithFor('PATCH_EMBED');
   let x = (plan && fastPatchEmbed(plan, cfg, weights.patchEmbed, patches, pe)) || runPatchEmbed(cfg, weights.patchEmbed, patches, pe, trace);
   if (!pruner) {
