@@ -95,7 +95,7 @@ function matmulRequant(
   return true;
 }
 
-/** Two's-complement wrap into [lo, hi] (a power-of-two range). */
+/** Two's-complement wrap into [lo, hi]: a type's range (the fast path runs only in ideal and hardware arithmetic). */
 function wrapInto(value: number, lo: number, hi: number): number {
   return wrapToType(value, { signed: lo < 0, bits: Math.log2(hi - lo + 1) });
 }
