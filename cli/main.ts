@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { COMMANDS } from './commands/index.ts';
+import { commandModulesFor } from './commands/index.ts';
 import { checkCommandOutputs } from './files.ts';
 import { reportError } from './print.ts';
 
@@ -10,7 +10,7 @@ const program = new Command('vitpipe')
   .showHelpAfterError()
   .exitOverride();
 
-for (const register of COMMANDS) register(program);
+for (const load of commandModulesFor(process.argv)) (await load()).register(program);
 // Every output is checked writable before any work starts (cli/files.ts lists which options are outputs).
 program.hook('preAction', (_program, command) => checkCommandOutputs(command.name(), command.opts()));
 

@@ -1,15 +1,28 @@
 import type { Command } from 'commander';
-import { register as audit } from './audit.ts';
-import { register as estimate } from './estimate.ts';
-import { register as infer } from './infer.ts';
-import { register as plan } from './plan.ts';
-import { register as fifoSize } from './fifo-size.ts';
-import { register as simulate } from './simulate.ts';
-import { register as generate } from './generate.ts';
-import { register as pruneSweep } from './prune-sweep.ts';
-import { register as importModel } from './import.ts';
-import { register as exportOnnx } from './export-onnx.ts';
-import { register as quantize } from './quantize.ts';
 
-/** Every command module exports `register(program)`; add new commands to this list. */
-export const COMMANDS: Array<(program: Command) => void> = [importModel, exportOnnx, quantize, infer, audit, estimate, plan, simulate, fifoSize, generate, pruneSweep];
+type CommandModule = { register: (program: Command) => void };
+
+/**
+ * Every command module exports `register(program)`; add new commands to this table (in help order). Modules load on
+ * demand: a run of one command imports only that command's module and what it uses (about half of the CLI's
+ * start-up went to importing every command's dependencies); help and unknown commands load them all.
+ */
+export const COMMAND_MODULES: Record<string, () => Promise<CommandModule>> = {
+  import: () => import('./import.ts'),
+  'export-onnx': () => import('./export-onnx.ts'),
+  quantize: () => import('./quantize.ts'),
+  infer: () => import('./infer.ts'),
+  audit: () => import('./audit.ts'),
+  estimate: () => import('./estimate.ts'),
+  plan: () => import('./plan.ts'),
+  simulate: () => import('./simulate.ts'),
+  'fifo-size': () => import('./fifo-size.ts'),
+  generate: () => import('./generate.ts'),
+  'prune-sweep': () => import('./prune-sweep.ts'),
+};
+
+/** The modules a command line needs: its command's alone, or all of them (help, an unknown or missing command). */
+export function commandModulesFor(argv: string[]): Array<() => Promise<CommandModule>> {
+  const name = argv[2];
+  return name !== undefined && Object.hasOwn(COMMAND_MODULES, name) ? [COMMAND_MODULES[name]] : Object.values(COMMAND_MODULES);
+}

@@ -29,6 +29,11 @@ export interface ReadLimits {
 
 /** Read a whole input file as text (UTF-8 or Latin-1), refusing folders, link loops and files above `maxBytes`. */
 export function readInputText(file: string, limits: ReadLimits, encoding: 'utf8' | 'latin1' = 'utf8'): string {
+  return readInputBytes(file, limits).toString(encoding);
+}
+
+/** Read a whole input file as bytes, refusing folders, link loops and files above `maxBytes`. */
+export function readInputBytes(file: string, limits: ReadLimits): Buffer {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -49,7 +54,7 @@ export function readInputText(file: string, limits: ReadLimits, encoding: 'utf8'
       if (n === 0) break;
       got += n;
     }
-    return buf.toString(encoding, 0, got);
+    return buf.subarray(0, got);
   } catch (e) {
     if (isVitpipeError(e)) throw e;
     fail(limits.code, `cannot read ${limits.what}: ${describeFsError(e)}`, file);

@@ -2,6 +2,9 @@ import { fail } from '../diag/index.ts';
 import { hardwareArith, idealArith, WrapLog, type Arith, type ArithMode, type WrapEvent, type WrapTally } from '../ops/index.ts';
 import { blockTypes, type HardwareTypes, type ModelWeights } from '../refs/index.ts';
 import { runAttention, runHead, runMlp, runPatchEmbed, type TraceSink } from './blocks.ts';
+import { fastAttention, fastMlp } from './fast/blocks.ts';
+import { fastPlan } from './fast/plan.ts';
+import { fastPatchEmbed } from './fast/patch-embed.ts';
 import { shapeOf } from '../model/index.ts';
 
 export interface InferOptions {
@@ -18,6 +21,8 @@ export interface InferOptions {
   tokenPruner?: TokenPruner;
   /** Overrides the arithmetic of every block (e.g. quantization's range recorder); `mode` is then ignored. */
   arith?: (block: string) => Arith;
+  /** Run every block on the reference operators (src/ops), never the fast path; for tests and benchmarks. */
+  reference?: boolean;
 }
 
 export type TokenPruner = (block: number, x: Int32Array, tokens: number, probs: Int32Array, scores: Int32Array) => { x: Int32Array; tokens: number };
@@ -51,12 +56,19 @@ export function infer(weights: ModelWeights, patches: Int32Array, opts: InferOpt
     arithFor = idealArith;
   }
   const trace = opts.trace;
-  let x = runPatchEmbed(cfg, weights.patchEmbed, patches, arithFor('PATCH_EMBED'), trace);
   const pruner = opts.tokenPruner;
+  // The fast path (src/engine/fast) covers untraced, unpruned runs of pre-norm models with 16-bit operands in ideal or
+  // hardware arithmetic (not an `arith` override such as calibration's range recorder, whose ranges are no types); a
+  // block it hands back (a wrap in hardware mode) reruns on the reference operators, which record the wraps.
+  const plan = !pruner && !trace && !opts.reference && !opts.arith ? fastPlan(weights) : null;
+  const pe = arithFor('PATCH_EMBED');
+  let x = (plan && fastPatchEmbed(plan, cfg, weights.patchEmbed, patches, pe)) || runPatchEmbed(cfg, weights.patchEmbed, patches, pe, trace);
   if (!pruner) {
     for (let n = 0; n < cfg.depth; n++) {
-      x = runAttention(cfg, n, weights.attention[n], x, arithFor(`ATTN${n}`), trace);
-      x = runMlp(cfg, n, weights.mlp[n], x, arithFor(`MLP${n}`), trace);
+      const a = arithFor(`ATTN${n}`);
+      x = (plan && fastAttention(plan, n, cfg, weights.attention[n], x, a)) || runAttention(cfg, n, weights.attention[n], x, a, trace);
+      const m = arithFor(`MLP${n}`);
+      x = (plan && fastMlp(plan, n, cfg, weights.mlp[n], x, m)) || runMlp(cfg, n, weights.mlp[n], x, m, trace);
     }
   } else {
     // Variable token counts: every block gets the current count; the pruner sees each attention block's softmax.

@@ -1,6 +1,6 @@
 import { imageToPatches } from '../image/index.ts';
 import { MODEL_ZOO, isQuantizedFolder, shapeOf, type ViTConfig } from '../model/index.ts';
-import { loadQuantizedFolder, photoToCodes, type QuantizedFolder } from './quantized.ts';
+import type { QuantizedFolder } from './quantized.ts';
 import type { ArithMode, WrapEvent, WrapTally } from '../ops/index.ts';
 import { defaultTypesFile, loadHardwareTypes, loadWeights, readRefsFileInt32, type HardwareTypes, type ModelWeights } from '../refs/index.ts';
 import { fail } from '../diag/index.ts';
@@ -47,11 +47,15 @@ export function cachedWeights(dir: string, model: ViTConfig): ModelWeights {
 
 const quantizedCache = new Map<string, QuantizedFolder>();
 
-/** A quantized model folder (`vitpipe quantize`), loaded once per thread. */
-export function cachedQuantized(dir: string): QuantizedFolder {
+/**
+ * A quantized model folder (`vitpipe quantize`), loaded once per thread. Its module (and the float front end it
+ * uses) is imported only then: worker threads running HG-PIPE's refs start without them.
+ */
+export async function cachedQuantized(dir: string): Promise<QuantizedFolder & { photoToCodes: typeof import('./quantized.ts').photoToCodes }> {
+  const m = await import('./quantized.ts');
   let q = quantizedCache.get(dir);
-  if (!q) quantizedCache.set(dir, (q = loadQuantizedFolder(dir)));
-  return q;
+  if (!q) quantizedCache.set(dir, (q = m.loadQuantizedFolder(dir)));
+  return { ...q, photoToCodes: m.photoToCodes };
 }
 
 function cachedTypes(req: RunRequest): HardwareTypes {
@@ -71,11 +75,11 @@ export async function loadInput(input: InputSpec, model: ViTConfig): Promise<Int
 
 /** Run one input in every requested mode (in this thread). */
 export async function runOne(input: InputSpec, req: RunRequest): Promise<RunResult> {
-  const quantized = isQuantizedFolder(req.weightsDir) ? cachedQuantized(req.weightsDir) : undefined;
+  const quantized = isQuantizedFolder(req.weightsDir) ? await cachedQuantized(req.weightsDir) : undefined;
   const model = quantized?.weights.config ?? req.model ?? MODEL_ZOO['hgpipe-deit-tiny'];
   const weights = quantized?.weights ?? cachedWeights(req.weightsDir, model);
   const types = req.modes.includes('hardware') ? cachedTypes(req) : undefined;
-  const patches = quantized && input.kind === 'image' ? await photoToCodes(input.file, quantized.manifest) : await loadInput(input, model);
+  const patches = quantized && input.kind === 'image' ? await quantized.photoToCodes(input.file, quantized.manifest) : await loadInput(input, model);
   const result: RunResult = { file: input.file, logits: {}, wraps: [], wrapCount: 0, wrapTallies: [] };
   for (const mode of req.modes) {
     const trace: Record<string, Int32Array> | undefined = req.keepTrace && !result.trace ? {} : undefined;

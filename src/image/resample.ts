@@ -150,7 +150,7 @@ export function resizePillow(img: RawImage, outW: number, outH: number, filter: 
   // Vertical pass over the horizontally resampled rows.
   const out = new Uint8Array(w * h * ch);
   const line = w * ch;
-  const acc = new Float64Array(line); // exact: |acc| < 2^31 by Pillow's choice of PRECISION_BITS
+  const acc = new Int32Array(line); // exact: |acc| < 2^31 by Pillow's choice of PRECISION_BITS (integer adds are faster)
   for (let yy = 0; yy < h; yy++) {
     const k0 = yy * vert.ksize;
     const n = vert.taps[yy];

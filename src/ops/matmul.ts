@@ -31,14 +31,16 @@ export function matmulReference(
   return y;
 }
 
-/** Largest |v| in an integer array. */
+/** Largest |v| in an integer array (extremes first: their rarely taken branches predict well). */
 export function maxAbs(a: Int32Array): number {
-  let m = 0;
+  let lo = 0;
+  let hi = 0;
   for (let i = 0; i < a.length; i++) {
-    const v = a[i] < 0 ? -a[i] : a[i];
-    if (v > m) m = v;
+    const v = a[i];
+    if (v > hi) hi = v;
+    if (v < lo) lo = v;
   }
-  return m;
+  return Math.max(hi, -lo);
 }
 
 /** A weight matrix [CO][CI], with lazily built copies laid out for the fast kernels. */

@@ -134,8 +134,14 @@ export function simdWeightLayout(w: Int32Array, co: number, ci: number): { data:
   const pairs = Math.ceil(ci / 2);
   const coPad = Math.ceil(co / 16) * 16;
   const data = new Int16Array(pairs * coPad * 2);
-  for (let o = 0; o < co; o++)
-    for (let i = 0; i < ci; i++) data[((i >> 1) * coPad + o) * 2 + (i & 1)] = w[o * ci + i];
+  // Written in order (pair by pair); reading along a weight row instead would scatter the writes over the layout.
+  for (let p = 0; p < pairs; p++)
+    for (let o = 0; o < co; o++) {
+      const src = o * ci + 2 * p;
+      const dst = (p * coPad + o) * 2;
+      data[dst] = w[src];
+      if (2 * p + 1 < ci) data[dst + 1] = w[src + 1];
+    }
   return { data, pairs, coPad };
 }
 

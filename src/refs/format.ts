@@ -1,10 +1,48 @@
 import { join } from 'node:path';
-import { fail, readInputText, showValue } from '../diag/index.ts';
+import { fail, readInputBytes, showValue } from '../diag/index.ts';
 
 /**
  * HG-PIPE's reference format: one line of comma-separated decimal integers with a trailing comma and no newline
  * (the files are meant to be #included in C array initialisers). Flat, row-major.
  */
+
+/**
+ * The common case, parsed from the bytes without building strings (loading the weights is part of every engine
+ * start): only `-?digits` separated by commas, optionally a trailing comma and whitespace, at most `maxDigits` digits
+ * each (9 always fit int32, 15 a safe integer). Anything else (or a wrong count) returns undefined and the text goes
+ * through parseRefsText, which accepts what Number() does and reports errors.
+ */
+function parseRefsBytes<A extends Float64Array | Int32Array>(bytes: Uint8Array, out: A, maxDigits: number): A | undefined {
+  let end = bytes.length;
+  while (end > 0 && (bytes[end - 1] === 0x20 || (bytes[end - 1] >= 0x09 && bytes[end - 1] <= 0x0d))) end--;
+  if (end > 0 && bytes[end - 1] === 0x2c) end--;
+  if (end === 0) return undefined;
+  const expected = out.length;
+  let n = 0;
+  let v = 0;
+  let digits = 0;
+  let negative = false;
+  // One pass, one branch per byte in the common case; a number ends at a comma or at the end.
+  for (let i = 0; i <= end; i++) {
+    const c = i < end ? bytes[i] : 0x2c;
+    const d = c - 0x30;
+    if (d >= 0 && d <= 9) {
+      v = v * 10 + d;
+      digits++;
+    } else if (c === 0x2c) {
+      if (digits === 0 || digits > maxDigits || n === expected) return undefined;
+      out[n++] = negative ? -v : v;
+      v = 0;
+      digits = 0;
+      negative = false;
+    } else if (c === 0x2d && digits === 0 && !negative) {
+      negative = true;
+    } else {
+      return undefined;
+    }
+  }
+  return n === expected ? out : undefined;
+}
 
 /** Parse one refs file; `shape` is what the caller expects (its product is the element count). */
 export function parseRefsText(text: string, file: string, shape: readonly number[]): Float64Array {
@@ -34,22 +72,29 @@ export function readRefs(dir: string, name: string, shape: readonly number[]): F
   return readRefsFile(join(dir, `${name}.txt`), shape);
 }
 
+const elements = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+function readBytes(file: string, shape: readonly number[]): Buffer {
+  // a safe integer is at most 17 characters; with its comma and some spacing 24 per element is generous
+  const maxBytes = 24 * elements(shape) + 4096;
+  return readInputBytes(file, { code: 'BAD_REF_FILE', missingCode: 'MISSING_REF_FILE', missingMessage: `missing; expected ${describeShape(shape)}`, what: `refs file of ${describeShape(shape)}`, maxBytes });
+}
+
 /** Read one refs-format file as numbers. */
 export function readRefsFile(file: string, shape: readonly number[]): Float64Array {
-  // a safe integer is at most 17 characters; with its comma and some spacing 24 per element is generous
-  const maxBytes = 24 * shape.reduce((a, b) => a * b, 1) + 4096;
-  const text = readInputText(file, { code: 'BAD_REF_FILE', missingCode: 'MISSING_REF_FILE', missingMessage: `missing; expected ${describeShape(shape)}`, what: `refs file of ${describeShape(shape)}`, maxBytes }, 'latin1');
-  return parseRefsText(text, file, shape);
+  const bytes = readBytes(file, shape);
+  return parseRefsBytes(bytes, new Float64Array(elements(shape)), 15) ?? parseRefsText(bytes.toString('latin1'), file, shape);
 }
 
 /** Read a refs file whose values fit int32 (activations, 3/8-bit weights, tables). */
 export function readRefsInt32(dir: string, name: string, shape: readonly number[]): Int32Array {
-  return toInt32(readRefs(dir, name, shape), join(dir, `${name}.txt`));
+  return readRefsFileInt32(join(dir, `${name}.txt`), shape);
 }
 
-/** Read one refs-format file whose values fit int32. */
+/** Read one refs-format file whose values fit int32 (up to 9 digits parse straight into int32; others are checked). */
 export function readRefsFileInt32(file: string, shape: readonly number[]): Int32Array {
-  return toInt32(readRefsFile(file, shape), file);
+  const bytes = readBytes(file, shape);
+  return parseRefsBytes(bytes, new Int32Array(elements(shape)), 9) ?? toInt32(parseRefsText(bytes.toString('latin1'), file, shape), file);
 }
 
 function toInt32(v: Float64Array, file: string): Int32Array {
