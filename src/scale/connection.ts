@@ -76,15 +76,17 @@ export async function openRedis(target: QueueTarget, name: string): Promise<Redi
     connectTimeout: CONNECT_TIMEOUT_MS,
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
+    enableReadyCheck: false, // so that a missing password comes back as NOAUTH from the ping, not as a closed connection
     retryStrategy: () => null,
   });
-  probe.on('error', () => {}); // reported through connect()'s rejection
+  let cause: Error | undefined; // the server's own answer (e.g. NOAUTH), where connect() only says the connection closed
+  probe.on('error', (e: Error) => (cause ??= e));
   try {
     await probe.connect();
     await probe.ping();
   } catch (e) {
     probe.disconnect();
-    const msg = (e as Error).message;
+    const msg = (cause ?? (e as Error)).message;
     const auth = /NOAUTH|WRONGPASS|invalid password|AUTH/i.test(msg);
     fail('QUEUE_UNREACHABLE', `cannot use Redis at ${target.display}: ${msg}`, '--queue', auth ? 'check the user and password in the URL' : 'is redis-server running there, and reachable from this machine?');
   }
