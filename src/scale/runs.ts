@@ -23,6 +23,8 @@ export interface QueueRunOptions {
   shardSize?: number;
   /** The folder job paths are relative to (default: the deepest folder holding the weights and every input). */
   dataRoot?: string;
+  /** Pruning sweeps: settings per shard (default 16). */
+  settingsPerShard?: number;
   onProgress?: (p: ShardProgress) => void;
   onReport?: (r: RunReport) => void;
 }
@@ -49,7 +51,7 @@ export async function queuedPrunedBatch(command: string, inputs: InputSpec[], re
   if (req.model && req.model.name !== MODEL_ZOO['hgpipe-deit-tiny'].name) fail('BAD_ARGUMENT', `--queue runs the refs' model, not ${req.model.name}`);
   const size = q.shardSize ?? DEFAULT_PRUNE_SHARD;
   const photoBlocks = chunks(inputs, size);
-  const settingBlocks = chunks(req.settings, SETTINGS_PER_SHARD);
+  const settingBlocks = chunks(req.settings, q.settingsPerShard ?? SETTINGS_PER_SHARD);
   const shards = photoBlocks.flatMap((photos) => settingBlocks.map((settings) => ({ inputs: photos, task: { kind: 'prune' as const, settings } })));
   const results = await runOnQueue(command, req.weightsDir, undefined, shards, q);
   const out: PruneRunResult[] = inputs.map((input) => ({ file: input.file, predictions: [] }));

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { listImages } from '../../src/image/index.ts';
-import { runKeys, type RunReport } from '../../src/scale/index.ts';
+import { queuedPrunedBatch, runKeys, type RunReport } from '../../src/scale/index.ts';
+import { runPrunedBatch, type PruneSetting } from '../../src/prune/index.ts';
 import { IMAGENET_SAMPLE, REFS_DIR, SHARED_DIR, SKIP_NO_REFS, vitpipe } from '../shared.ts';
 import { startCli, startWorkerProcess, stopProcess, type CliProcess } from './processes.ts';
 import { freePort, SKIP_NO_REDIS, startRedisServer, type RedisServer } from './redis-server.ts';
@@ -104,6 +105,19 @@ describe('infer --queue on workers (BullMQ + redis-server)', { skip: SKIP }, () 
       client.disconnect();
       await Promise.all(workers.splice(0).map((w) => stopProcess(w)));
     }
+  });
+
+  test('pruning sweep shards (photo block × settings block) reassemble to the local predictions', async () => {
+    workers.push(await startWorkerProcess(redis.url));
+    const settings: PruneSetting[] = [
+      { name: 'dense' },
+      { name: 'tokens', tokens: { stages: [{ block: 3, keep: 0.7 }], fuse: true } },
+      { name: 'weights', weights: { density: 0.9, block: 16, correctBias: true } },
+    ];
+    const inputs = PHOTOS.slice(0, 3).map((file) => ({ kind: 'image' as const, file }));
+    const queued = await queuedPrunedBatch('prune-test', inputs, { weightsDir: REFS_DIR, settings }, { url: redis.url, shardSize: 2, settingsPerShard: 2 });
+    assert.deepEqual(queued, await runPrunedBatch(inputs, { weightsDir: REFS_DIR, settings }, { threads: 1 }));
+    await Promise.all(workers.splice(0).map((w) => stopProcess(w)));
   });
 
   test('a worker whose weights differ refuses the shards; with no other worker the run ends naming the file', async () => {
