@@ -4,6 +4,7 @@
  * mid-shard or the coordinator is killed and restarted, refusals of workers whose files differ.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -168,6 +169,28 @@ describe('infer --queue on workers (BullMQ + redis-server)', { skip: SKIP }, () 
       assert.match(none.stderr, /NOAUTH/);
       const right = await startWorkerProcess(secured.url); // BullMQ's own connections take the password too
       await stopProcess(right);
+    } finally {
+      await secured.stop();
+    }
+  });
+
+  test('TLS (rediss://) with the CA given in the URL; without it the certificate is refused', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'vitpipe-tls-'));
+    const [cert, key] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1']);
+    if (made.status !== 0) return t.skip('needs openssl to make a certificate');
+    let secured: RedisServer;
+    try {
+      secured = await startRedisServer({ tls: { cert, key } });
+    } catch {
+      return t.skip('this redis-server was built without TLS');
+    }
+    try {
+      const w = await startWorkerProcess(`${secured.url}?tls-ca=${cert}`);
+      await stopProcess(w);
+      const untrusted = vitpipe('worker', '--queue', secured.url);
+      assert.equal(untrusted.code, 1);
+      assert.match(untrusted.stderr, /QUEUE_UNREACHABLE.*rediss:\/\/127\.0\.0\.1.*(certificate|self.signed)/i);
     } finally {
       await secured.stop();
     }

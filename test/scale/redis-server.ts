@@ -31,10 +31,13 @@ export interface RedisServer {
   restart(): Promise<void>;
 }
 
-export async function startRedisServer(opts: { persist?: boolean; password?: string } = {}): Promise<RedisServer> {
+export async function startRedisServer(opts: { persist?: boolean; password?: string; tls?: { cert: string; key: string } } = {}): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'vitpipe-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', opts.persist ? 'yes' : 'no', ...(opts.persist ? ['--appendfsync', 'always'] : []), ...(opts.password ? ['--requirepass', opts.password] : [])];
+  const listen = opts.tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', opts.tls.cert, '--tls-key-file', opts.tls.key, '--tls-ca-cert-file', opts.tls.cert, '--tls-auth-clients', 'no']
+    : ['--port', String(port)];
+  const args = [...listen, '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', opts.persist ? 'yes' : 'no', ...(opts.persist ? ['--appendfsync', 'always'] : []), ...(opts.password ? ['--requirepass', opts.password] : [])];
   let child: ChildProcess;
   const launch = () =>
     new Promise<void>((resolve, reject) => {
@@ -63,7 +66,7 @@ export async function startRedisServer(opts: { persist?: boolean; password?: str
   await launch();
   return {
     port,
-    url: `redis://${opts.password ? `:${opts.password}@` : ''}127.0.0.1:${port}`,
+    url: `${opts.tls ? 'rediss' : 'redis'}://${opts.password ? `:${opts.password}@` : ''}127.0.0.1:${port}`,
     async stop() {
       await halt();
       rmSync(dir, { recursive: true, force: true });
