@@ -81,7 +81,9 @@ export async function runShards(opts: RunShardsOptions): Promise<{ results: Buff
     await fetchNew();
     const reused = results.filter((r) => r !== undefined).length;
     const pending = () => [...results.keys()].filter((s) => results[s] === undefined);
+    // A new session retries what an earlier one gave up on: its final errors and refusals are forgotten.
     await redis.hdel(keys.errors, ...pending().map(String), '-');
+    await redis.del(keys.refusals);
     await enqueue(queue, runId, opts, pending());
 
     const inputsOf = (s: number) => opts.works[s].inputs.length;

@@ -75,7 +75,12 @@ export async function liveWorkers(redis: Redis): Promise<WorkerInfo[]> {
   const now = Date.now();
   const live: WorkerInfo[] = [];
   for (const [id, text] of Object.entries(await redis.hgetall(WORKERS_KEY))) {
-    const w = WorkerInfoSchema.safeParse(JSON.parse(text));
+    let w;
+    try {
+      w = WorkerInfoSchema.safeParse(JSON.parse(text));
+    } catch {
+      w = WorkerInfoSchema.safeParse(undefined);
+    }
     if (!w.success || now - w.data.seen > 60_000) await redis.hdel(WORKERS_KEY, id);
     else if (now - w.data.seen <= TIMING.workerStaleMs) live.push(w.data);
   }

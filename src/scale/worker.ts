@@ -102,7 +102,12 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     stalledInterval: TIMING.stalledIntervalMs,
     maxStalledCount: TIMING.maxStalled,
   });
-  worker.on('error', (e) => opts.log(`queue error: ${e.message}`));
+  let lastError = '';
+  worker.on('error', (e) => {
+    if (e.message !== lastError) opts.log(`queue error (retrying): ${e.message}`); // once per distinct error while Redis is away
+    lastError = e.message;
+  });
+  worker.on('ready', () => (lastError = ''));
   await worker.waitUntilReady();
   const info = { id, host: id.split(':')[0], pid: process.pid, threads: opts.threads };
   await heartbeat(redis, info);
