@@ -33,6 +33,12 @@ function peakMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** CPU seconds a process (all its threads) has used, from /proc (clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** Per shard: the worker's time on it besides computing, plus its wait since its previous shard (job hand-over). */
 function coordinationMs(report: RunReport): { perShard: number; compute: number } {
   let overhead = 0;
@@ -59,7 +65,7 @@ const localIps = images / ((performance.now() - t) / 1000);
 console.log(`local runBatch, 1 thread: ${localIps.toFixed(2)} images/s`);
 
 const redis = await startRedisServer();
-const rows: { workers: number; ips: number; coordination: number; compute: number; peak: number }[] = [];
+const rows: { workers: number; ips: number; coordination: number; compute: number; peak: number; cpuPerImage: number }[] = [];
 try {
   for (const w of counts) {
     const workers: CliProcess[] = await Promise.all(Array.from({ length: w }, () => startWorkerProcess(redis.url)));
@@ -67,11 +73,13 @@ try {
       // Warm-up: one shard per worker, so every worker thread has loaded the weights before the timed run.
       await queuedRunBatch('bench-warmup', photos.slice(0, w), req, { url: redis.url, shardSize: 1, runId: `warmup-${w}` });
       let report: RunReport | undefined;
+      const cpu0 = workers.reduce((a, p) => a + cpuSeconds(p.proc.pid!), 0);
       t = performance.now();
       await queuedRunBatch('bench', photos, req, { url: redis.url, shardSize: shard, runId: `bench-${w}`, onReport: (r) => (report = r) });
       const ips = images / ((performance.now() - t) / 1000);
       const c = coordinationMs(report!);
-      rows.push({ workers: w, ips, coordination: c.perShard, compute: c.compute, peak: Math.max(...workers.map((p) => peakMiB(p.proc.pid!))) });
+      const cpuPerImage = (workers.reduce((a, p) => a + cpuSeconds(p.proc.pid!), 0) - cpu0) / images;
+      rows.push({ workers: w, ips, coordination: c.perShard, compute: c.compute, peak: Math.max(...workers.map((p) => peakMiB(p.proc.pid!))), cpuPerImage });
       console.log(`${w} worker(s): ${ips.toFixed(2)} images/s; coordination ${c.perShard.toFixed(1)} ms per shard of ${(c.compute / 1000).toFixed(2)} s`);
     } finally {
       await Promise.all(workers.map((p) => stopProcess(p)));
@@ -82,10 +90,10 @@ try {
 }
 
 const one = rows.find((r) => r.workers === 1)?.ips ?? NaN;
-console.log('\n| worker processes (1 thread each) | images/s | speed-up vs 1 worker | efficiency | coordination per shard | share of a shard | worker peak RSS |');
-console.log('|---|---|---|---|---|---|---|');
+console.log('\n| worker processes (1 thread each) | images/s | speed-up vs 1 worker | efficiency | worker CPU s per image | coordination per shard | share of a shard | worker peak RSS |');
+console.log('|---|---|---|---|---|---|---|---|');
 for (const r of rows)
-  console.log(`| ${r.workers} | ${r.ips.toFixed(2)} | ${(r.ips / one).toFixed(2)}× | ${((100 * r.ips) / one / r.workers).toFixed(0)} % | ${r.coordination.toFixed(1)} ms | ${((100 * r.coordination) / r.compute).toFixed(2)} % | ${r.peak.toFixed(0)} MiB |`);
+  console.log(`| ${r.workers} | ${r.ips.toFixed(2)} | ${(r.ips / one).toFixed(2)}× | ${((100 * r.ips) / one / r.workers).toFixed(0)} % | ${r.cpuPerImage.toFixed(3)} | ${r.coordination.toFixed(1)} ms | ${((100 * r.coordination) / r.compute).toFixed(2)} % | ${r.peak.toFixed(0)} MiB |`);
 console.log(`\nlocal runBatch on 1 thread: ${localIps.toFixed(2)} images/s; 1 queue worker / local = ${(one / localIps).toFixed(2)}×`);
 const two = rows.find((r) => r.workers === 2);
 if (two) console.log(`goal 2 workers ≥ 1.8× one: ${(two.ips / one).toFixed(2)}× — ${two.ips / one >= 1.8 ? 'reached' : 'NOT reached'}`);
