@@ -91,6 +91,7 @@ const OUTPUT_OPTIONS: Record<string, OutputKind> = {
   pareto: 'file',
   svg: 'file',
   dump: 'folder',
+  queueReport: 'file',
 };
 const FOLDER_OUT_COMMANDS = new Set(['generate', 'import', 'quantize']);
 

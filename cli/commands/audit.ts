@@ -5,8 +5,10 @@ import { listImages } from '../../src/image/index.ts';
 import { printJson, positiveInt } from '../print.ts';
 import { LIMITS } from '../limits.ts';
 import { startProgress } from '../progress.ts';
+import { addQueueOptions, queueRun, type QueueCliOptions } from '../queue.ts';
+import { queuedRunBatch } from '../../src/scale/index.ts';
 
-interface AuditOptions {
+interface AuditOptions extends QueueCliOptions {
   weights: string;
   image: string[];
   types?: string;
@@ -15,21 +17,28 @@ interface AuditOptions {
 }
 
 export function register(program: Command): void {
-  program
+  addQueueOptions(program
     .command('audit')
     .description("run photos in ideal and hardware arithmetic and summarise where HG-PIPE's declared widths wrap")
     .requiredOption('--weights <dir>', 'HG-PIPE refs directory')
     .requiredOption('--image <paths...>', 'JPEG/PNG files or folders of them')
     .option('--types <file>', 'hardware widths (default: hardware-types.json beside the weights)')
     .option('--threads <n>', 'worker threads (default: all cores)', positiveInt('--threads', LIMITS.threads))
-    .option('--json', 'print one JSON document')
+    .option('--json', 'print one JSON document'))
     .action(async (opts: AuditOptions) => {
       const files = listImages(opts.image);
+      const inputs = files.map((file) => ({ kind: 'image' as const, file }));
+      const req = { weightsDir: opts.weights, typesFile: opts.types, modes: ['ideal' as const, 'hardware' as const], maxWrapEvents: 0 };
+      if (opts.queue) {
+        const q = queueRun({ ...opts, queue: opts.queue }, 'audit');
+        const summary = summariseAudit(await queuedRunBatch('audit', inputs, req, q).finally(() => q.stop()));
+        return opts.json ? printJson(summary) : printAudit(summary);
+      }
       const progress = startProgress('audit', files.length, !opts.json);
       let wrapped = 0;
       const results = await runBatch(
-        files.map((file) => ({ kind: 'image' as const, file })),
-        { weightsDir: opts.weights, typesFile: opts.types, modes: ['ideal', 'hardware'], maxWrapEvents: 0 },
+        inputs,
+        req,
         {
           threads: opts.threads,
           onProgress: (done, _t, last) => {

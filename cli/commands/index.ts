@@ -19,6 +19,8 @@ export const COMMAND_MODULES: Record<string, () => Promise<CommandModule>> = {
   'fifo-size': () => import('./fifo-size.ts'),
   generate: () => import('./generate.ts'),
   'prune-sweep': () => import('./prune-sweep.ts'),
+  worker: () => import('./worker.ts'),
+  'queue-clean': () => import('./queue-clean.ts'),
 };
 
 /** The modules a command line needs: its command's alone, or all of them (help, an unknown or missing command). */

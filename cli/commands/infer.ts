@@ -12,8 +12,10 @@ import { writeFilesAtomically } from '../files.ts';
 import { printJson, positiveInt } from '../print.ts';
 import { LIMITS } from '../limits.ts';
 import { startProgress } from '../progress.ts';
+import { addQueueOptions, queueRun, type QueueCliOptions } from '../queue.ts';
+import { queuedFloatBatch, queuedRunBatch } from '../../src/scale/index.ts';
 
-interface InferOptions {
+interface InferOptions extends QueueCliOptions {
   weights: string;
   image?: string[];
   patches?: string;
@@ -30,7 +32,7 @@ interface InferOptions {
 const BLOCK_OUTPUT = /^(patch_embed_output|attn_\d+_output|mlp_\d+_output|network_output)$/;
 
 export function register(program: Command): void {
-  program
+  addQueueOptions(program
     .command('infer')
     .description('run the bit-exact integer ViT on photos or on a patch matrix and print the top-5 classes')
     .requiredOption('--weights <dir>', 'HG-PIPE refs directory (weights, tables, scalars), or a float model folder from `vitpipe import`')
@@ -42,7 +44,7 @@ export function register(program: Command): void {
     .option('--dump-all', 'with --dump: write every intermediate tensor the refs define')
     .option('--threads <n>', 'worker threads for many images (default: all cores)', positiveInt('--threads', LIMITS.threads))
     .option('--max-wraps <n>', 'wrap events to list per image in hardware mode', positiveInt('--max-wraps', LIMITS.wrapEvents), 1000)
-    .option('--json', 'print one JSON document')
+    .option('--json', 'print one JSON document'))
     .action(async (opts: InferOptions) => {
       if (!existsSync(opts.weights)) fail('IO_ERROR', 'no such folder', opts.weights, 'give an HG-PIPE refs folder or a model folder from `vitpipe import`');
       if (isFloatModelFolder(opts.weights)) return inferFloat(opts);
@@ -50,22 +52,18 @@ export function register(program: Command): void {
       // A quantized folder names its own classes; HG-PIPE's refs are ImageNet's.
       const classes = isQuantizedFolder(opts.weights) ? readQuantManifest(opts.weights).classes : undefined;
       const label = (c: number) => (classes ? (classes[c] ?? String(c)) : labelOfClass(c));
-      const progress = startProgress('infer', inputs.length, !opts.json);
+      const req = { weightsDir: opts.weights, typesFile: opts.types, modes: [opts.mode], maxWrapEvents: opts.maxWraps, keepTrace: opts.dump !== undefined };
       let results: RunResult[];
-      try {
-        results = await runBatch(
-          inputs,
-          {
-            weightsDir: opts.weights,
-            typesFile: opts.types,
-            modes: [opts.mode],
-            maxWrapEvents: opts.maxWraps,
-            keepTrace: opts.dump !== undefined,
-          },
-          { threads: opts.threads, onProgress: (done, _t, last) => progress.update(done, basename(last.file)) },
-        );
-      } finally {
-        progress.stop();
+      if (opts.queue) {
+        const q = queueRun({ ...opts, queue: opts.queue }, 'infer');
+        results = await queuedRunBatch('infer', inputs, req, q).finally(() => q.stop());
+      } else {
+        const progress = startProgress('infer', inputs.length, !opts.json);
+        try {
+          results = await runBatch(inputs, req, { threads: opts.threads, onProgress: (done, _t, last) => progress.update(done, basename(last.file)) });
+        } finally {
+          progress.stop();
+        }
       }
       if (opts.dump) dump(opts.dump, results, opts.dumpAll === true);
       const doc = {
@@ -118,12 +116,17 @@ async function inferFloat(opts: InferOptions): Promise<void> {
   if (!opts.image) fail('BAD_ARGUMENT', 'nothing to run: give --image <files or folders>');
   const classes = readFloatModel(opts.weights).manifest.classes;
   const files = listImages(opts.image);
-  const progress = startProgress('infer', files.length, !opts.json);
   let results;
-  try {
-    results = await runFloatBatch(opts.weights, files, { threads: opts.threads, onProgress: (done, _t, last) => progress.update(done, basename(last.file)) });
-  } finally {
-    progress.stop();
+  if (opts.queue) {
+    const q = queueRun({ ...opts, queue: opts.queue }, 'infer');
+    results = await queuedFloatBatch('infer', opts.weights, files, q).finally(() => q.stop());
+  } else {
+    const progress = startProgress('infer', files.length, !opts.json);
+    try {
+      results = await runFloatBatch(opts.weights, files, { threads: opts.threads, onProgress: (done, _t, last) => progress.update(done, basename(last.file)) });
+    } finally {
+      progress.stop();
+    }
   }
   const doc = {
     model: opts.weights,

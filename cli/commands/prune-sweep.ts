@@ -14,8 +14,10 @@ import { pruneSweepSvg } from '../../src/report/prune-svg.ts';
 import { positiveInt, positiveNumber, printJson } from '../print.ts';
 import { LIMITS } from '../limits.ts';
 import { startProgress } from '../progress.ts';
+import { addQueueOptions, queueRun, type QueueCliOptions } from '../queue.ts';
+import { queuedPrunedBatch } from '../../src/scale/index.ts';
 
-interface PruneSweepOptions {
+interface PruneSweepOptions extends QueueCliOptions {
   weights: string;
   image: string[];
   device: string;
@@ -64,7 +66,7 @@ const SETTINGS_HELP = `
   Example, fc2 only at 0.75: { "name": "fc2 0.75", "weights": { "density": 1, "block": 16, "perMatmul": { "fc2": 0.75 } } }`;
 
 export function register(program: Command): void {
-  program
+  addQueueOptions(program
     .command('prune-sweep')
     .description('token pruning and weight-block pruning: top-1/top-5 over labelled photos and the planned design\'s images/s per setting')
     .requiredOption('--weights <dir>', 'HG-PIPE refs directory (weights, tables, scalars)')
@@ -80,7 +82,7 @@ export function register(program: Command): void {
     .option('--svg <out.svg>', 'write top-1 against images/s as SVG')
     .option('--reuse <table.json>', 'take the accuracy from an earlier --out table (or bench:prune\'s prune-accuracy.json)')
     .option('--no-simulate', 'analytic throughput only (skip the cycle-level simulation of each chained design)')
-    .option('--json', 'print one JSON document')
+    .option('--json', 'print one JSON document'))
     .addHelpText('after', SETTINGS_HELP)
     .action(async (opts: PruneSweepOptions) => {
       const model = MODEL_ZOO['hgpipe-deit-tiny'];
@@ -91,7 +93,11 @@ export function register(program: Command): void {
       cachedWeights(opts.weights, model); // fail early, naming the directory, on a bad refs folder
       let accuracy: AccuracyRow[];
       if (opts.reuse) accuracy = reusedAccuracy(opts.reuse, settings, files.length);
-      else {
+      else if (opts.queue) {
+        const q = queueRun({ ...opts, queue: opts.queue }, `accuracy (${settings.length} settings)`);
+        const inputs = files.map((file) => ({ kind: 'image' as const, file }));
+        accuracy = accuracyRows(settings, await queuedPrunedBatch('prune-sweep', inputs, { weightsDir: opts.weights, settings, model }, q).finally(() => q.stop()));
+      } else {
         const progress = startProgress(`accuracy (${settings.length} settings)`, files.length, !opts.json);
         try {
           const results = await runPrunedBatch(

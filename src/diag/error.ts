@@ -14,6 +14,9 @@ export type DiagnosticCode =
   | 'DOES_NOT_FIT'
   | 'IO_ERROR'
   | 'MISSING_REF_FILE'
+  | 'QUEUE_UNREACHABLE'
+  | 'QUEUE_REFUSED'
+  | 'SHARD_FAILED'
   | 'TOOL_MISSING'
   | 'UNSAFE_CHECKPOINT'
   | 'UNKNOWN_NAME';
