@@ -1,45 +1,27 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fail, readInputText, showValue } from '../diag/index.ts';
+import { readInputText } from '../diag/index.ts';
+import { describeShape, parseRefsText, toInt32 } from './parse.ts';
+import type { RefsSource } from './source.ts';
 
-/**
- * HG-PIPE's reference format: one line of comma-separated decimal integers with a trailing comma and no newline
- * (the files are meant to be #included in C array initialisers). Flat, row-major.
- */
-
-/** Parse one refs file; `shape` is what the caller expects (its product is the element count). */
-export function parseRefsText(text: string, file: string, shape: readonly number[]): Float64Array {
-  const expected = shape.reduce((a, b) => a * b, 1);
-  const body = text.replace(/\s+$/, '');
-  const parts = body.endsWith(',') ? body.slice(0, -1).split(',') : body.split(',');
-  if (body.length === 0) fail('BAD_REF_FILE', `file is empty; expected ${describeShape(shape)}`, file);
-  if (parts.length !== expected)
-    fail('BAD_REF_FILE', `has ${parts.length} elements; expected ${describeShape(shape)} = ${expected}`, file);
-  const out = new Float64Array(expected);
-  for (let i = 0; i < expected; i++) {
-    const s = parts[i];
-    const v = Number(s);
-    if (s.trim() === '' || !Number.isSafeInteger(v))
-      fail('BAD_REF_FILE', `element ${i} is ${showValue(s)}, not an integer (expected ${describeShape(shape)})`, file);
-    out[i] = v;
-  }
-  return out;
-}
-
-function describeShape(shape: readonly number[]): string {
-  return `[${shape.join('][')}] integers`;
-}
+/** Refs-format files read from disk (the parsing itself, shared with the explorer page, is in parse.ts). */
+export { parseRefsText, formatRefs } from './parse.ts';
 
 /** Read `<dir>/<name>.txt` as numbers. */
 export function readRefs(dir: string, name: string, shape: readonly number[]): Float64Array {
   return readRefsFile(join(dir, `${name}.txt`), shape);
 }
 
-/** Read one refs-format file as numbers. */
-export function readRefsFile(file: string, shape: readonly number[]): Float64Array {
+/** A refs file's text, its size bounded by its shape. */
+function readRefsText(file: string, shape: readonly number[]): string {
   // a safe integer is at most 17 characters; with its comma and some spacing 24 per element is generous
   const maxBytes = 24 * shape.reduce((a, b) => a * b, 1) + 4096;
-  const text = readInputText(file, { code: 'BAD_REF_FILE', missingCode: 'MISSING_REF_FILE', missingMessage: `missing; expected ${describeShape(shape)}`, what: `refs file of ${describeShape(shape)}`, maxBytes }, 'latin1');
-  return parseRefsText(text, file, shape);
+  return readInputText(file, { code: 'BAD_REF_FILE', missingCode: 'MISSING_REF_FILE', missingMessage: `missing; expected ${describeShape(shape)}`, what: `refs file of ${describeShape(shape)}`, maxBytes }, 'latin1');
+}
+
+/** Read one refs-format file as numbers. */
+export function readRefsFile(file: string, shape: readonly number[]): Float64Array {
+  return parseRefsText(readRefsText(file, shape), file, shape);
 }
 
 /** Read a refs file whose values fit int32 (activations, 3/8-bit weights, tables). */
@@ -52,27 +34,11 @@ export function readRefsFileInt32(file: string, shape: readonly number[]): Int32
   return toInt32(readRefsFile(file, shape), file);
 }
 
-function toInt32(v: Float64Array, file: string): Int32Array {
-  const out = new Int32Array(v.length);
-  for (let i = 0; i < v.length; i++) {
-    if (v[i] > 2147483647 || v[i] < -2147483648)
-      fail('BAD_REF_FILE', `element ${i} = ${v[i]} exceeds 32 bits`, file);
-    out[i] = v[i];
-  }
-  return out;
-}
-
-/** Format a tensor in the refs' own text format (byte-identical to HG-PIPE's files). */
-export function formatRefs(values: ArrayLike<number>): string {
-  let s = '';
-  const chunk: string[] = [];
-  for (let i = 0; i < values.length; i++) {
-    chunk.push(String(values[i]));
-    if (chunk.length === 65536) {
-      s += chunk.join(',') + ',';
-      chunk.length = 0;
-    }
-  }
-  if (chunk.length) s += chunk.join(',') + ',';
-  return s;
+/** A refs folder on disk as a RefsSource (`<dir>/<name>.txt`), read exactly as readRefsFile reads. */
+export function diskRefs(dir: string): RefsSource {
+  return {
+    where: (name) => join(dir, `${name}.txt`),
+    has: (name) => existsSync(join(dir, `${name}.txt`)),
+    text: (name, shape) => readRefsText(join(dir, `${name}.txt`), shape),
+  };
 }
