@@ -10,6 +10,7 @@ import { register as pruneSweep } from './prune-sweep.ts';
 import { register as importModel } from './import.ts';
 import { register as exportOnnx } from './export-onnx.ts';
 import { register as quantize } from './quantize.ts';
+import { register as explore } from './explore.ts';
 
 /** Every command module exports `register(program)`; add new commands to this list. */
-export const COMMANDS: Array<(program: Command) => void> = [importModel, exportOnnx, quantize, infer, audit, estimate, plan, simulate, fifoSize, generate, pruneSweep];
+export const COMMANDS: Array<(program: Command) => void> = [importModel, exportOnnx, quantize, infer, audit, estimate, plan, simulate, fifoSize, generate, pruneSweep, explore];
