@@ -80,7 +80,7 @@ export function classifyView(worker: WorkerClient, weights: WeightsInfo | null):
   const ensureWeights = async () => {
     if (loadedGeneration === worker.generation) return;
     status.begin('loading the weights…');
-    const { result } = await worker.run<{ files: number; hardwareTypes: boolean }>({ kind: 'weights', base: 'weights', files: weights.files, types: weights.types ? 'weights-types.json' : null }, (d, n) => status.progress(`loading the weights: ${d} / ${n} files`));
+    const { result } = await worker.run<{ files: number; hardwareTypes: boolean }>({ kind: 'weights', base: new URL('weights', location.href).href, files: weights.files, types: weights.types ? new URL('weights-types.json', location.href).href : null }, (d, n) => status.progress(`loading the weights: ${d} / ${n} files`));
     loadedGeneration = worker.generation;
     status.done(`weights loaded: ${result.files} files${result.hardwareTypes ? ', hardware widths' : ', no hardware widths (hardware mode unavailable)'}`);
   };
@@ -93,7 +93,8 @@ export function classifyView(worker: WorkerClient, weights: WeightsInfo | null):
     return m[1].split(',').map((b) => ({ block: Number(b), keep: Number(m[2]) }));
   };
 
-  const cards: Array<{ file: File; decoded: Decoded; el: HTMLElement }> = [];
+  type Card = { file: File; decoded: Decoded; el: HTMLElement; result?: ClassifyResult };
+  const cards: Card[] = [];
   const classifyAll = async (files: File[]) => {
     status.begin(`classifying ${files.length} photo(s)…`);
     try {
@@ -105,7 +106,7 @@ export function classifyView(worker: WorkerClient, weights: WeightsInfo | null):
         try {
           const t0 = performance.now();
           const decoded = await decodeOnServer(f);
-          const entry = { file: f, decoded, el: card };
+          const entry: Card = { file: f, decoded, el: card };
           await render(entry);
           cards.push(entry);
           document.body.dataset.classifySeconds = ((performance.now() - t0) / 1000).toFixed(3);
@@ -120,10 +121,15 @@ export function classifyView(worker: WorkerClient, weights: WeightsInfo | null):
     }
   };
 
-  const render = async (c: { file: File; decoded: Decoded; el: HTMLElement }) => {
+  const render = async (c: Card) => {
     const modes: Array<'ideal' | 'hardware'> = weights.types ? ['ideal', 'hardware'] : ['ideal'];
-    const { result } = await worker.run<ClassifyResult>({ kind: 'classify', patches: c.decoded.patches.slice(), modes, attentionBlock: Number(blockSel.value), pruning: pruningOf() });
+    const { result } = await worker.run<ClassifyResult>({ kind: 'classify', patches: c.decoded.patches.slice(), modes, pruning: pruningOf() });
+    c.result = result;
     c.el.replaceChildren(...photoCard(c.file.name, c.decoded, result, Number(blockSel.value)));
+  };
+  // Every block's attention maps came with the result: another block is drawn without running the network again.
+  const redraw = () => {
+    for (const c of cards) if (c.result) c.el.replaceChildren(...photoCard(c.file.name, c.decoded, c.result, Number(blockSel.value)));
   };
   const rerender = async () => {
     status.begin('updating…');
@@ -134,7 +140,7 @@ export function classifyView(worker: WorkerClient, weights: WeightsInfo | null):
       status.fail(e);
     }
   };
-  blockSel.onchange = () => void rerender();
+  blockSel.onchange = redraw;
   prune.onchange = () => void rerender();
   fileIn.onchange = () => fileIn.files && void classifyAll([...fileIn.files]);
   drop.addEventListener('keydown', (e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), fileIn.click()));

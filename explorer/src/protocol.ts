@@ -31,8 +31,6 @@ export interface ClassifyTask {
   kind: 'classify';
   patches: Int32Array;
   modes: ArithMode[];
-  /** Block whose per-head CLS attention to return (null: none). */
-  attentionBlock: number | null;
   /** Token pruning: keep this many tokens after these attention blocks (empty: none). */
   pruning: Array<{ block: number; keep: number }>;
 }

@@ -97,12 +97,12 @@ async function loadWeightsOverHttp(task: WeightsTask, progress: (done: number, t
   return { files: texts.size, hardwareTypes: types !== null };
 }
 
-/** One photo's patches in each mode: top-5, wraps, per-head CLS attention of one block, the pruning's dropped patches. */
+/** One photo's patches in each mode: top-5, wraps, every block's per-head CLS attention, the pruning's dropped patches. */
 function classify(task: ClassifyTask) {
   if (!weights) throw new Error('no weights loaded');
   const cfg = weights.config;
   const results: Record<string, unknown> = {};
-  let attention: { block: number; heads: number; tokens: number; maps: number[][] } | null = null;
+  const attention: Array<ReturnType<typeof clsAttention>> = [];
   let pruned: Array<{ block: number; dropped: number[] }> = [];
   for (const mode of task.modes as ArithMode[]) {
     if (mode === 'hardware' && !types) throw new Error('hardware mode needs hardware-types.json beside the weights');
@@ -117,7 +117,7 @@ function classify(task: ClassifyTask) {
       types: types ?? undefined,
       maxWrapEvents: 1000,
       tokenPruner: (block, x, tokens, probs) => {
-        if (first && block === task.attentionBlock) attention = clsAttention(block, probs, cfg.heads, tokens, origin, cfg.tokens);
+        if (first) attention.push(clsAttention(block, probs, cfg.heads, tokens, origin, cfg.tokens));
         const keep = keepAt.get(block);
         if (keep === undefined) return { x, tokens };
         const sel = selectTokens(x, tokens, cfg.width, clsScores(probs, cfg.heads, tokens), keep, setting!.tokens!.fuse);
