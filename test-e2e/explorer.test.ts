@@ -68,7 +68,7 @@ describe('vitpipe explore in chromium', { timeout: 180_000 }, () => {
     await page.selectOption('#plan-model', 'hgpipe-deit-tiny');
     await page.selectOption('#plan-device', 'vck190');
     await page.click('#plan-run');
-    const status = await settled(page, '#view-plan');
+    const status = await settled(page, '#plan-status');
     const f = await figures(page, '#plan-results');
     assert.ok(f.steadyInterval, `no plan on the page; status: ${status}`);
     assert.equal(Number(f.steadyInterval), cli.plan.steadyInterval);
@@ -84,7 +84,7 @@ describe('vitpipe explore in chromium', { timeout: 180_000 }, () => {
     await page.selectOption('#sim-design', 'builtin');
     await page.fill('#sim-images', '2');
     await page.click('#sim-run');
-    const status = await settled(page, '#view-sim');
+    const status = await settled(page, '#sim-status');
     const f = await figures(page, '#sim-per-image');
     assert.ok(Object.keys(f).length, `no per-image figures on the page; status: ${status}`);
     for (const p of cli.sim.network.perImage)
@@ -122,16 +122,16 @@ describe('vitpipe explore in chromium', { timeout: 180_000 }, () => {
       await dropFiles(page, '#classify-drop', [{ name: 'notes.txt', bytes: Buffer.from('not a photo'), type: 'text/plain' }]);
       await page.waitForSelector('article.photo.failed[data-file="notes.txt"]', { timeout: 60_000 });
       assert.match((await page.textContent('article.photo.failed[data-file="notes.txt"]'))!, /cannot decode image.*expected a JPEG or PNG file/);
-      await settled(page, '#view-classify');
+      await settled(page, '#classify-status');
     }
     await page.click('#tab-plan');
     await page.selectOption('#plan-device', 'custom');
     await page.fill('#cap-lut', '-5');
     await page.click('#plan-run');
-    assert.match(await settled(page, '#view-plan'), /Error: custom device:.*Too small.*capacity\.lut/s);
+    assert.match(await settled(page, '#plan-status'), /Error: custom device:.*Too small.*capacity\.lut/s);
     await page.fill('#cap-lut', '1000');
     await page.click('#plan-run');
-    await settled(page, '#view-plan');
+    await settled(page, '#plan-status');
     assert.match((await page.textContent('#plan-results'))!, /Does not fit/);
     // HG-PIPE's design with every attention residual FIFO cut to 16 entries deadlocks.
     const doc = JSON.parse(designToJson(hgpipeDeitTiny()));
@@ -144,7 +144,7 @@ describe('vitpipe explore in chromium', { timeout: 180_000 }, () => {
     await page.setInputFiles('#sim-file', file);
     await page.fill('#sim-images', '2');
     await page.click('#sim-run');
-    await settled(page, '#view-sim');
+    await settled(page, '#sim-status');
     assert.match((await page.textContent('#sim-deadlock'))!, /Deadlock at cycle [\d,]+\..*wait-for cycle/s);
     assert.ok(await page.$('#sim-results svg path[marker-end]'), 'the wait-for cycle is drawn on the block diagram');
     await page.screenshot({ path: join(OUT, 'simulate-deadlock.png'), fullPage: true });
@@ -152,7 +152,7 @@ describe('vitpipe explore in chromium', { timeout: 180_000 }, () => {
     writeFileSync(file, '{ not json');
     await page.setInputFiles('#sim-file', file);
     await page.click('#sim-run');
-    assert.match(await settled(page, '#view-sim'), /Error: .*not JSON/);
+    assert.match(await settled(page, '#sim-status'), /Error: .*not JSON/);
     rmSync(dir, { recursive: true, force: true });
     assert.equal(await page.$('.status.running'), null);
   });

@@ -74,10 +74,10 @@ export async function figures(page: Page, scope: string): Promise<Record<string,
   return page.$$eval(`${scope} [data-k]`, (els) => Object.fromEntries(els.map((e) => [e.getAttribute('data-k')!, e.getAttribute('data-v')!])));
 }
 
-/** Wait until a view's status line stops running; returns its text (an error message if the work failed). */
-export async function settled(page: Page, view: string, timeout = 150_000): Promise<string> {
-  await page.waitForFunction((v) => !document.querySelector(`${v} .status.running`), view, { timeout });
-  return (await page.textContent(`${view} .status`)) ?? '';
+/** Wait until a status line (`#plan-status`, `#sim-status`, …) stops running; returns its text (an error message if the work failed). */
+export async function settled(page: Page, status: string, timeout = 150_000): Promise<string> {
+  await page.waitForFunction((v) => !document.querySelector(`${v}.running`), status, { timeout });
+  return (await page.textContent(status)) ?? '';
 }
 
 /** Drop files on an element as a person dragging them from a file manager would (a DataTransfer with File objects). */

@@ -61,7 +61,7 @@ function cropDataUrl(d: Decoded): string {
 }
 
 export function classifyView(worker: WorkerClient, weights: WeightsInfo | null): HTMLElement {
-  const status = new Status();
+  const status = new Status('classify-status');
   const out = h('div', { class: 'results', id: 'classify-results' });
   const fileIn = h('input', { type: 'file', id: 'classify-files', multiple: true, accept: 'image/jpeg,image/png,.jpg,.jpeg,.png' });
   const drop = h('div', { class: 'dropzone', id: 'classify-drop', tabindex: 0, role: 'button', 'aria-label': 'drop photos here, or press Enter to pick files' }, 'Drop JPEG/PNG photos here, or ', h('label', { class: 'linklike' }, 'pick files', fileIn));

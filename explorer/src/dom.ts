@@ -23,7 +23,10 @@ export function figure(key: string, label: string, value: number | string, shown
  * words. Every run ends in `done` or `fail` (callers use try/finally), so no spinner is left running.
  */
 export class Status {
-  readonly el = h('div', { class: 'status', role: 'status', 'aria-live': 'polite' });
+  readonly el: HTMLElement;
+  constructor(id: string) {
+    this.el = h('div', { id, class: 'status', role: 'status', 'aria-live': 'polite' });
+  }
   private started = 0;
   begin(text: string): void {
     this.started = performance.now();

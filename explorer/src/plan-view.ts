@@ -40,7 +40,7 @@ export function planView(worker: WorkerClient, extraModels: ViTConfig[], onDesig
   const target = h('input', { id: 'plan-target', type: 'text', inputmode: 'numeric', placeholder: 'fastest that fits', size: 12 });
   const run = h('button', { id: 'plan-run', type: 'submit', class: 'primary' }, 'Plan');
   const cancel = h('button', { type: 'button', hidden: true }, 'Cancel');
-  const status = new Status();
+  const status = new Status('plan-status');
   const out = h('div', { class: 'results', id: 'plan-results' });
   deviceSel.onchange = () => (custom.hidden = deviceSel.value !== 'custom');
   cancel.onclick = () => worker.cancel('planning cancelled');

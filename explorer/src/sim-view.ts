@@ -1,6 +1,6 @@
 /** Simulate view: the whole-network cycle-level simulation of a design, and every block alone, in two Web Workers. */
 import { blockDiagram, type BlockFigure, type WaitHopView } from './charts.ts';
-import type { WorkerClient } from './client.ts';
+import { TaskError, type WorkerClient } from './client.ts';
 import { figure, fmt, h, Status, table } from './dom.ts';
 import { chartPanel } from './export.ts';
 import { timelineChart, type ProcessStatsView, type TimelineData } from './timeline.ts';
@@ -53,8 +53,8 @@ export function simView(network: WorkerClient, blocks: WorkerClient): { el: HTML
   const clock = h('input', { id: 'sim-clock', type: 'text', inputmode: 'decimal', value: '425', size: 5 });
   const run = h('button', { id: 'sim-run', type: 'submit', class: 'primary' }, 'Simulate');
   const cancel = h('button', { type: 'button', hidden: true }, 'Cancel');
-  const status = new Status();
-  const tlStatus = new Status();
+  const status = new Status('sim-status');
+  const tlStatus = new Status('sim-timeline-status');
   const out = h('div', { class: 'results', id: 'sim-results' });
   sourceSel.onchange = () => (fileIn.hidden = sourceSel.value !== 'file');
   fileIn.onchange = async () => {
@@ -79,6 +79,8 @@ export function simView(network: WorkerClient, blocks: WorkerClient): { el: HTML
   const simulate = async () => {
     run.disabled = true;
     cancel.hidden = false;
+    // A timeline still being drawn for the previous run would hold the blocks worker: it gives way.
+    if (drawing) blocks.cancel('the timeline gave way to a new simulation');
     status.begin('simulating…');
     tlStatus.done();
     try {
@@ -111,8 +113,10 @@ export function simView(network: WorkerClient, blocks: WorkerClient): { el: HTML
   };
 
   const timelineSlot = h('div', { id: 'sim-timeline' });
+  let drawing = false;
   const drawTimeline = async (design: DesignSource, n: number, mhz: number) => {
     tlStatus.begin('drawing the timeline (a run without memoisation)…');
+    drawing = true;
     try {
       const { result } = await blocks.run<NetworkView>({ kind: 'sim-timeline', design, images: n, clockMhz: mhz });
       if (!result.chain.timeline) throw new Error('the simulator returned no timeline');
@@ -120,7 +124,10 @@ export function simView(network: WorkerClient, blocks: WorkerClient): { el: HTML
       timelineSlot.replaceChildren(chartPanel('Timeline (wheel or +/− to zoom, drag or arrow keys to pan)', 'timeline', tl.svg, [tl.controls]), tl.tooltip);
       tlStatus.done();
     } catch (e) {
-      tlStatus.fail(e);
+      if (e instanceof TaskError && e.info.code === 'CANCELLED') tlStatus.done(`timeline not drawn: ${e.message}`);
+      else tlStatus.fail(e);
+    } finally {
+      drawing = false;
     }
   };
 
