@@ -101,7 +101,9 @@ try {
   } else {
     console.log(`classify: skipped — needs ${REFS_DIR} and ${IMAGENET_SAMPLE} (set VITPIPE_SHARED)`);
   }
-  const heap = await (await page.context().newCDPSession(page)).send('Performance.getMetrics');
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const heap = await cdp.send('Performance.getMetrics');
   const used = heap.metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
   console.log(`vitpipe explorer vs CLI (best of ${repeat}; load average ${load0.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end, ${availableParallelism()} cores)`);
   console.log(`${'work'.padEnd(38)}${'page s'.padStart(9)}${'CLI s'.padStart(9)}${'page/CLI'.padStart(10)}  note`);

@@ -46,7 +46,6 @@ const FIVE = [
 
 export function simView(network: WorkerClient, blocks: WorkerClient): { el: HTMLElement; usePlanned: (json: string, name: string) => void } {
   let planned: { json: string; name: string } | null = null;
-  let picked: { json: string; file: string } | null = null;
   const sourceSel = h('select', { id: 'sim-design' }, h('option', { value: 'builtin' }, "HG-PIPE's design (built-in)"), h('option', { value: 'planned', disabled: true }, 'the planned design'), h('option', { value: 'file' }, 'a design.json file…'));
   const fileIn = h('input', { type: 'file', accept: '.json,application/json', id: 'sim-file', hidden: true });
   const images = h('input', { id: 'sim-images', type: 'text', inputmode: 'numeric', value: '10', size: 5 });
@@ -57,21 +56,20 @@ export function simView(network: WorkerClient, blocks: WorkerClient): { el: HTML
   const tlStatus = new Status('sim-timeline-status');
   const out = h('div', { class: 'results', id: 'sim-results' });
   sourceSel.onchange = () => (fileIn.hidden = sourceSel.value !== 'file');
-  fileIn.onchange = async () => {
-    const f = fileIn.files?.[0];
-    picked = f ? { json: await f.text(), file: f.name } : null;
-  };
   cancel.onclick = () => {
     network.cancel('simulation cancelled');
     blocks.cancel('simulation cancelled');
   };
   const form = h('form', { class: 'controls' }, h('label', {}, 'design ', sourceSel), fileIn, h('label', {}, 'images ', images), h('label', {}, 'clock MHz ', clock), run, cancel);
 
-  const sourceOf = (): DesignSource => {
+  // The file is read when the run starts, so the run always uses the file the control shows.
+  const sourceOf = async (): Promise<DesignSource> => {
     if (sourceSel.value === 'planned' && planned) return { json: planned.json, file: planned.name };
     if (sourceSel.value === 'file') {
-      if (!picked) throw new Error('pick a design.json file first');
-      return picked;
+      const f = fileIn.files?.[0];
+      if (!f) throw new Error('pick a design.json file first');
+      if (f.size > 64 * 1024 * 1024) throw new Error(`${f.name} is ${Math.round(f.size / 1024 / 1024)} MiB; a design.json is far smaller`);
+      return { json: await f.text(), file: f.name };
     }
     return { builtin: 'hgpipe-deit-tiny' };
   };
@@ -88,7 +86,7 @@ export function simView(network: WorkerClient, blocks: WorkerClient): { el: HTML
       if (!(Number.isInteger(n) && n >= 1 && n <= 1000)) throw new Error(`images: '${images.value}' is not a whole number from 1 to 1,000`);
       const mhz = Number(clock.value.trim());
       if (!(mhz > 0 && mhz <= 2000)) throw new Error(`clock: '${clock.value}' is not a frequency in MHz (0 to 2,000)`);
-      const design = sourceOf();
+      const design = await sourceOf();
       const t0 = performance.now();
       // The whole network on one worker, every block alone on the other (as the CLI's two threads).
       const [net, alone] = await Promise.all([
