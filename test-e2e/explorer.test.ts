@@ -112,6 +112,11 @@ describe('vitpipe explore in chromium', { timeout: 180_000 }, () => {
         });
       }
     }
+    // A token-pruning schedule: each selection's dropped patches are drawn on the photo (half of 195 image tokens).
+    await page.fill('#classify-prune', '3,6,9:0.5');
+    await page.press('#classify-prune', 'Enter');
+    await page.waitForSelector('article.photo figcaption >> text=dropped after ATTN9', { timeout: 120_000 });
+    assert.match((await page.textContent('article.photo'))!, /dropped after ATTN3 \(97 patches\)/);
     await page.screenshot({ path: join(OUT, 'classify.png'), fullPage: true });
   });
 
@@ -177,6 +182,9 @@ describe('vitpipe explore in chromium', { timeout: 180_000 }, () => {
   it('7. phone width: the views fit a 390-pixel screen', async (t) => {
     if (skip) return t.skip(skip);
     const p = await openExplorer(browser!, server.url, { width: 390, height: 844 });
+    await p.click('#plan-run');
+    await settled(p, '#plan-status');
+    await p.waitForSelector('#plan-results [data-k="steadyInterval"]');
     const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `page is ${overflow} px wider than the screen`);
     await p.screenshot({ path: join(OUT, 'phone-plan.png'), fullPage: true });

@@ -142,6 +142,7 @@ export function classifyView(worker: WorkerClient, weights: WeightsInfo | null):
   };
   blockSel.onchange = redraw;
   prune.onchange = () => void rerender();
+  prune.addEventListener('keydown', (e) => e.key === 'Enter' && prune.blur());
   fileIn.onchange = () => fileIn.files && void classifyAll([...fileIn.files]);
   drop.addEventListener('keydown', (e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), fileIn.click()));
   drop.addEventListener('dragover', (e) => (e.preventDefault(), drop.classList.add('over')));
@@ -184,7 +185,8 @@ function photoCard(name: string, d: Decoded, r: ClassifyResult, block: number): 
 function overlay(url: string, d: Decoded, title: string, heat: number[] | null, dropped: number[] | null): SVGSVGElement {
   const scale = 1;
   const size = d.size * scale;
-  const root = svgRoot(size + 20, size + 30, title);
+  const root = svgRoot(size + 20, size + 46, title);
+  root.append(s('text', { x: 10, y: size + 40, 'font-size': 10 }, heat ? 'clear: most CLS attention; blue: least' : 'dark: patches this selection drops'));
   root.append(s('image', { href: url, x: 10, y: 24, width: size, height: size }));
   const grid = 14;
   const cell = size / grid;

@@ -1,6 +1,6 @@
 /** Plan view: model × device (catalogue or typed-in capacities) × optional target → the planner's design, in the page. */
 import { DEVICES, parseDevice, type Device } from '../../src/cost/index.ts';
-import { MODEL_ZOO, type ViTConfig } from '../../src/model/index.ts';
+import { DEFAULT_MODEL, MODEL_ZOO, type ViTConfig } from '../../src/model/index.ts';
 import { blockDiagram, paretoChart, resourceBars, type BlockFigure } from './charts.ts';
 import type { WorkerClient } from './client.ts';
 import { figure, fmt, h, Status } from './dom.ts';
@@ -33,7 +33,7 @@ const roundRes = (r: Device['capacity']) => ({ lut: Math.round(r.lut), ff: Math.
 
 export function planView(worker: WorkerClient, extraModels: ViTConfig[], onDesign: (p: PlanView) => void): HTMLElement {
   const models = [...Object.values(MODEL_ZOO), ...extraModels];
-  const modelSel = h('select', { id: 'plan-model' }, ...models.map((m) => h('option', { value: m.name }, m.name)));
+  const modelSel = h('select', { id: 'plan-model' }, ...models.map((m) => h('option', { value: m.name, selected: m.name === DEFAULT_MODEL }, m.name)));
   const deviceSel = h('select', { id: 'plan-device' }, ...Object.keys(DEVICES).map((d) => h('option', { value: d, selected: d === 'vck190' }, d)), h('option', { value: 'custom' }, 'custom capacities…'));
   const capInputs = Object.fromEntries((['lut', 'ff', 'dsp', 'bram', 'uram', 'clockMhz'] as const).map((k) => [k, h('input', { id: `cap-${k}`, type: 'text', inputmode: 'decimal', value: String(k === 'clockMhz' ? DEVICES.vck190.clockMhz : DEVICES.vck190.capacity[k]), size: 9 })]));
   const custom = h('fieldset', { class: 'custom', hidden: true }, h('legend', {}, 'custom device'), ...Object.entries(capInputs).map(([k, el]) => h('label', {}, k === 'clockMhz' ? 'clock MHz' : k.toUpperCase(), el)));

@@ -133,8 +133,8 @@ export function simView(network: WorkerClient, blocks: WorkerClient): { el: HTML
     const items: Node[] = [];
     items.push(h('div', { class: 'figures' },
       figure('completed', 'completed', net.completed ? 'yes' : 'no — deadlock'),
-      figure('steadyInterval', 'steady interval', net.steadyInterval, undefined, 'cycles'),
-      figure('imagesPerSecond', 'throughput', Math.round(net.imagesPerSecond), undefined, `images/s at ${mhz} MHz`),
+      net.completed ? figure('steadyInterval', 'steady interval', net.steadyInterval, undefined, 'cycles') : null,
+      net.completed ? figure('imagesPerSecond', 'throughput', Math.round(net.imagesPerSecond), undefined, `images/s at ${mhz} MHz`) : null,
       figure('bottleneck', 'bottleneck', net.bottleneck.slice(0, 3).join(', ') + (net.bottleneck.length > 3 ? ` … (${net.bottleneck.length} processes)` : '')),
     ));
     const figures: BlockFigure[] = alone.map((b) => ({ name: b.name, kind: b.kind, interval: b.steadyInterval, process: b.analyticProcess }));
@@ -142,9 +142,10 @@ export function simView(network: WorkerClient, blocks: WorkerClient): { el: HTML
     if (net.deadlock) {
       items.push(h('div', { class: 'warning', role: 'alert', id: 'sim-deadlock' }, h('strong', {}, `Deadlock at cycle ${fmt(net.deadlock.cycle)}. `), h('pre', {}, net.deadlock.message)));
     }
-    items.push(chartPanel(net.deadlock ? 'Pipeline with the deadlock\'s wait-for cycle' : 'Pipeline: each block alone, cycles per image', 'sim-blocks', blockDiagram(figures, net.deadlock ? 'wait-for cycle of the deadlock' : 'blocks simulated alone (steady interval)', { bottleneck: new Set(figures.filter((b) => b.interval === slowest).map((b) => b.name)), waitCycle: net.deadlock?.waitCycle })));
+    items.push(chartPanel(net.deadlock ? 'Pipeline with the deadlock\'s wait-for cycle' : 'Pipeline: each block alone, cycles per image', 'sim-blocks', blockDiagram(figures, net.deadlock ? 'wait-for cycle of the deadlock' : 'blocks simulated alone (steady interval)', { bottleneck: net.deadlock ? new Set() : new Set(figures.filter((b) => b.interval === slowest).map((b) => b.name)), waitCycle: net.deadlock?.waitCycle })));
     items.push(h('h3', {}, `Cycles per image (${n} images, whole network)`));
-    items.push(table(['image', ...FIVE.map(([, l]) => l)], net.perImage.map((p) => [String(p.image), ...FIVE.map(([k]) => h('span', { 'data-k': `image${p.image}.${k}`, 'data-v': String(p[k]) }, fmt(p[k])))]), { id: 'sim-per-image', class: 'numbers' }));
+    if (!net.perImage.length) items.push(h('p', { class: 'note' }, 'No image left the pipeline.'));
+    else items.push(table(['image', ...FIVE.map(([, l]) => l)], net.perImage.map((p) => [String(p.image), ...FIVE.map(([k]) => h('span', { 'data-k': `image${p.image}.${k}`, 'data-v': String(p[k]) }, fmt(p[k])))]), { id: 'sim-per-image', class: 'numbers' }));
     items.push(h('h3', {}, 'Blocks alone'));
     items.push(table(['block', 'interval', 'analytic', 'first-image latency', 'slowest process'], alone.map((b) => [b.name, fmt(b.steadyInterval), fmt(b.analyticInterval), fmt(b.firstImageLatency), b.analyticProcess + (b.sameAs ? ` (as ${b.sameAs})` : '') + (b.deadlock ? ' — deadlocks alone' : '')]), { class: 'numbers' }));
     const fifos = [...net.chain.fifos].sort((a, b) => b.peak / b.depth - a.peak / a.depth || b.peak - a.peak);
