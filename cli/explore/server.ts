@@ -4,7 +4,11 @@ import { extname, join, resolve, sep } from 'node:path';
 import { fail, isVitpipeError } from '../../src/diag/index.ts';
 import { cropToPatches, decodeRgbBytes, resizeAndCrop } from '../../src/image/index.ts';
 import { MODEL_ZOO, shapeOf } from '../../src/model/index.ts';
+import { checkGeneratable, generateProject } from '../../src/codegen/index.ts';
+import { parseDesign } from '../../src/ir/index.ts';
+import { loadHardwareTypes } from '../../src/refs/index.ts';
 import { DIST } from './build.ts';
+import { zipFiles } from './zip.ts';
 import type { WeightsInfo } from './weights.ts';
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.json': 'application/json', '.txt': 'text/plain; charset=latin1', '.wasm': 'application/wasm' };
@@ -54,6 +58,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: { weights
     const w = opts.weights;
     return send(res, 200, 'application/json', JSON.stringify({ version: opts.version, models: [], weights: w && { path: w.path, kind: w.kind, files: w.files, types: w.typesFile !== null, error: w.error } }));
   }
+  if (req.method === 'POST' && path === '/api/hls') return hls(req, res, opts.weights);
   if (req.method === 'POST' && path === '/api/decode') return decode(req, res, decodeURIComponent(String(req.headers['x-file-name'] ?? 'photo')));
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed');
   if (path.startsWith('/weights/')) {
@@ -93,18 +98,43 @@ function sendError(res: ServerResponse, e: unknown): void {
   else res.end();
 }
 
-/** A photo's bytes → [u32 header length][header JSON][int32 LE patch matrix][crop RGB], by the CLI's own front end. */
-async function decode(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
+async function body(req: IncomingMessage, name: string, max: number, what: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
     size += (c as Buffer).length;
-    if (size > MAX_PHOTO) fail('BAD_IMAGE', `larger than ${MAX_PHOTO / 1024 / 1024} MiB`, name);
+    if (size > max) fail(what === 'design' ? 'BAD_DESIGN' : 'BAD_IMAGE', `larger than ${max / 1024 / 1024} MiB`, name);
     chunks.push(c as Buffer);
   }
-  if (size === 0) fail('BAD_IMAGE', 'empty file', name, 'expected a JPEG or PNG file');
+  return Buffer.concat(chunks);
+}
+
+/**
+ * A design.json → its HLS C++ project as a zip, by the CLI's own generator (`vitpipe generate`): it needs the refs
+ * folder for the weights and the testbenches' tensors, so it runs here rather than in the page.
+ */
+async function hls(req: IncomingMessage, res: ServerResponse, w: WeightsInfo | null): Promise<void> {
+  const text = (await body(req, 'design.json', 64 * 1024 * 1024, 'design')).toString('utf8');
+  if (!w || w.error || !w.typesFile) fail('BAD_ARGUMENT', 'the HLS project needs HG-PIPE\'s refs folder and its hardware-types.json', '--weights', 'start the explorer with --weights <refs folder>');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    fail('BAD_DESIGN', `not JSON: ${(e as Error).message}`, 'design.json');
+  }
+  const design = parseDesign(raw, 'design.json');
+  checkGeneratable(design, 'design.json');
+  const project = generateProject({ design, weightsDir: w.path, types: loadHardwareTypes(w.typesFile) });
+  res.writeHead(200, { 'content-type': 'application/zip', 'cache-control': 'no-store' });
+  res.end(zipFiles(project.files.map((f) => ({ path: `${design.name}/${f.path}`, content: f.content }))));
+}
+
+/** A photo's bytes → [u32 header length][header JSON][int32 LE patch matrix][crop RGB], by the CLI's own front end. */
+async function decode(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
+  const bytes = await body(req, name, MAX_PHOTO, 'photo');
+  if (bytes.length === 0) fail('BAD_IMAGE', 'empty file', name, 'expected a JPEG or PNG file');
   const cfg = MODEL_ZOO['hgpipe-deit-tiny'];
-  const crop = resizeAndCrop(await decodeRgbBytes(Buffer.concat(chunks), name), cfg.imageSize);
+  const crop = resizeAndCrop(await decodeRgbBytes(bytes, name), cfg.imageSize);
   const patches = cropToPatches(crop, cfg);
   const head = Buffer.from(JSON.stringify({ tokens: cfg.tokens, patchElements: shapeOf(cfg).patchElements, size: crop.width }));
   const len = Buffer.alloc(4);

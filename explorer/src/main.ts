@@ -31,7 +31,7 @@ async function start(): Promise<void> {
   const engine = new WorkerClient('engine');
   const sim = simView(simNetwork, simBlocks);
   const views = {
-    plan: planView(planner, info.models, (r) => {
+    plan: planView(planner, info.models, !!info.weights && !info.weights.error && info.weights.types, (r) => {
       sim.usePlanned(r.designJson!, `${r.model}-${r.device.name}`);
       select('sim');
     }),

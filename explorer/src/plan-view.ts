@@ -2,7 +2,7 @@
 import { DEVICES, parseDevice, type Device } from '../../src/cost/index.ts';
 import { DEFAULT_MODEL, MODEL_ZOO, type ViTConfig } from '../../src/model/index.ts';
 import { blockDiagram, paretoChart, resourceBars, type BlockFigure } from './charts.ts';
-import type { WorkerClient } from './client.ts';
+import { TaskError, type WorkerClient } from './client.ts';
 import { figure, fmt, h, Status } from './dom.ts';
 import { chartPanel, download } from './export.ts';
 
@@ -31,7 +31,7 @@ const round1 = (v: number) => Math.round(v * 10) / 10;
 // The same rounding as `vitpipe plan --json` (cli/commands/plan.ts), so the page shows the CLI's numbers.
 const roundRes = (r: Device['capacity']) => ({ lut: Math.round(r.lut), ff: Math.round(r.ff), dsp: Math.round(r.dsp), bram: Math.ceil(r.bram * 2) / 2, uram: Math.ceil(r.uram) });
 
-export function planView(worker: WorkerClient, extraModels: ViTConfig[], onDesign: (p: PlanView) => void): HTMLElement {
+export function planView(worker: WorkerClient, extraModels: ViTConfig[], canGenerate: boolean, onDesign: (p: PlanView) => void): HTMLElement {
   const models = [...Object.values(MODEL_ZOO), ...extraModels];
   const modelSel = h('select', { id: 'plan-model' }, ...models.map((m) => h('option', { value: m.name, selected: m.name === DEFAULT_MODEL }, m.name)));
   const deviceSel = h('select', { id: 'plan-device' }, ...Object.keys(DEVICES).map((d) => h('option', { value: d, selected: d === 'vck190' }, d)), h('option', { value: 'custom' }, 'custom capacities…'));
@@ -105,10 +105,27 @@ export function planView(worker: WorkerClient, extraModels: ViTConfig[], onDesig
     const dl = h('button', { type: 'button', id: 'plan-download' }, 'Download design.json');
     dl.disabled = !r.designJson;
     dl.onclick = () => r.designJson && download(`${stem}.json`, r.designJson, 'application/json');
+    const zip = h('button', { type: 'button', id: 'plan-hls' }, 'Download HLS project (zip)');
+    zip.disabled = !r.designJson || !canGenerate;
+    if (!canGenerate) zip.title = 'start the explorer with --weights <refs folder> to generate the HLS project';
+    zip.onclick = async () => {
+      zip.disabled = true;
+      status.begin('generating the HLS C++ project (vitpipe generate, on the server)…');
+      try {
+        const res = await fetch('api/hls', { method: 'POST', body: r.designJson!, headers: { 'content-type': 'application/json' } });
+        if (!res.ok) throw new TaskError((await res.json()).error);
+        download(`${stem}-hls.zip`, await res.blob());
+        status.done('HLS project downloaded');
+      } catch (e) {
+        status.fail(e);
+      } finally {
+        zip.disabled = false;
+      }
+    };
     const sim = h('button', { type: 'button', id: 'plan-simulate' }, 'Simulate this design →');
     sim.disabled = !r.designJson;
     sim.onclick = () => onDesign(r);
-    items.push(h('div', { class: 'actions' }, dl, sim));
+    items.push(h('div', { class: 'actions' }, dl, zip, sim));
     if (r.blockFigures.length) {
       const slowest = Math.max(...r.blockFigures.map((b) => b.interval));
       const bottleneck = new Set(r.blockFigures.filter((b) => b.interval === slowest).map((b) => b.name));
