@@ -128,6 +128,11 @@ describe('vitpipe explore in chromium', { timeout: 300_000 }, () => {
       await page.waitForSelector('article.photo.failed[data-file="notes.txt"]', { timeout: 60_000 });
       assert.match((await page.textContent('article.photo.failed[data-file="notes.txt"]'))!, /cannot decode image.*expected a JPEG or PNG file/);
       await settled(page, '#classify-status');
+      // A pruning schedule the CLI's --prune-tokens parser refuses: its message, in the page.
+      await page.fill('#classify-prune', '3,6,9:half');
+      await page.press('#classify-prune', 'Enter');
+      assert.match(await settled(page, '#classify-status'), /Error: expected <layers>:<keep>, e\.g\. 3,6,9:0\.5; got '3,6,9:half'/);
+      await page.fill('#classify-prune', '');
     }
     await page.click('#tab-plan');
     await page.selectOption('#plan-device', 'custom');

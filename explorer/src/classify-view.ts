@@ -85,13 +85,6 @@ export function classifyView(worker: WorkerClient, weights: WeightsInfo | null):
     status.done(`weights loaded: ${result.files} files${result.hardwareTypes ? ', hardware widths' : ', no hardware widths (hardware mode unavailable)'}`);
   };
 
-  const pruningOf = (): Array<{ block: number; keep: number }> => {
-    const t = prune.value.trim();
-    if (t === '') return [];
-    const m = /^(\d+(?:\s*,\s*\d+)*)\s*:\s*([0-9.]+)$/.exec(t);
-    if (!m) throw new Error(`token pruning: expected <layers>:<keep>, e.g. 3,6,9:0.5; got '${t}'`);
-    return m[1].split(',').map((b) => ({ block: Number(b), keep: Number(m[2]) }));
-  };
 
   type Card = { file: File; decoded: Decoded; el: HTMLElement; result?: ClassifyResult };
   const cards: Card[] = [];
@@ -123,7 +116,7 @@ export function classifyView(worker: WorkerClient, weights: WeightsInfo | null):
 
   const render = async (c: Card) => {
     const modes: Array<'ideal' | 'hardware'> = weights.types ? ['ideal', 'hardware'] : ['ideal'];
-    const { result } = await worker.run<ClassifyResult>({ kind: 'classify', patches: c.decoded.patches.slice(), modes, pruning: pruningOf() });
+    const { result } = await worker.run<ClassifyResult>({ kind: 'classify', patches: c.decoded.patches.slice(), modes, pruning: prune.value });
     c.result = result;
     c.el.replaceChildren(...photoCard(c.file.name, c.decoded, result, Number(blockSel.value)));
   };

@@ -3,7 +3,7 @@ import { DEVICES, parseDevice, type Device } from '../../src/cost/index.ts';
 import { DEFAULT_MODEL, MODEL_ZOO, type ViTConfig } from '../../src/model/index.ts';
 import { blockDiagram, paretoChart, resourceBars, type BlockFigure } from './charts.ts';
 import { TaskError, type WorkerClient } from './client.ts';
-import { figure, fmt, h, Status } from './dom.ts';
+import { figure, h, Status } from './dom.ts';
 import { chartPanel, download } from './export.ts';
 
 /** What the worker returns for a plan (PlanResult's fields the page shows, and the design as design.json text). */
@@ -146,4 +146,3 @@ export function planView(worker: WorkerClient, extraModels: ViTConfig[], canGene
     form, status.el, out);
 }
 
-export { fmt };

@@ -31,8 +31,8 @@ export interface ClassifyTask {
   kind: 'classify';
   patches: Int32Array;
   modes: ArithMode[];
-  /** Token pruning: keep this many tokens after these attention blocks (empty: none). */
-  pruning: Array<{ block: number; keep: number }>;
+  /** Token pruning as `--prune-tokens` takes it (`3,6,9:0.5`: after those attention blocks keep that share); '' for none. */
+  pruning: string;
 }
 export type Task = PlanTask | SimTask | WeightsTask | ClassifyTask;
 

@@ -107,7 +107,8 @@ function classify(task: ClassifyTask) {
   for (const mode of task.modes as ArithMode[]) {
     if (mode === 'hardware' && !types) throw new Error('hardware mode needs hardware-types.json beside the weights');
     const first = mode === task.modes[0];
-    const setting = task.pruning.length ? parseTokenOption(`${task.pruning.map((p) => p.block).join(',')}:${task.pruning[0].keep}`, cfg.depth) : null;
+    // Parsed and checked by the CLI's own --prune-tokens parser (its messages name what is wrong).
+    const setting = task.pruning.trim() ? parseTokenOption(task.pruning, cfg.depth) : null;
     // Original token index of each current row (−1: the fused token), to draw dropped patches on the photo.
     let origin = Array.from({ length: cfg.tokens }, (_, i) => i);
     const drops: Array<{ block: number; dropped: number[] }> = [];
