@@ -56,7 +56,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: { weights
   const path = decodeURIComponent(url.pathname);
   if (req.method === 'GET' && path === '/api/info') {
     const w = opts.weights;
-    return send(res, 200, 'application/json', JSON.stringify({ version: opts.version, models: [], weights: w && { path: w.path, kind: w.kind, files: w.files, types: w.typesFile !== null, error: w.error } }));
+    return send(res, 200, 'application/json', JSON.stringify({ version: opts.version, models: w?.model ? [w.model] : [], weights: w && { path: w.path, kind: w.kind, files: w.files, types: w.typesFile !== null, error: w.error } }));
   }
   if (req.method === 'POST' && path === '/api/hls') return hls(req, res, opts.weights);
   if (req.method === 'POST' && path === '/api/decode') return decode(req, res, decodeURIComponent(String(req.headers['x-file-name'] ?? 'photo')));
