@@ -26,7 +26,8 @@ const blockOf = (process: string) => process.slice(0, process.indexOf('.'));
  * the bottleneck blocks outlined. With a deadlock's wait-for cycle, its blocks are marked and joined by arrows.
  */
 export function blockDiagram(blocks: BlockFigure[], title: string, opts: { bottleneck?: Set<string>; waitCycle?: WaitHopView[]; perRow?: number } = {}): SVGSVGElement {
-  const perRow = opts.perRow ?? 7;
+  // Three blocks a row on a phone-width screen keep the labels readable; seven on a desktop.
+  const perRow = opts.perRow ?? (typeof window !== 'undefined' && window.innerWidth < 700 ? 3 : 7);
   const bw = 132;
   const bh = 58;
   const gx = 22;
