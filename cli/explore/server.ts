@@ -43,6 +43,15 @@ export async function startServer(opts: { host: string; port: number; weights: W
   return { server, url: `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}/` };
 }
 
+/** A percent-encoded name, or the text as it came when its encoding is broken (it then matches nothing served). */
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
 const wrap = (f: () => never): unknown => {
   try {
     f();
@@ -53,13 +62,13 @@ const wrap = (f: () => never): unknown => {
 
 async function handle(req: IncomingMessage, res: ServerResponse, opts: { weights: WeightsInfo | null; version: string }): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  const path = decodeURIComponent(url.pathname);
+  const path = safeDecode(url.pathname);
   if (req.method === 'GET' && path === '/api/info') {
     const w = opts.weights;
     return send(res, 200, 'application/json', JSON.stringify({ version: opts.version, models: w?.model ? [w.model] : [], weights: w && { path: w.path, kind: w.kind, files: w.files, types: w.typesFile !== null, error: w.error } }));
   }
   if (req.method === 'POST' && path === '/api/hls') return hls(req, res, opts.weights);
-  if (req.method === 'POST' && path === '/api/decode') return decode(req, res, decodeURIComponent(String(req.headers['x-file-name'] ?? 'photo')));
+  if (req.method === 'POST' && path === '/api/decode') return decode(req, res, safeDecode(String(req.headers['x-file-name'] ?? 'photo')));
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed');
   if (path.startsWith('/weights/')) {
     const name = path.slice('/weights/'.length);

@@ -21,7 +21,7 @@ describe('vitpipe explore: the server', () => {
     await assert.rejects(startServer({ host: '127.0.0.1', port, weights: null, version: 'test' }), /port \d+ on 127\.0\.0\.1 is already in use/);
   });
   it('serves nothing outside the page and the refs files loading reads', async () => {
-    for (const p of ['weights/..%2F..%2Fetc%2Fpasswd', 'weights/patch_embed_input.txt', '..%2Fpackage.json', 'weights-types.json/..%2F..%2Fpackage.json'])
+    for (const p of ['weights/%E0%A4%A', 'weights/..%2F..%2Fetc%2Fpasswd', 'weights/patch_embed_input.txt', '..%2Fpackage.json', 'weights-types.json/..%2F..%2Fpackage.json'])
       assert.equal((await fetch(srv.url + p)).status, 404, p);
   });
   it('a file that is not a photo: a BAD_IMAGE answer in words', async () => {
