@@ -55,7 +55,7 @@ export function blockDiagram(blocks: BlockFigure[], title: string, opts: { bottl
       s('text', { x: x + 8, y: y + 16, 'font-weight': 'bold' }, b.name + (isBottleneck ? '  ◆' : '')),
       s('rect', { x: x + 8, y: y + 26, width: bw - 16, height: 10, fill: '#e3e3e3' }),
       s('rect', { x: x + 8, y: y + 26, width: ((bw - 16) * b.interval) / max, height: 10, fill: isBottleneck ? PALETTE.warn : PALETTE.accent }),
-      s('text', { x: x + 8, y: y + 50, 'font-size': 10 }, b.interval > 0 ? `${fmt(b.interval)} cyc` : 'no steady interval (deadlocks alone)'),
+      s('text', { x: x + 8, y: y + 50, 'font-size': 10 }, b.interval > 0 ? `${fmt(b.interval)} cyc` : 'deadlocks alone'),
     );
     root.append(g);
     if (i > 0) {
