@@ -21,6 +21,7 @@ export const COMMAND_MODULES: Record<string, () => Promise<CommandModule>> = {
   'prune-sweep': () => import('./prune-sweep.ts'),
   worker: () => import('./worker.ts'),
   'queue-clean': () => import('./queue-clean.ts'),
+  explore: () => import('./explore.ts'),
 };
 
 /** The modules a command line needs: its command's alone, or all of them (help, an unknown or missing command). */

@@ -18,6 +18,11 @@ export async function decodeRgb(file: string): Promise<RawImage> {
   } catch (e) {
     fail('IO_ERROR', `cannot read image: ${(e as Error).message}`, file);
   }
+  return decodeRgbBytes(bytes, file);
+}
+
+/** decodeRgb on a file's bytes already in memory (the explorer's server receives dropped photos); `file` names them. */
+export async function decodeRgbBytes(bytes: Buffer, file: string): Promise<RawImage> {
   try {
     const meta = await sharp(bytes).metadata();
     if (meta.space === 'cmyk') return await decodeCmyk(bytes);

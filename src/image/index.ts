@@ -2,7 +2,7 @@
  * Image front end: photo → HG-PIPE's int8 input patch matrix (shared PREPROCESS.md, Pillow-exact BICUBIC resize),
  * image listing, and the ImageNet class labels.
  */
-export { decodeRgb } from './decode.ts';
+export { decodeRgb, decodeRgbBytes } from './decode.ts';
 export { resizeBicubic, resizePillow, axisCoeffs, BICUBIC, BILINEAR, type ResampleFilter, type RawImage, type Window, type AxisCoeffs } from './resample.ts';
 export {
   imageToPatches,

@@ -28,4 +28,4 @@ export function sleb(n: number): number[] {
 
 export const section = (id: number, body: number[]): number[] => [id, ...leb(body.length), ...body];
 export const vec = (items: number[][]): number[] => [...leb(items.length), ...items.flat()];
-export const str = (s: string): number[] => [...leb(s.length), ...Buffer.from(s, 'utf8')];
+export const str = (s: string): number[] => [...leb(s.length), ...new TextEncoder().encode(s)];

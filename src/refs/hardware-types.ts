@@ -22,7 +22,12 @@ export function defaultTypesFile(refsDir: string): string | undefined {
 }
 
 export function loadHardwareTypes(file: string): HardwareTypes {
-  const parsed = HardwareTypesSchema.safeParse(readJsonFile(file, 'BAD_ARGUMENT', 'hardware types'));
+  return parseHardwareTypes(readJsonFile(file, 'BAD_ARGUMENT', 'hardware types'), file);
+}
+
+/** The widths from an already-parsed JSON document (the explorer page fetches the file); `file` names it in errors. */
+export function parseHardwareTypes(raw: unknown, file: string): HardwareTypes {
+  const parsed = HardwareTypesSchema.safeParse(raw);
   if (!parsed.success) fail('BAD_ARGUMENT', z.prettifyError(parsed.error), file);
   return parsed.data.blocks;
 }

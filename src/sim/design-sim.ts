@@ -121,9 +121,11 @@ function simulateWholeNetwork(d: Design, opts: DesignSimOptions, clockMhz: numbe
   };
 }
 
-const blockImagesOf = (opts: DesignSimOptions) => opts.blockImages ?? Math.max(3, Math.min(opts.images, 4));
+/** Images each isolated block run simulates for these options. */
+export const blockImagesOf = (opts: DesignSimOptions) => opts.blockImages ?? Math.max(3, Math.min(opts.images, 4));
 
-function assemble(d: Design, opts: DesignSimOptions, blocks: BlockSimResult[], network: NetworkSimResult | null, t0: number): DesignSimResult {
+/** One result from the isolated block runs and the whole-network run made apart (another thread, or a page's Web Workers). */
+export function assembleDesignSim(d: Design, opts: DesignSimOptions, blocks: BlockSimResult[], network: NetworkSimResult | null, t0: number): DesignSimResult {
   // Blocks reusing another block's figures did not simulate anything themselves.
   const cycles = blocks.reduce((a, b) => a + (b.sameAs ? 0 : b.simulatedCycles), 0) + (network?.simulatedCycles ?? 0);
   return { design: d.name, clockMhz: opts.clockMhz ?? 425, images: opts.images, blocks, network, simulatedCycles: cycles, wallSeconds: (performance.now() - t0) / 1000 };
@@ -137,7 +139,7 @@ export function simulateDesign(d: Design, opts: DesignSimOptions): DesignSimResu
   const blocks = opts.blocks === false ? [] : simulateBlocksAlone(d, blockImagesOf(opts), opts.engine, (name) => opts.onProgress?.(++done, total, name));
   const network = opts.network === false ? null : simulateWholeNetwork(d, opts, opts.clockMhz ?? 425);
   if (network) opts.onProgress?.(++done, total, 'network');
-  return assemble(d, opts, blocks, network, t0);
+  return assembleDesignSim(d, opts, blocks, network, t0);
 }
 
 /**
@@ -161,7 +163,7 @@ export async function simulateDesignConcurrently(d: Design, opts: DesignSimOptio
   opts.onProgress?.(1, total, 'network');
   const blocks = await blocksAlone.result;
   opts.onProgress?.(total, total, 'blocks alone');
-  return assemble(d, opts, blocks, network, t0);
+  return assembleDesignSim(d, opts, blocks, network, t0);
 }
 
 /** The isolated block runs as a worker-thread task (sim/worker.ts). */

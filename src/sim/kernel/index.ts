@@ -61,11 +61,19 @@ const layout = () => [
   PL.RP_IN, PL.RP_OUT, PL.RP_MOVER, PL.RP_INN, PL.RP_INPOS, PL.RP_OUTN, PL.RP_OUTPOS, PL.RP_BUF, PL.REPLAY_BUFFER, PL.KIND_REPLAY,
 ];
 
+/** Base64 → bytes with the platform's atob (Node and browsers alike: the explorer page runs this kernel too). */
+function base64Bytes(b64: string): Uint8Array<ArrayBuffer> {
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
 let compiled: WebAssembly.Module | null | undefined;
 function kernelModule(): WebAssembly.Module | null {
   if (compiled === undefined) {
     try {
-      compiled = new WebAssembly.Module(Buffer.from(STEADY_WASM_BASE64, 'base64'));
+      compiled = new WebAssembly.Module(base64Bytes(STEADY_WASM_BASE64));
     } catch {
       compiled = null;
     }
