@@ -1,5 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { RunIdSchema, type QueueRunOptions, type RunReport, type ShardProgress } from '../src/scale/index.ts';
+// Types only from the scale layer's index: bullmq and ioredis load when a run is queued, not at every start.
+import type { QueueRunOptions, RunReport, ShardProgress } from '../src/scale/index.ts';
+import { RunIdSchema } from '../src/scale/schema.ts';
 import { writeFilesAtomically } from './files.ts';
 import { positiveInt } from './print.ts';
 import { startProgress, type Progress } from './progress.ts';

@@ -6,7 +6,6 @@ import { printJson, positiveInt } from '../print.ts';
 import { LIMITS } from '../limits.ts';
 import { startProgress } from '../progress.ts';
 import { addQueueOptions, queueRun, type QueueCliOptions } from '../queue.ts';
-import { queuedRunBatch } from '../../src/scale/index.ts';
 
 interface AuditOptions extends QueueCliOptions {
   weights: string;
@@ -31,7 +30,7 @@ export function register(program: Command): void {
       const req = { weightsDir: opts.weights, typesFile: opts.types, modes: ['ideal' as const, 'hardware' as const], maxWrapEvents: 0 };
       if (opts.queue) {
         const q = queueRun({ ...opts, queue: opts.queue }, 'audit');
-        const summary = summariseAudit(await queuedRunBatch('audit', inputs, req, q).finally(() => q.stop()));
+        const summary = summariseAudit(await (await import('../../src/scale/index.ts')).queuedRunBatch('audit', inputs, req, q).finally(() => q.stop()));
         return opts.json ? printJson(summary) : printAudit(summary);
       }
       const progress = startProgress('audit', files.length, !opts.json);

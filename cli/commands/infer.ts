@@ -13,7 +13,6 @@ import { printJson, positiveInt } from '../print.ts';
 import { LIMITS } from '../limits.ts';
 import { startProgress } from '../progress.ts';
 import { addQueueOptions, queueRun, type QueueCliOptions } from '../queue.ts';
-import { queuedFloatBatch, queuedRunBatch } from '../../src/scale/index.ts';
 
 interface InferOptions extends QueueCliOptions {
   weights: string;
@@ -56,7 +55,7 @@ export function register(program: Command): void {
       let results: RunResult[];
       if (opts.queue) {
         const q = queueRun({ ...opts, queue: opts.queue }, 'infer');
-        results = await queuedRunBatch('infer', inputs, req, q).finally(() => q.stop());
+        results = await (await import('../../src/scale/index.ts')).queuedRunBatch('infer', inputs, req, q).finally(() => q.stop());
       } else {
         const progress = startProgress('infer', inputs.length, !opts.json);
         try {
@@ -119,7 +118,7 @@ async function inferFloat(opts: InferOptions): Promise<void> {
   let results;
   if (opts.queue) {
     const q = queueRun({ ...opts, queue: opts.queue }, 'infer');
-    results = await queuedFloatBatch('infer', opts.weights, files, q).finally(() => q.stop());
+    results = await (await import('../../src/scale/index.ts')).queuedFloatBatch('infer', opts.weights, files, q).finally(() => q.stop());
   } else {
     const progress = startProgress('infer', files.length, !opts.json);
     try {

@@ -15,7 +15,6 @@ import { positiveInt, positiveNumber, printJson } from '../print.ts';
 import { LIMITS } from '../limits.ts';
 import { startProgress } from '../progress.ts';
 import { addQueueOptions, queueRun, type QueueCliOptions } from '../queue.ts';
-import { queuedPrunedBatch } from '../../src/scale/index.ts';
 
 interface PruneSweepOptions extends QueueCliOptions {
   weights: string;
@@ -96,7 +95,7 @@ export function register(program: Command): void {
       else if (opts.queue) {
         const q = queueRun({ ...opts, queue: opts.queue }, `accuracy (${settings.length} settings)`);
         const inputs = files.map((file) => ({ kind: 'image' as const, file }));
-        accuracy = accuracyRows(settings, await queuedPrunedBatch('prune-sweep', inputs, { weightsDir: opts.weights, settings, model }, q).finally(() => q.stop()));
+        accuracy = accuracyRows(settings, await (await import('../../src/scale/index.ts')).queuedPrunedBatch('prune-sweep', inputs, { weightsDir: opts.weights, settings, model }, q).finally(() => q.stop()));
       } else {
         const progress = startProgress(`accuracy (${settings.length} settings)`, files.length, !opts.json);
         try {

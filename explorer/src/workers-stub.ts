@@ -10,5 +10,3 @@ export const workerTask = () => unavailable;
 export const openPool = unavailable;
 export const mapOverWorkers = unavailable;
 export const runInThread = unavailable;
-// Engine task modules ask for their worker bundle when they load (src/workers/bundle.ts); the page has none.
-export const bundledTask = (): undefined => undefined;

@@ -1,4 +1,4 @@
-import { bundledTask, mapOverWorkers, type PoolOptions, workerTask } from '../workers/index.ts';
+import { mapOverWorkers, type PoolOptions, workerTask } from '../workers/index.ts';
 import { runOne, type InputSpec, type RunRequest, type RunResult } from './session.ts';
 
 export type BatchOptions<R = RunResult> = PoolOptions<R>;
@@ -16,9 +16,8 @@ export function mapInputs<Q, R>(inputs: InputSpec[], req: Q, run: (input: InputS
   return mapOverWorkers(inputs.map((input) => ({ input, req })), (t) => run(t.input, t.req), taskModule, opts);
 }
 
-/** Run many inputs through the engine over all cores, results in input order (workers start from a bundle: bundle.ts). */
+/** Run many inputs through the engine over all cores, results in input order. */
 export function runBatch(inputs: InputSpec[], req: RunRequest, opts: BatchOptions = {}): Promise<RunResult[]> {
   const taskModule = new URL('./worker.ts', import.meta.url);
-  const threads = Math.min(opts.threads ?? Infinity, inputs.length);
-  return mapInputs(inputs, req, runOne, (threads > 1 && bundledTask(taskModule)) || taskModule, opts);
+  return mapInputs(inputs, req, runOne, taskModule, opts);
 }

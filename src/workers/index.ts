@@ -1,2 +1,1 @@
 export * from './pool.ts';
-export * from './bundle.ts';
