@@ -12,9 +12,12 @@ const ACC = 4;
 function kernel(name: string, skipZeros: boolean): WasmFunction {
   const acc = (r: number, k: number) => `$${r === 0 ? 'a' : 'b'}${k}`;
   const each = (f: (r: number, k: number) => string) => [0, 1].flatMap((r) => Array.from({ length: ACC }, (_, k) => f(r, k))).join(' ');
+  // The skipping kernel has loaded both pairs for its zero test already.
+  const splats = skipZeros
+    ? 'local.get $xv0 i32x4.splat local.set $s0 local.get $xv1 i32x4.splat local.set $s1'
+    : 'local.get $xp0 i32.load i32x4.splat local.set $s0 local.get $xp1 i32.load i32x4.splat local.set $s1';
   const step = `
-    local.get $xp0 i32.load local.tee $xv0 i32x4.splat local.set $s0
-    local.get $xp1 i32.load local.tee $xv1 i32x4.splat local.set $s1
+    ${splats}
     ${Array.from({ length: ACC }, (_, k) => `local.get $wp v128.load offset=${16 * k} local.set $w${k}`).join(' ')}
     ${each((r, k) => `local.get ${acc(r, k)} local.get $s${r} local.get $w${k} i32x4.dot_i16x8_s i32x4.add local.set ${acc(r, k)}`)}`;
   const body = `
@@ -31,7 +34,7 @@ function kernel(name: string, skipZeros: boolean): WasmFunction {
         local.get $xRow local.set $xp0
         local.get $xRow local.get $rowBytes i32.add local.tee $xp1 local.set $xEnd
         loop
-          ${skipZeros ? `local.get $xp0 i32.load local.get $xp1 i32.load i32.or if ${step} end` : step}
+          ${skipZeros ? `local.get $xp0 i32.load local.tee $xv0 local.get $xp1 i32.load local.tee $xv1 i32.or if ${step} end` : step}
           local.get $wp local.get $wStep i32.add local.set $wp
           local.get $xp1 i32.const 4 i32.add local.set $xp1
           local.get $xp0 i32.const 4 i32.add local.tee $xp0 local.get $xEnd i32.ne br_if 0
