@@ -29,6 +29,8 @@ export const TIMING = {
   /** A refused shard goes back to the queue after this delay (another worker, or this one once its files change). */
   refuseDelayMs: 1000,
   heartbeatMs: 2000,
+  /** A worker re-checks a weights folder's files at most this often (photos: every shard). */
+  weightsRecheckMs: 10_000,
   /** A worker not heard from for this long is no longer counted as live. */
   workerStaleMs: 10_000,
   /** Seconds an unfinished run is kept after the coordinator last touched it; a finished run. */

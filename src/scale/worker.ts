@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { Diagnostic } from '../diag/index.ts';
 import { openPool } from '../workers/index.ts';
 import { bullConnection, openRedis, type QueueTarget } from './connection.ts';
-import { folderManifest, manifestDifferences, sha256File } from './hash.ts';
+import { manifestDifferences, recentFolderManifest, sha256File } from './hash.ts';
 import { encodeResults, ShardJobSchema, type ShardJob, type Task } from './schema.ts';
 import { heartbeat, PREFIX, QUEUE_NAME, runKeys, TIMING, WORKERS_KEY, workerId, type LogEntry } from './store.ts';
 
@@ -146,7 +146,7 @@ async function checkFiles(redis: Redis, job: ShardJob, root: string): Promise<st
   const weightsDir = resolve(root, work.weights.path);
   let manifest;
   try {
-    manifest = folderManifest(weightsDir);
+    manifest = recentFolderManifest(weightsDir, TIMING.weightsRecheckMs);
   } catch (e) {
     return `weights folder ${weightsDir}: ${(e as Error).message}`;
   }
