@@ -19,7 +19,15 @@ export interface Case {
   inputs: string[];
   /** Undo a mutation of a shared fixture. */
   restore?: () => void;
+  /** Seconds after which the case is a hang, for commands whose valid form serves until stopped (no valid run to time). */
+  limitS?: number;
 }
+
+/** Queue URLs no worker can use: bad schemes and syntax, closed or impossible ports, an address nobody answers. */
+const BAD_QUEUE_URLS = ['redis://127.0.0.1:1', 'rediss://127.0.0.1:1', 'redis://u:secret@127.0.0.1:1', 'http://127.0.0.1:6379', 'redis://', 'redis://127.0.0.1:99999', 'redis://[::1', '', 'redis://no.such.host:6379', 'redis://10.255.255.1:6379'];
+/** --port values that are not ports (0, 1 and -0 would start a server). */
+const BAD_PORTS = NUMBERS.filter((n) => !['0', '1', '-0'].includes(n));
+const BAD_HOSTS = ['999.1.1.1', '10.9.9.9', '::7', '', 'no.such.host', '127.0.0.1:80'];
 
 type OutputMode = 'fresh' | 'existing' | 'onto-folder' | 'under-file' | 'unwritable';
 
@@ -31,7 +39,7 @@ export class CaseMaker {
 
   /** A random case in `dir` (a fresh folder the runner checks for damage), or undefined when its fixture is absent. */
   make(dir: string): Case | undefined {
-    const kinds = [this.design, this.model, this.device, this.refs, this.types, this.photo, this.floatFolder, this.checkpoint, this.settings, this.flag];
+    const kinds = [this.design, this.model, this.device, this.refs, this.types, this.photo, this.floatFolder, this.checkpoint, this.settings, this.flag, this.service];
     return this.pick(kinds).call(this, dir);
   }
 
@@ -199,5 +207,18 @@ export class CaseMaker {
     ]);
     void dir;
     return { command, template: `flag:${command}${flag}`, args: [command, ...args, flag, n], validArgs: [command, ...args, flag, good], mutated: `${flag} '${n}'`, inputs: [] };
+  }
+
+  /** The commands that serve until stopped (worker, explore) and queue-clean, given values that must end them with an error. */
+  private service(dir: string): Case {
+    const url = this.pick(BAD_QUEUE_URLS);
+    const [command, args, mutated] = this.pick<[string, string[], string]>([
+      ['worker', ['--queue', url, '--threads', '1', '--data-root', dir], `--queue '${url}'`],
+      ['worker', ['--queue', 'redis://127.0.0.1:1', '--threads', this.pick(NUMBERS)], '--threads with an unreachable queue'],
+      ['queue-clean', ['--queue', url, this.pick(['--finished', '--all'])], `--queue '${url}'`],
+      ['explore', ['--no-build', '--port', this.pick(BAD_PORTS)], '--port'],
+      ['explore', ['--no-build', '--port', '0', '--host', this.pick(BAD_HOSTS)], '--host'],
+    ]);
+    return { command, template: `service:${command}`, args: [command, ...args], validArgs: [], mutated, inputs: [], limitS: 30 };
   }
 }

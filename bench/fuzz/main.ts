@@ -61,6 +61,7 @@ const hashOf = (file: string) => (existsSync(file) && statSync(file).isFile() ? 
 /** Seconds the command takes on valid input, measured once per template (only when a case ran long enough to ask). */
 const validSeconds = new Map<string, number>();
 function hangLimit(c: Case): number {
+  if (c.limitS !== undefined) return c.limitS;
   if (!validSeconds.has(c.template)) {
     const r = run(c.validArgs, maxTimeoutS);
     validSeconds.set(c.template, r.seconds);
@@ -83,7 +84,7 @@ while ((performance.now() - started) / 1000 < seconds && runs < maxRuns) {
   const before = snapshot(dir);
   const inputsBefore = c.inputs.map(hashOf);
   // Run with the longest allowed time; a run longer than 10 s is checked against 10× the valid run's time.
-  const r = run(c.args, maxTimeoutS);
+  const r = run(c.args, c.limitS ?? maxTimeoutS);
   c.restore?.();
   const slow = r.timedOut || (r.seconds > 10 && r.seconds > hangLimit(c));
   const after = snapshot(dir);

@@ -34,6 +34,9 @@ export async function startServer(opts: { host: string; port: number; weights: W
     server.once('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EADDRINUSE') ko(wrap(() => fail('IO_ERROR', `port ${opts.port} on ${opts.host} is already in use`, '--port', 'choose another port with --port N (--port 0 picks a free one)')));
       else if (e.code === 'EACCES') ko(wrap(() => fail('IO_ERROR', `not allowed to listen on port ${opts.port}`, '--port', 'ports below 1024 need privileges; choose another with --port N')));
+      // An address this machine does not have or cannot resolve is the user's --host, not a bug.
+      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN' || e.code === 'EAFNOSUPPORT' || e.code === 'EINVAL')
+        ko(wrap(() => fail('BAD_ARGUMENT', `cannot listen on '${opts.host}': ${e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN' ? 'no such host' : 'not an address of this machine'}`, '--host', 'give an address of this machine, e.g. 127.0.0.1 (the default) or 0.0.0.0 for every interface')));
       else ko(e);
     });
     server.listen(opts.port, opts.host, () => ok());
