@@ -5,6 +5,8 @@
 export const LIMITS = {
   /** Images to simulate or report (`simulate --images`); memoised runs of 1,000 take seconds. */
   images: 10_000,
+  /** Images per isolated block run when sizing FIFOs (`fifo-size --images`): a steady state shows within 3; 100 take minutes. */
+  fifoImages: 100,
   /** Worker threads. */
   threads: 256,
   /** Clock frequency for images/s, MHz. */

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { nonNegativeInt } from '../print.ts';
 import { buildExplorer, staleReason } from '../explore/build.ts';
 import { startServer } from '../explore/server.ts';
@@ -18,7 +18,11 @@ export function register(program: Command): void {
     .command('explore')
     .description('serve the interactive explorer (plan, simulate, classify in the browser) on localhost')
     .option('--port <n>', 'port to listen on (0: any free port)', nonNegativeInt('--port', 65535), 4173)
-    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--host <address>', 'address to listen on', (v: string) => {
+      // An empty address would listen on every interface: that must be asked for (0.0.0.0 or ::), not fallen into.
+      if (v.trim() === '' || v !== v.trim()) throw new InvalidArgumentError(`--host must be an address such as 127.0.0.1 or 0.0.0.0, got '${v}'`);
+      return v;
+    }, '127.0.0.1')
     .option('--weights <refs folder>', 'HG-PIPE refs folder for the Classify view (served read-only)')
     .option('--open', 'open the page in the default browser')
     .option('--no-build', 'serve the existing build even when it is stale')

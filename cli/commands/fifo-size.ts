@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { LIMITS } from '../limits.ts';
 import { designToJson, loadDesign } from '../../src/ir/index.ts';
 import { writeFilesAtomically } from '../files.ts';
 import { type FifoSizeResult, simulateNetwork, sizeFifosConcurrently } from '../../src/sim/index.ts';
@@ -23,10 +24,10 @@ export function register(program: Command): void {
     .command('fifo-size')
     .description('smallest FIFO depths that keep a design deadlock-free at its interval, and the memory they save')
     .requiredOption('--design <name|design.json>', 'a built-in design (hgpipe-deit-tiny) or a design file')
-    .option('--images <n>', 'images per isolated block run', positiveInt('--images'), 3)
+    .option('--images <n>', 'images per isolated block run', positiveInt('--images', LIMITS.fifoImages), 3)
     .option('--search-bits <bits>', "binary-search below the peak for FIFOs of at least this many bits ('off' to skip)", searchBitsOption, '16384')
     .option('--out <sized.json>', 'write the sized design as a design file')
-    .option('--verify-network <images>', 'also simulate the whole sized network with this many images', positiveInt('--verify-network'))
+    .option('--verify-network <images>', 'also simulate the whole sized network with this many images', positiveInt('--verify-network', LIMITS.images))
     .option('--json', 'print one JSON document')
     .action(async (opts: FifoSizeOptions) => {
       const design = loadDesign(opts.design);

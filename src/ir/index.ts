@@ -13,3 +13,4 @@ export { validateDesign, validateBlock } from './validate.ts';
 export { parseDesign, loadDesign, saveDesign, designToJson, structuralKey, DESIGN_FORMAT } from './design-io.ts';
 export { printBlock, printDesign, blockAnalyticInterval } from './print.ts';
 export { withSparseMatmul, tileSparsityOf, matmulCycles } from './sparsify.ts';
+export * from './limits.ts';

@@ -1,5 +1,6 @@
 import { fail } from '../diag/index.ts';
 import { processChecks, processPorts, sameSparsity } from './kinds/index.ts';
+import { DESIGN_LIMITS, ringSize } from './limits.ts';
 import type { Block, Design } from './types.ts';
 
 /** Where a design problem is: names block, process (or stream) and field. */
@@ -10,8 +11,7 @@ export function where(block: string, proc: string | undefined, field: string): s
 /** Structural and geometric checks; throws BAD_DESIGN naming block, process and field. Returns the design. */
 export function validateDesign(d: Design): Design {
   if (d.blocks.length === 0) fail('BAD_DESIGN', 'a design needs at least one block', `design ${d.name}, field blocks`);
-  if (!Number.isInteger(d.linkDepth) || d.linkDepth < 1)
-    fail('BAD_DESIGN', `link FIFO depth must be a positive integer, got ${d.linkDepth}`, `design ${d.name}, field linkDepth`);
+  checkCount(d.linkDepth, DESIGN_LIMITS.fifoDepth, 'link FIFO depth', `design ${d.name}, field linkDepth`);
   const names = new Set<string>();
   for (const b of d.blocks) {
     if (names.has(b.name)) fail('BAD_DESIGN', `duplicate block name '${b.name}'`, where(b.name, undefined, 'name'));
@@ -26,7 +26,16 @@ export function validateDesign(d: Design): Design {
     if (out.lanes !== inp.lanes)
       fail('BAD_DESIGN', `input stream '${inp.name}' has ${inp.lanes} lanes but ${a.name} writes ${out.lanes}`, where(b.name, `stream ${inp.name}`, 'lanes'));
   }
+  const beats = (d.blocks.length - 1) * ringSize(d.linkDepth) +
+    d.blocks.reduce((sum, b) => sum + b.streams.reduce((t, s) => t + ringSize(s.depth), 0) + b.startEdges.reduce((t, e) => t + ringSize(e.depth), 0), 0);
+  if (beats > DESIGN_LIMITS.totalFifoBeats)
+    fail('BAD_DESIGN', `the design's FIFOs hold ${beats.toLocaleString('en-US')} beats together (power-of-two rings), more than the simulator's ${DESIGN_LIMITS.totalFifoBeats.toLocaleString('en-US')}`, `design ${d.name}, FIFO depths`);
   return d;
+}
+
+/** A positive integer count no larger than `max`, or BAD_DESIGN naming the field. */
+function checkCount(v: number, max: number, what: string, at: string): void {
+  if (!Number.isInteger(v) || v < 1 || v > max) fail('BAD_DESIGN', `${what} must be an integer from 1 to ${max.toLocaleString('en-US')}, got ${v}`, at);
 }
 
 export function validateBlock(b: Block): void {
@@ -34,7 +43,7 @@ export function validateBlock(b: Block): void {
   if (streams.size !== b.streams.length) fail('BAD_DESIGN', 'duplicate stream name', where(b.name, undefined, 'streams'));
   for (const s of b.streams) {
     const w = (f: string) => where(b.name, `stream ${s.name}`, f);
-    if (!Number.isInteger(s.depth) || s.depth < 1) fail('BAD_DESIGN', `FIFO depth must be a positive integer, got ${s.depth}`, w('depth'));
+    checkCount(s.depth, DESIGN_LIMITS.fifoDepth, 'FIFO depth', w('depth'));
     if (!Number.isInteger(s.lanes) || s.lanes < 1) fail('BAD_DESIGN', `lanes must be a positive integer, got ${s.lanes}`, w('lanes'));
     if (!Number.isInteger(s.bits) || s.bits < 1) fail('BAD_DESIGN', `bits must be a positive integer, got ${s.bits}`, w('bits'));
   }
@@ -64,6 +73,12 @@ export function validateBlock(b: Block): void {
     }
     if (p.kind === 'mac' && p.style === 'free-running' && streams.get(p.inputs[0])?.impl !== 'shift-register')
       fail('BAD_DESIGN', `a free-running MAC reserves its input by occupancy, which is modelled for a shift-register FIFO only`, w('inputs[0]'));
+    if ('stages' in p) {
+      checkCount(p.stages.depth, DESIGN_LIMITS.stageDepth, 'pipeline depth', w('stages.depth'));
+      for (const f of ['read', 'write'] as const)
+        if (!Number.isInteger(p.stages[f]) || p.stages[f] < 0 || p.stages[f] > DESIGN_LIMITS.stageDepth)
+          fail('BAD_DESIGN', `${f} stage must be an integer from 0 to ${DESIGN_LIMITS.stageDepth.toLocaleString('en-US')}, got ${p.stages[f]}`, w(`stages.${f}`));
+    }
     const problems = processChecks(p);
     if (problems.length > 0) fail('BAD_DESIGN', problems[0][1], w(problems[0][0]));
   }
@@ -82,8 +97,7 @@ export function validateBlock(b: Block): void {
     for (const end of ['from', 'to'] as const)
       if (!procNames.has(e[end]) && !regions.has(e[end]))
         fail('BAD_DESIGN', `unknown process or region '${e[end]}'`, where(b.name, `startEdges[${k}]`, end));
-    if (!Number.isInteger(e.depth) || e.depth < 1)
-      fail('BAD_DESIGN', `start FIFO depth must be a positive integer, got ${e.depth}`, where(b.name, `startEdges[${k}]`, 'depth'));
+    checkCount(e.depth, DESIGN_LIMITS.fifoDepth, 'start FIFO depth', where(b.name, `startEdges[${k}]`, 'depth'));
   });
 }
 

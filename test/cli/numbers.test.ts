@@ -29,3 +29,16 @@ test('the CLI exits 2 with a one-line message for a malformed number', () => {
   assert.match(r.stderr, /--images must be an integer from 1 to 10000, got '1e9'/);
   assert.doesNotMatch(r.stderr, /\n\s+at /);
 });
+
+test('fifo-size bounds its images per block run; explore refuses an empty address (it would listen everywhere)', () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, ['bin/vitpipe.js', ...args], { encoding: 'utf8', timeout: 30_000 });
+  const fifo = run('fifo-size', '--design', 'hgpipe-deit-tiny', '--images', '2147483648');
+  assert.equal(fifo.status, 2);
+  assert.match(fifo.stderr, /--images must be an integer from 1 to 100, got '2147483648'/);
+  const host = run('explore', '--no-build', '--port', '0', '--host', '');
+  assert.equal(host.status, 2);
+  assert.match(host.stderr, /--host must be an address such as 127\.0\.0\.1 or 0\.0\.0\.0, got ''/);
+  const foreign = run('explore', '--no-build', '--port', '0', '--host', '10.9.9.9');
+  assert.equal(foreign.status, 1);
+  assert.match(foreign.stderr, /\[BAD_ARGUMENT\] --host: cannot listen on '10\.9\.9\.9': not an address of this machine/);
+});

@@ -91,7 +91,7 @@ describe('IR: bad design files are rejected before simulation', () => {
   });
   it('zero-depth FIFO', () => {
     const m = badDesign((doc) => (doc.blocks[1].streams.find((s: any) => s.name === 'resi_sm').depth = 0));
-    assert.match(m, /block ATTN0, stream resi_sm, field depth: FIFO depth must be a positive integer, got 0/);
+    assert.match(m, /block ATTN0, stream resi_sm, field depth: FIFO depth must be an integer from 1 to 4,194,304, got 0/);
   });
   it('missing field', () => {
     const m = badDesign((doc) => delete doc.blocks[3].processes[0].stages);
