@@ -101,3 +101,18 @@ export function assembleModule(fns: WasmFunction[]): Uint8Array {
     ...section(10, vec(fns.map(assembleBody))),
   ]);
 }
+
+/**
+ * A counted loop in the assembler's text: `for (counter = from; counter < limit; counter += step) body` over i32 locals
+ * (`limit` is a local's name). Without `from` the counter starts from whatever it holds (a fresh local holds 0).
+ */
+export function forLoop(counter: string, limit: string, body: string, { from, step = 1 }: { from?: number; step?: number } = {}): string {
+  return `
+    ${from === undefined ? '' : `i32.const ${from} local.set ${counter}`}
+    block loop
+      local.get ${counter} local.get ${limit} i32.ge_s br_if 1
+      ${body}
+      local.get ${counter} i32.const ${step} i32.add local.set ${counter}
+      br 0
+    end end`;
+}

@@ -5,7 +5,7 @@
  * `mm2` tests each input pair of the two rows for zero and skips it (for sparse inputs: GELU codes, probabilities);
  * `mm2dense` does not test (for LayerNorm codes, which are rarely zero). `rows` must be even.
  */
-import { assembleModule, type WasmFunction } from '../../num/wasm-asm.ts';
+import { assembleModule, forLoop, type WasmFunction } from '../../num/wasm-asm.ts';
 
 const ACC = 4;
 
@@ -23,12 +23,9 @@ function kernel(name: string, skipZeros: boolean): WasmFunction {
   const body = `
     local.get $pairs i32.const 2 i32.shl local.set $rowBytes
     local.get $coPad i32.const 2 i32.shl local.set $wStep
-    block loop
-      local.get $t local.get $rows i32.ge_s br_if 1
+    ${forLoop('$t', '$rows', `
       local.get $x local.get $t local.get $rowBytes i32.mul i32.add local.set $xRow
-      i32.const 0 local.set $c0
-      block loop
-        local.get $c0 local.get $coPad i32.ge_s br_if 1
+      ${forLoop('$c0', '$coPad', `
         ${each((r, k) => `v128.zero local.set ${acc(r, k)}`)}
         local.get $w local.get $c0 i32.const 2 i32.shl i32.add local.set $wp
         local.get $xRow local.set $xp0
@@ -43,12 +40,8 @@ function kernel(name: string, skipZeros: boolean): WasmFunction {
         ${Array.from({ length: ACC }, (_, k) => `local.get $yp local.get $a${k} v128.store offset=${16 * k}`).join(' ')}
         local.get $yp local.get $wStep i32.add local.set $yp
         ${Array.from({ length: ACC }, (_, k) => `local.get $yp local.get $b${k} v128.store offset=${16 * k}`).join(' ')}
-        local.get $c0 i32.const 16 i32.add local.set $c0
-        br 0
-      end end
-      local.get $t i32.const 2 i32.add local.set $t
-      br 0
-    end end`;
+      `, { from: 0, step: 16 })}
+    `, { step: 2 })}`;
   return {
     name,
     params: [['$x', 'i32'], ['$w', 'i32'], ['$y', 'i32'], ['$rows', 'i32'], ['$pairs', 'i32'], ['$coPad', 'i32']],
