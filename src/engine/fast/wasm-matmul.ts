@@ -128,11 +128,13 @@ export const PACK_SHIFT = 12;
 export function packedWeightLayout(data: Int16Array, pairs: number, coPad: number): Int16Array {
   const half = coPad / 2;
   const out = new Int16Array(pairs * half * 2);
+  // A tile's 16 low columns are 32 consecutive values of a pair row, its 16 high columns the next 32.
   for (let p = 0; p < pairs; p++)
-    for (let g = 0; g < coPad / 32; g++)
-      for (let j = 0; j < 16; j++)
-        for (let e = 0; e < 2; e++)
-          out[(p * half + 16 * g + j) * 2 + e] = data[(p * coPad + 32 * g + j) * 2 + e] + data[(p * coPad + 32 * g + 16 + j) * 2 + e] * 2 ** PACK_SHIFT;
+    for (let g = 0; g < coPad / 32; g++) {
+      const from = p * coPad * 2 + 64 * g;
+      const to = p * half * 2 + 32 * g;
+      for (let j = 0; j < 32; j++) out[to + j] = data[from + j] + (data[from + 32 + j] << PACK_SHIFT);
+    }
   return out;
 }
 
