@@ -1,4 +1,5 @@
 /** The plan and simulate views' charts: block diagram with interval bars, resources against the device, Pareto front. */
+import type { Resources } from '../../src/cost/index.ts';
 import { fmt } from './dom.ts';
 import { PALETTE, s, svgRoot, tip } from './svg.ts';
 
@@ -79,13 +80,6 @@ export function blockDiagram(blocks: BlockFigure[], title: string, opts: { bottl
   return root;
 }
 
-export interface Resources {
-  lut: number;
-  ff: number;
-  dsp: number;
-  bram: number;
-  uram: number;
-}
 const RESOURCE_LABEL: Record<keyof Resources, string> = { lut: 'LUT', ff: 'FF', dsp: 'DSP', bram: 'BRAM36', uram: 'URAM' };
 
 /** Each resource's use as a bar against the device's capacity, with the planner's utilisation limit drawn. */

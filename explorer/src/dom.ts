@@ -49,6 +49,31 @@ export class Status {
   }
 }
 
+/**
+ * A form's work: its Run button disabled and its Cancel button shown while it runs, `busy` in the status area, the
+ * error in words if it fails (on success `work` reports through `status.done` itself). Submitting the form runs it.
+ */
+export function formWork<T>(form: HTMLFormElement, controls: { run: HTMLButtonElement; cancel: HTMLButtonElement; status: Status }, busy: string, work: (arg?: T) => Promise<void>): (arg?: T) => Promise<void> {
+  const start = async (arg?: T) => {
+    controls.run.disabled = true;
+    controls.cancel.hidden = false;
+    controls.status.begin(busy);
+    try {
+      await work(arg);
+    } catch (e) {
+      controls.status.fail(e);
+    } finally {
+      controls.run.disabled = false;
+      controls.cancel.hidden = true;
+    }
+  };
+  form.onsubmit = (e) => {
+    e.preventDefault();
+    void start();
+  };
+  return start;
+}
+
 export function table(head: string[], rows: Array<Array<Node | string>>, attrs: Record<string, string> = {}): HTMLTableElement {
   return h('table', attrs, h('thead', {}, h('tr', {}, ...head.map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, ...rows.map((r) => h('tr', {}, ...r.map((c) => h('td', {}, c))))));
 }

@@ -3,7 +3,7 @@ import { DEVICES, parseDevice, type Device } from '../../src/cost/index.ts';
 import { DEFAULT_MODEL, MODEL_ZOO, type ViTConfig } from '../../src/model/index.ts';
 import { blockDiagram, paretoChart, resourceBars, type BlockFigure } from './charts.ts';
 import { TaskError, type WorkerClient } from './client.ts';
-import { figure, h, Status } from './dom.ts';
+import { figure, formWork, h, Status } from './dom.ts';
 import { chartPanel, download } from './export.ts';
 
 /** What the worker returns for a plan (PlanResult's fields the page shows, and the design as design.json text). */
@@ -63,31 +63,17 @@ export function planView(worker: WorkerClient, extraModels: ViTConfig[], canGene
     return parseDevice({ name: 'custom', capacity: { lut: num('lut'), ff: num('ff'), dsp: num('dsp'), bram: num('bram'), uram: num('uram') }, clockMhz: num('clockMhz') }, 'custom device');
   };
 
-  const plan = async (targetFps?: number) => {
-    run.disabled = true;
-    cancel.hidden = false;
-    status.begin('planning…');
-    try {
-      const device = deviceOf();
-      const t = target.value.trim();
-      const fps = targetFps ?? (t === '' ? undefined : Number(t));
-      if (fps !== undefined && !(Number.isInteger(fps) && fps > 0)) throw new Error(`target images/s: '${t}' is not a positive whole number`);
-      const model = models.find((m) => m.name === modelSel.value)!;
-      const { result, seconds } = await worker.run<PlanView>({ kind: 'plan', model, device, targetFps: fps }, (d, n, what) => status.progress(`planning: ${what || `${d}/${n}`}`));
-      show(result, fps);
-      status.done(`planned in ${seconds.toFixed(2)} s (${result.candidatesEvaluated} balanced designs evaluated)`);
-      document.body.dataset.planSeconds = seconds.toFixed(3);
-    } catch (e) {
-      status.fail(e);
-    } finally {
-      run.disabled = false;
-      cancel.hidden = true;
-    }
-  };
-  form.onsubmit = (e) => {
-    e.preventDefault();
-    void plan();
-  };
+  const plan = formWork<number>(form, { run, cancel, status }, 'planning…', async (targetFps) => {
+    const device = deviceOf();
+    const t = target.value.trim();
+    const fps = targetFps ?? (t === '' ? undefined : Number(t));
+    if (fps !== undefined && !(Number.isInteger(fps) && fps > 0)) throw new Error(`target images/s: '${t}' is not a positive whole number`);
+    const model = models.find((m) => m.name === modelSel.value)!;
+    const { result, seconds } = await worker.run<PlanView>({ kind: 'plan', model, device, targetFps: fps }, (d, n, what) => status.progress(`planning: ${what || `${d}/${n}`}`));
+    show(result, fps);
+    status.done(`planned in ${seconds.toFixed(2)} s (${result.candidatesEvaluated} balanced designs evaluated)`);
+    document.body.dataset.planSeconds = seconds.toFixed(3);
+  });
 
   const show = (r: PlanView, fps?: number) => {
     const res = roundRes(r.resources);

@@ -1,7 +1,7 @@
 /** Simulate view: the whole-network cycle-level simulation of a design, and every block alone, in two Web Workers. */
 import { blockDiagram, type BlockFigure, type WaitHopView } from './charts.ts';
 import { TaskError, type WorkerClient } from './client.ts';
-import { figure, fmt, h, Status, table } from './dom.ts';
+import { figure, fmt, formWork, h, Status, table } from './dom.ts';
 import { chartPanel } from './export.ts';
 import { timelineChart, type ProcessStatsView, type TimelineData } from './timeline.ts';
 
@@ -74,41 +74,27 @@ export function simView(network: WorkerClient, blocks: WorkerClient): { el: HTML
     return { builtin: 'hgpipe-deit-tiny' };
   };
 
-  const simulate = async () => {
-    run.disabled = true;
-    cancel.hidden = false;
+  formWork(form, { run, cancel, status }, 'simulating…', async () => {
     // A timeline still being drawn for the previous run would hold the blocks worker: it gives way.
     if (drawing) blocks.cancel('the timeline gave way to a new simulation');
-    status.begin('simulating…');
     tlStatus.done();
-    try {
-      const n = Number(images.value.trim());
-      if (!(Number.isInteger(n) && n >= 1 && n <= 1000)) throw new Error(`images: '${images.value}' is not a whole number from 1 to 1,000`);
-      const mhz = Number(clock.value.trim());
-      if (!(mhz > 0 && mhz <= 2000)) throw new Error(`clock: '${clock.value}' is not a frequency in MHz (0 to 2,000)`);
-      const design = await sourceOf();
-      const t0 = performance.now();
-      // The whole network on one worker, every block alone on the other (as the CLI's two threads).
-      const [net, alone] = await Promise.all([
-        network.run<NetworkView>({ kind: 'sim-network', design, images: n, clockMhz: mhz }, (c, _t, what) => status.progress(`whole network: ${what}`)),
-        blocks.run<BlockView[]>({ kind: 'sim-blocks', design, images: n, clockMhz: mhz }),
-      ]);
-      const seconds = (performance.now() - t0) / 1000;
-      document.body.dataset.simSeconds = seconds.toFixed(3);
-      show(net.result, alone.result, mhz, n);
-      status.done(`simulated ${fmt(net.result.chain.simulatedCycles)} cycles of the whole network and ${alone.result.length} blocks alone in ${seconds.toFixed(2)} s`);
-      if (net.result.completed) void drawTimeline(design, n, mhz);
-    } catch (e) {
-      status.fail(e);
-    } finally {
-      run.disabled = false;
-      cancel.hidden = true;
-    }
-  };
-  form.onsubmit = (e) => {
-    e.preventDefault();
-    void simulate();
-  };
+    const n = Number(images.value.trim());
+    if (!(Number.isInteger(n) && n >= 1 && n <= 1000)) throw new Error(`images: '${images.value}' is not a whole number from 1 to 1,000`);
+    const mhz = Number(clock.value.trim());
+    if (!(mhz > 0 && mhz <= 2000)) throw new Error(`clock: '${clock.value}' is not a frequency in MHz (0 to 2,000)`);
+    const design = await sourceOf();
+    const t0 = performance.now();
+    // The whole network on one worker, every block alone on the other (as the CLI's two threads).
+    const [net, alone] = await Promise.all([
+      network.run<NetworkView>({ kind: 'sim-network', design, images: n, clockMhz: mhz }, (c, _t, what) => status.progress(`whole network: ${what}`)),
+      blocks.run<BlockView[]>({ kind: 'sim-blocks', design, images: n, clockMhz: mhz }),
+    ]);
+    const seconds = (performance.now() - t0) / 1000;
+    document.body.dataset.simSeconds = seconds.toFixed(3);
+    show(net.result, alone.result, mhz, n);
+    status.done(`simulated ${fmt(net.result.chain.simulatedCycles)} cycles of the whole network and ${alone.result.length} blocks alone in ${seconds.toFixed(2)} s`);
+    if (net.result.completed) void drawTimeline(design, n, mhz);
+  });
 
   const timelineSlot = h('div', { id: 'sim-timeline' });
   let drawing = false;

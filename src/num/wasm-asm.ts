@@ -32,7 +32,7 @@ const PLAIN: Record<string, number[]> = {
   'i32.trunc_sat_f64_s': [0xfc, 0x02], 'i64.trunc_sat_f64_s': [0xfc, 0x06],
   // SIMD (final numbering), LEB128 sub-opcodes after 0xfd
   'i32x4.splat': [0xfd, 0x11], 'i32x4.add': [0xfd, 0xae, 0x01], 'i32x4.dot_i16x8_s': [0xfd, 0xba, 0x01],
-  'i32x4.shr_s': [0xfd, 0xac, 0x01], 'i32x4.min_s': [0xfd, 0xb6, 0x01], 'i32x4.max_s': [0xfd, 0xb8, 0x01],
+  'i32x4.shl': [0xfd, 0xab, 0x01], 'i32x4.sub': [0xfd, 0xb1, 0x01], 'i32x4.shr_s': [0xfd, 0xac, 0x01], 'i32x4.min_s': [0xfd, 0xb6, 0x01], 'i32x4.max_s': [0xfd, 0xb8, 0x01],
 };
 /** Memory instructions: opcode and natural alignment (log2). */
 const MEMORY: Record<string, [number[], number]> = {
@@ -100,4 +100,19 @@ export function assembleModule(fns: WasmFunction[]): Uint8Array {
     ...section(7, vec(fns.map((f, i) => [...str(f.name), 0x00, ...leb(i)]))),
     ...section(10, vec(fns.map(assembleBody))),
   ]);
+}
+
+/**
+ * A counted loop in the assembler's text: `for (counter = from; counter < limit; counter += step) body` over i32 locals
+ * (`limit` is a local's name). Without `from` the counter starts from whatever it holds (a fresh local holds 0).
+ */
+export function forLoop(counter: string, limit: string, body: string, { from, step = 1 }: { from?: number; step?: number } = {}): string {
+  return `
+    ${from === undefined ? '' : `i32.const ${from} local.set ${counter}`}
+    block loop
+      local.get ${counter} local.get ${limit} i32.ge_s br_if 1
+      ${body}
+      local.get ${counter} i32.const ${step} i32.add local.set ${counter}
+      br 0
+    end end`;
 }

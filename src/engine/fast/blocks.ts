@@ -50,10 +50,20 @@ function matmul(plan: FastPlan, sparse: boolean, x: number, w: number, y: number
   if (even < rows) plan.rt.mm(x + even * pairs * 4, w, y + even * coPad * 4, 1, pairs, coPad);
 }
 
-/** y32 = (activations at xAt) · Wᵀ with static weights; returns the row stride of y32 in elements. */
+/**
+ * y32 = (activations at xAt) · Wᵀ with static weights, on the packed kernel when the plan packed them (the odd last
+ * row on the one-row kernel); returns the row stride of y32 in elements.
+ */
 function staticMatmul(plan: FastPlan, xAt: number, rows: number, w: PackedWeights, sparse = false): number {
   const { layout, at } = w.simdLayout();
-  matmul(plan, sparse, xAt, at!, plan.buf.y32, rows, layout.pairs, layout.coPad);
+  const packed = plan.packed.get(w);
+  if (!packed) {
+    matmul(plan, sparse, xAt, at!, plan.buf.y32, rows, layout.pairs, layout.coPad);
+    return layout.coPad;
+  }
+  const even = rows & ~1;
+  if (even > 0) plan.mm.packed(xAt, packed.at, plan.buf.y32, even, layout.pairs, layout.coPad / 2, packed.chunk);
+  if (even < rows) plan.rt.mm(xAt + even * layout.pairs * 4, at!, plan.buf.y32 + even * layout.coPad * 4, 1, layout.pairs, layout.coPad);
   return layout.coPad;
 }
 

@@ -11,7 +11,7 @@
  * Scalars and ranges come in a float64 parameter block in memory (`p`), in the order each kernel documents; every
  * 2^k there is the reciprocal 2^−k, by which the kernel multiplies (exactly the reference's division by 2^k).
  */
-import { assembleModule, type ValType, type WasmFunction } from '../../num/wasm-asm.ts';
+import { assembleModule, forLoop, type ValType, type WasmFunction } from '../../num/wasm-asm.ts';
 
 type Locals = Array<[string, ValType]>;
 const i32 = (...names: string[]): Locals => names.map((n) => [n, 'i32']);
@@ -37,14 +37,11 @@ const requant: WasmFunction = {
   locals: [...i32('$t', '$o', '$yp', '$bp', '$op', '$ci', '$bad'), ...f64('$chk', '$aLo', '$aHi', '$b', '$sc', '$cLo', '$cHi')],
   body: `
     ${param(0, '$aLo')} ${param(1, '$aHi')} ${param(2, '$b')} ${param(3, '$sc')} ${param(4, '$cLo')} ${param(5, '$cHi')}
-    block loop
-      local.get $t local.get $rows i32.ge_s br_if 1
+    ${forLoop('$t', '$rows', `
       local.get $y local.get $t local.get $ys i32.mul i32.add local.set $yp
       local.get $out local.get $t local.get $os i32.mul i32.add local.set $op
       local.get $bias local.set $bp
-      i32.const 0 local.set $o
-      block loop
-        local.get $o local.get $cols i32.ge_s br_if 1
+      ${forLoop('$o', '$cols', `
         local.get $yp i32.load local.get $bp i32.load i32.add f64.convert_i32_s
         local.tee $chk local.get $b f64.add local.get $sc f64.mul f64.floor
         local.get $chk ${check('$aLo', '$aHi')}
@@ -55,12 +52,8 @@ const requant: WasmFunction = {
         local.get $yp i32.const 4 i32.add local.set $yp
         local.get $bp i32.const 4 i32.add local.set $bp
         local.get $op i32.const 2 i32.add local.set $op
-        local.get $o i32.const 1 i32.add local.set $o
-        br 0
-      end end
-      local.get $t i32.const 1 i32.add local.set $t
-      br 0
-    end end
+      `, { from: 0 })}
+    `)}
     local.get $bad`,
 };
 
@@ -89,14 +82,11 @@ const requant4: WasmFunction = {
     local.get $bound i32x4.splat local.set $bnd
     i32.const 2147483647 i32x4.splat local.tee $amin local.set $cmin
     i32.const -2147483648 i32x4.splat local.tee $amax local.set $cmax
-    block loop
-      local.get $t local.get $rows i32.ge_s br_if 1
+    ${forLoop('$t', '$rows', `
       local.get $y local.get $t local.get $ys i32.mul i32.add local.set $yp
       local.get $out local.get $t local.get $os i32.mul i32.add local.set $op
       local.get $bias local.set $bp
-      i32.const 0 local.set $o
-      block loop
-        local.get $o local.get $cols i32.ge_s br_if 1
+      ${forLoop('$o', '$cols', `
         local.get $yp v128.load local.get $bp v128.load i32x4.add local.tee $acc
         local.get $amin i32x4.min_s local.set $amin
         local.get $acc local.get $amax i32x4.max_s local.set $amax
@@ -108,12 +98,8 @@ const requant4: WasmFunction = {
         local.get $yp i32.const 16 i32.add local.set $yp
         local.get $bp i32.const 16 i32.add local.set $bp
         local.get $op i32.const 8 i32.add local.set $op
-        local.get $o i32.const 4 i32.add local.set $o
-        br 0
-      end end
-      local.get $t i32.const 1 i32.add local.set $t
-      br 0
-    end end
+      `, { from: 0, step: 4 })}
+    `)}
     ${horizontal('$amin', '$am', 'lt')} ${horizontal('$amax', '$aM', 'gt')} ${horizontal('$cmin', '$cm', 'lt')} ${horizontal('$cmax', '$cM', 'gt')}
     local.get $am f64.convert_i32_s local.get $p f64.load offset=0 f64.lt
     local.get $aM f64.convert_i32_s local.get $p f64.load offset=8 f64.gt i32.or
@@ -135,13 +121,10 @@ const residual: WasmFunction = {
   locals: [...i32('$t', '$o', '$yp', '$bp', '$bad'), ...f64('$chk', '$aLo', '$aHi', '$rm', '$rb', '$div', '$oLo', '$oHi', '$main', '$skip')],
   body: `
     ${param(0, '$aLo')} ${param(1, '$aHi')} ${param(2, '$rm')} ${param(3, '$rb')} ${param(4, '$div')} ${param(5, '$oLo')} ${param(6, '$oHi')}
-    block loop
-      local.get $t local.get $rows i32.ge_s br_if 1
+    ${forLoop('$t', '$rows', `
       local.get $y local.get $t local.get $ys i32.mul i32.add local.set $yp
       local.get $bias local.set $bp
-      i32.const 0 local.set $o
-      block loop
-        local.get $o local.get $cols i32.ge_s br_if 1
+      ${forLoop('$o', '$cols', `
         local.get $yp i32.load local.get $bp i32.load i32.add f64.convert_i32_s local.tee $main
         ${check('$aLo', '$aHi')}
         local.get $x i32.load f64.convert_i32_s local.get $rm f64.mul local.get $rb f64.add local.get $div f64.mul f64.floor
@@ -154,12 +137,8 @@ const residual: WasmFunction = {
         local.get $bp i32.const 4 i32.add local.set $bp
         local.get $x i32.const 4 i32.add local.set $x
         local.get $out i32.const 4 i32.add local.set $out
-        local.get $o i32.const 1 i32.add local.set $o
-        br 0
-      end end
-      local.get $t i32.const 1 i32.add local.set $t
-      br 0
-    end end
+      `, { from: 0 })}
+    `)}
     local.get $bad`,
 };
 
@@ -181,40 +160,29 @@ const layernorm: WasmFunction = {
   body: `
     ${param(0, '$c1m')} ${param(1, '$half')} ${param(2, '$dMean')} ${param(3, '$b')} ${param(4, '$dVar')} ${param(5, '$dOut')}
     ${['$sumLo', '$sumHi', '$divcLo', '$divcHi', '$muLo', '$muHi', '$dLo', '$dHi', '$varLo', '$varHi', '$curLo', '$curHi', '$rLo', '$rHi', '$affLo', '$affHi', '$shLo', '$shHi'].map((n, k) => param(6 + k, n)).join(' ')}
-    block loop
-      local.get $t local.get $rows i32.ge_s br_if 1
+    ${forLoop('$t', '$rows', `
       local.get $x local.get $t local.get $cols i32.mul i32.const 2 i32.shl i32.add local.set $xp
       f64.const 0 local.set $acc
-      i32.const 0 local.set $c
-      block loop
-        local.get $c local.get $cols i32.ge_s br_if 1
+      ${forLoop('$c', '$cols', `
         local.get $acc local.get $xp local.get $c i32.const 2 i32.shl i32.add i32.load f64.convert_i32_s f64.add local.set $acc
-        local.get $c i32.const 1 i32.add local.set $c
-        br 0
-      end end
+      `, { from: 0 })}
       local.get $acc ${check('$sumLo', '$sumHi')}
       local.get $acc local.get $c1m f64.mul local.get $half f64.add local.tee $chk ${check('$divcLo', '$divcHi')}
       local.get $chk local.get $dMean f64.mul f64.floor local.tee $mean ${check('$muLo', '$muHi')}
       f64.const 0 local.set $var
-      i32.const 0 local.set $c
-      block loop
-        local.get $c local.get $cols i32.ge_s br_if 1
+      ${forLoop('$c', '$cols', `
         local.get $xp local.get $c i32.const 2 i32.shl i32.add i32.load f64.convert_i32_s local.get $mean f64.sub local.tee $d
         ${check('$dLo', '$dHi')}
         local.get $diff local.get $c i32.const 3 i32.shl i32.add local.get $d f64.store
         local.get $var local.get $d local.get $d f64.mul f64.add local.set $var
-        local.get $c i32.const 1 i32.add local.set $c
-        br 0
-      end end
+      `, { from: 0 })}
       local.get $var ${check('$varLo', '$varHi')}
       local.get $var local.get $b f64.add local.get $dVar f64.mul f64.floor local.tee $chk i32.trunc_sat_f64_s local.set $ci
       local.get $chk ${check('$curLo', '$curHi')}
       ${clamp('$ci', 'i32.const 0', 'local.get $bound')}
       local.get $rsq local.get $ci i32.const 3 i32.shl i32.add f64.load local.tee $r ${check('$rLo', '$rHi')}
       local.get $out local.get $t local.get $os i32.mul i32.add local.set $op
-      i32.const 0 local.set $c
-      block loop
-        local.get $c local.get $cols i32.ge_s br_if 1
+      ${forLoop('$c', '$cols', `
         local.get $diff local.get $c i32.const 3 i32.shl i32.add f64.load local.get $r f64.mul
         local.get $lnw local.get $c i32.const 3 i32.shl i32.add f64.load f64.mul
         local.get $lnb local.get $c i32.const 3 i32.shl i32.add f64.load f64.add local.tee $chk
@@ -224,12 +192,8 @@ const layernorm: WasmFunction = {
         ${clamp('$ci', 'local.get $outMin', 'local.get $outMax')}
         local.get $op local.get $ci i32.store16
         local.get $op i32.const 2 i32.add local.set $op
-        local.get $c i32.const 1 i32.add local.set $c
-        br 0
-      end end
-      local.get $t i32.const 1 i32.add local.set $t
-      br 0
-    end end
+      `, { from: 0 })}
+    `)}
     local.get $bad`,
 };
 
@@ -251,23 +215,16 @@ const softmax: WasmFunction = {
   body: `
     ${['$b1', '$d1', '$b2One', '$d2One', '$b2Two', '$d2Two', '$b3One', '$d3One', '$b3Two', '$d3Two'].map((n, k) => param(k, n)).join(' ')}
     ${['$rLo', '$rHi', '$mLo', '$mHi', '$c1Lo', '$c1Hi', '$eLo', '$eHi', '$accLo', '$accHi', '$c2oLo', '$c2oHi', '$c2tLo', '$c2tHi', '$recLo', '$recHi', '$afLo', '$afHi', '$c3Lo', '$c3Hi'].map((n, k) => param(10 + k, n)).join(' ')}
-    block loop
-      local.get $row local.get $rows i32.ge_s br_if 1
+    ${forLoop('$row', '$rows', `
       local.get $r local.get $row local.get $is i32.mul i32.add local.set $rp
       local.get $rp i32.load local.set $max
-      i32.const 0 local.set $s
-      block loop
-        local.get $s local.get $len i32.ge_s br_if 1
+      ${forLoop('$s', '$len', `
         local.get $rp local.get $s i32.const 2 i32.shl i32.add i32.load local.tee $v
         f64.convert_i32_s ${check('$rLo', '$rHi')}
         local.get $v local.get $max local.get $v local.get $max i32.gt_s select local.set $max
-        local.get $s i32.const 1 i32.add local.set $s
-        br 0
-      end end
+      `, { from: 0 })}
       f64.const 0 local.set $acc
-      i32.const 0 local.set $s
-      block loop
-        local.get $s local.get $len i32.ge_s br_if 1
+      ${forLoop('$s', '$len', `
         local.get $max f64.convert_i32_s local.get $rp local.get $s i32.const 2 i32.shl i32.add i32.load f64.convert_i32_s f64.sub
         local.tee $chk ${check('$mLo', '$mHi')}
         local.get $chk local.get $b1 f64.add local.get $d1 f64.mul f64.floor local.tee $chk i32.trunc_sat_f64_s local.set $ci
@@ -276,9 +233,7 @@ const softmax: WasmFunction = {
         local.get $exp local.get $ci i32.const 2 i32.shl i32.add i32.load f64.convert_i32_s local.tee $ev ${check('$eLo', '$eHi')}
         local.get $e local.get $s i32.const 3 i32.shl i32.add local.get $ev f64.store
         local.get $acc local.get $ev f64.add local.set $acc
-        local.get $s i32.const 1 i32.add local.set $s
-        br 0
-      end end
+      `, { from: 0 })}
       local.get $acc ${check('$accLo', '$accHi')}
       local.get $acc local.get $b2One f64.add local.get $d2One f64.mul f64.floor local.tee $c1 ${check('$c2oLo', '$c2oHi')}
       local.get $c1 local.get $bound2One f64.convert_i32_s f64.gt
@@ -296,20 +251,14 @@ const softmax: WasmFunction = {
       end
       local.get $rec ${check('$recLo', '$recHi')}
       local.get $out local.get $row local.get $os i32.mul i32.add local.set $op
-      i32.const 0 local.set $s
-      block loop
-        local.get $s local.get $len i32.ge_s br_if 1
+      ${forLoop('$s', '$len', `
         local.get $e local.get $s i32.const 3 i32.shl i32.add f64.load local.get $rec f64.mul local.tee $chk ${check('$afLo', '$afHi')}
         local.get $chk local.get $b3 f64.add local.get $d3 f64.mul f64.floor local.tee $chk i32.trunc_sat_f64_s local.set $ci
         local.get $chk ${check('$c3Lo', '$c3Hi')}
         ${clamp('$ci', 'i32.const 0', 'local.get $outMax')}
         local.get $op local.get $s i32.const 1 i32.shl i32.add local.get $ci i32.store16
-        local.get $s i32.const 1 i32.add local.set $s
-        br 0
-      end end
-      local.get $row i32.const 1 i32.add local.set $row
-      br 0
-    end end
+      `, { from: 0 })}
+    `)}
     local.get $bad`,
 };
 

@@ -7,7 +7,7 @@
  * bounds — or a conservative bound merely might — the kernel returns 1 and the caller runs the per-element float64
  * kernel (wasm-ops.ts), which decides exactly. Same parameter block as that kernel.
  */
-import { assembleModule, type ValType, type WasmFunction } from '../../num/wasm-asm.ts';
+import { assembleModule, forLoop, type ValType, type WasmFunction } from '../../num/wasm-asm.ts';
 
 const locals = (t: ValType, ...names: string[]): Array<[string, ValType]> => names.map((n) => [n, t]);
 const param = (k: number, name: string) => `local.get $p f64.load offset=${8 * k} local.set ${name}`;
@@ -42,15 +42,11 @@ const softmaxInt: WasmFunction = {
       local.get $bad br_if 1
       local.get $row local.get $rows i32.ge_s br_if 1
       local.get $r local.get $row local.get $is i32.mul i32.add local.tee $rp i32.load local.tee $max local.set $min
-      i32.const 1 local.set $s
-      block loop
-        local.get $s local.get $len i32.ge_s br_if 1
+      ${forLoop('$s', '$len', `
         local.get $rp local.get $s i32.const 2 i32.shl i32.add i32.load local.set $v
         local.get $v local.get $max local.get $v local.get $max i32.gt_s select local.set $max
         local.get $v local.get $min local.get $v local.get $min i32.lt_s select local.set $min
-        local.get $s i32.const 1 i32.add local.set $s
-        br 0
-      end end
+      `, { from: 1 })}
       ;; the row's extremes: scores, minus ∈ [0, span], cursor1 at both ends, int32 room for max − r + b1
       ${below('local.get $min f64.convert_i32_s', 'local.get $rLo')} ${below('local.get $rHi', 'local.get $max f64.convert_i32_s')}
       local.get $max f64.convert_i32_s local.get $min f64.convert_i32_s f64.sub local.set $span
@@ -60,17 +56,13 @@ const softmaxInt: WasmFunction = {
       ${below('local.get $c1Hi', 'local.get $span local.get $b1f f64.add local.get $d1 f64.mul f64.floor')}
       local.get $bad br_if 1
       i64.const 0 local.set $acc
-      i32.const 0 local.set $s
-      block loop
-        local.get $s local.get $len i32.ge_s br_if 1
+      ${forLoop('$s', '$len', `
         local.get $max local.get $rp local.get $s i32.const 2 i32.shl i32.add i32.load i32.sub local.get $b1 i32.add local.get $s1 i32.shr_s local.set $ci
         ${clampI32('$ci', 'local.get $bound1')}
         local.get $exp local.get $ci i32.const 2 i32.shl i32.add i32.load local.set $v
         local.get $e local.get $s i32.const 2 i32.shl i32.add local.get $v i32.store
         local.get $acc local.get $v i64.extend_i32_s i64.add local.set $acc
-        local.get $s i32.const 1 i32.add local.set $s
-        br 0
-      end end
+      `, { from: 0 })}
       local.get $acc f64.convert_i64_s local.tee $accf
       local.get $accLo f64.lt local.get $accf local.get $accHi f64.gt i32.or local.get $bad i32.or local.set $bad
       local.get $accf local.get $b2One f64.add local.get $d2One f64.mul f64.floor local.tee $c1
@@ -103,17 +95,13 @@ const softmaxInt: WasmFunction = {
       local.get $b3 i64.trunc_sat_f64_s local.set $b364
       local.get $s3 i64.extend_i32_s local.set $s364
       local.get $out local.get $row local.get $os i32.mul i32.add local.set $op
-      i32.const 0 local.set $s
-      block loop
-        local.get $s local.get $len i32.ge_s br_if 1
+      ${forLoop('$s', '$len', `
         local.get $e local.get $s i32.const 2 i32.shl i32.add i32.load i64.extend_i32_s local.get $rec64 i64.mul local.get $b364 i64.add
         local.get $s364 i64.shr_s local.set $x
         i64.const 0 local.get $x local.get $x i64.const 0 i64.lt_s select local.set $x
         local.get $outMax64 local.get $x local.get $x local.get $outMax64 i64.gt_s select local.set $x
         local.get $op local.get $s i32.const 1 i32.shl i32.add local.get $x i32.wrap_i64 i32.store16
-        local.get $s i32.const 1 i32.add local.set $s
-        br 0
-      end end
+      `, { from: 0 })}
       local.get $row i32.const 1 i32.add local.set $row
       br 0
     end end
