@@ -1,3 +1,4 @@
+import { fail } from '../diag/index.ts';
 import type { ViTConfig } from '../model/index.ts';
 import type { Design, ProcessKind } from '../ir/index.ts';
 import { DESIGN_BINDING, estimateBlock, estimateDesign, RESOURCE_KEYS, RESOURCE_LABELS, romInUram, sizeOn, type Device, type ResourceKey, type Resources } from '../cost/index.ts';
@@ -234,7 +235,7 @@ export function plan(req: PlanRequest): PlanResult {
     const overflow = (c: Candidate) => Math.max(...RESOURCE_KEYS.map((k) => (device.capacity[k] > 0 ? c.resources[k] / device.capacity[k] : c.resources[k] > 0 ? Infinity : 0)));
     queue = fitting.length ? fitting : [...cands].sort((a, b) => overflow(a) - overflow(b) || bySize(a, b)).slice(0, 1);
   }
-  if (queue.length === 0) throw new Error(`no buildable design for ${model.name}`);
+  if (queue.length === 0) noBuildableDesign(model);
   let f: Finalized | undefined;
   for (const c of queue.slice(0, MAX_ATTEMPTS)) {
     f = finalize(model, device, c, maxUtil, req, unreachable);
@@ -279,4 +280,9 @@ export function plan(req: PlanRequest): PlanResult {
     candidatesEvaluated: cands.length,
     design,
   };
+}
+
+/** A model none of whose tensors the stage parallelisms vitpipe builds can divide (e.g. one channel per head). */
+export function noBuildableDesign(model: ViTConfig, setting?: string): never {
+  return fail('BAD_MODEL', `vitpipe can build no pipeline for this geometry${setting ? ` under ${setting}` : ''} (width ${model.width}, ${model.heads} heads, ${model.tokens} tokens): no combination of the stage parallelisms it builds divides the tensors`, `model ${model.name}`, "each stage's parallelism must divide its tensor's channels and tokens");
 }

@@ -14,7 +14,7 @@ import {
   add, DESIGN_BINDING, estimateBlock, fifoCost, rebindToUram, res, RESOURCE_KEYS, scale, sizeOn, weightRomSummary, type Device, type PlacedMemory, type Resources,
   type WeightRomSummary,
 } from '../cost/index.ts';
-import { assembleBlock, configsOf, pickChoice, geometryOf, HGPIPE_CHOICE, intervalFloor, type Choice, type KindConfigs, type KnobName } from '../plan/index.ts';
+import { assembleBlock, configsOf, pickChoice, geometryOf, HGPIPE_CHOICE, intervalFloor, noBuildableDesign, type Choice, type KindConfigs, type KnobName } from '../plan/index.ts';
 import { allKnobOptions, compatible, lnCpOptions, ratioOk, type Geometry, type KnobOption, type KnobValue } from '../plan/space.ts';
 import { lcm } from '../ir/kinds/index.ts';
 import type { ViTConfig } from '../model/index.ts';
@@ -453,7 +453,7 @@ export function planPruned(req: PrunedPlanRequest): PrunedDesign {
   let lo = 0;
   let hi = sorted.length - 1;
   let found = buildAt(model, spaces, sorted[hi], device, maxUtil, setting);
-  if (!found) throw new Error(`no buildable design for ${model.name} under ${setting.name}`);
+  if (!found) noBuildableDesign(model, setting.name);
   if (!found.fits) return found;
   // the smallest target whose design fits (fitting is monotone in the target up to pricing noise)
   while (lo < hi) {

@@ -83,3 +83,14 @@ describe('design space pieces', () => {
     assert.equal(svg.match(/<circle /g)?.length, front.length);
   });
 });
+
+describe('plan: a geometry nothing can be built for', () => {
+  it('is a BAD_MODEL error naming the model and its geometry, not an internal error', () => {
+    const model = { ...MODEL_ZOO['deit-tiny'], width: 3 };
+    assert.throws(() => plan({ model, device: DEVICES.vck190 }), (e: Error & { diagnostic?: { code: string } }) => {
+      assert.equal(e.diagnostic?.code, 'BAD_MODEL');
+      assert.match(e.message, /model deit-tiny: vitpipe can build no pipeline for this geometry \(width 3, 3 heads, 197 tokens\)/);
+      return true;
+    });
+  });
+});
