@@ -23,6 +23,10 @@ export type TraceSink = (name: string, data: Int32Array) => void;
 export interface BlockShape {
   tokens?: number;
   onProbs?: (probs: Int32Array, tokens: number, scores: Int32Array) => void;
+  /** Token merging: per-key bias of the softmax (proportional attention), length `tokens`. */
+  keyBias?: Int32Array;
+  /** Token merging: receives the block's quantized keys [tokens][width] (the merge similarity's input). */
+  onKeys?: (keys: Int32Array) => void;
 }
 
 function linear(x: Int32Array, rows: number, m: StaticMatmul, arith: Arith, field: string, op: string): Int32Array {
@@ -80,6 +84,7 @@ export function runAttention(cfg: ViTConfig, n: number, w: AttentionWeights, x: 
     trace?.(`${p}_${name}q_output`, q);
     qkv.push(q);
   }
+  shape?.onKeys?.(qkv[1]);
   const [qq, kq, vq] = qkv.map((t) => splitHeads(t, T, H, D)); // each [H][T][D]
   trace?.(`${p}_gen_r_matmul_input`, qq);
   trace?.(`${p}_gen_r_matmul_weight`, kq);
@@ -102,7 +107,7 @@ export function runAttention(cfg: ViTConfig, n: number, w: AttentionWeights, x: 
   arith.fitAll(scores, '__attn_r_t', 'qk_matmul');
   trace?.(`${p}_gen_r_matmul_output`, scores);
   trace?.(`${p}_softmaxq_input`, scores);
-  probs.set(softmaxQuant(scores, H * T, T, w.softmax, arith));
+  probs.set(softmaxQuant(scores, H * T, T, w.softmax, arith, shape?.keyBias));
   trace?.(`${p}_softmaxq_output`, probs);
   shape?.onProbs?.(probs, T, scores);
   trace?.(`${p}_gen_a_matmul_input`, probs);

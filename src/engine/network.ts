@@ -19,6 +19,11 @@ export interface InferOptions {
    * its token count, its softmax output and its QKᵀ scores; returns the rows the MLP and later blocks run on. Absent ⇒ unpruned.
    */
   tokenPruner?: TokenPruner;
+  /**
+   * Token merging (src/merge, docs/TOKEN-MERGING.md): a fresh merger per image (it carries the token sizes). Absent ⇒
+   * unmerged. Not together with tokenPruner.
+   */
+  tokenMerger?: () => TokenMerger;
   /** Overrides the arithmetic of every block (e.g. quantization's range recorder); `mode` is then ignored. */
   arith?: (block: string) => Arith;
   /** Run every block on the reference operators (src/ops), never the fast path; for tests and benchmarks. */
@@ -26,6 +31,14 @@ export interface InferOptions {
 }
 
 export type TokenPruner = (block: number, x: Int32Array, tokens: number, probs: Int32Array, scores: Int32Array) => { x: Int32Array; tokens: number };
+
+/** One image's token merging: the softmax key bias of each attention block and the merge after it. */
+export interface TokenMerger {
+  /** Per-key score bias for attention block n at its token count (undefined ⇒ none). */
+  keyBias(block: number, tokens: number): Int32Array | undefined;
+  /** After attention block n (residual add included), from its quantized keys [tokens][width]: the merged rows. */
+  merge(block: number, x: Int32Array, tokens: number, keys: Int32Array): { x: Int32Array; tokens: number };
+}
 
 export interface InferResult {
   logits: Int32Array;
@@ -57,13 +70,24 @@ export function infer(weights: ModelWeights, patches: Int32Array, opts: InferOpt
   }
   const trace = opts.trace;
   const pruner = opts.tokenPruner;
-  // The fast path (src/engine/fast) covers untraced, unpruned runs of pre-norm models with 16-bit operands in ideal or
-  // hardware arithmetic (not an `arith` override such as calibration's range recorder, whose ranges are no types); a
+  // The fast path (src/engine/fast) covers untraced, unpruned, unmerged runs of pre-norm models with 16-bit operands
+  // in ideal or hardware arithmetic (not an `arith` override such as calibration's range recorder, whose ranges are no types); a
   // block it hands back (a wrap in hardware mode) reruns on the reference operators, which record the wraps.
-  const plan = !pruner && !trace && !opts.reference && !opts.arith ? fastPlan(weights) : null;
+  const plan = !pruner && !opts.tokenMerger && !trace && !opts.reference && !opts.arith ? fastPlan(weights) : null;
   const pe = arithFor('PATCH_EMBED');
   let x = (plan && fastPatchEmbed(plan, cfg, weights.patchEmbed, patches, pe)) || runPatchEmbed(cfg, weights.patchEmbed, patches, pe, trace);
-  if (!pruner) {
+  if (opts.tokenMerger) {
+    if (pruner) fail('BAD_ARGUMENT', 'token pruning and token merging cannot be combined', 'infer options');
+    const merger = opts.tokenMerger();
+    let tokens = cfg.tokens;
+    let keys: Int32Array = new Int32Array(0);
+    const onKeys = (k: Int32Array) => (keys = k);
+    for (let n = 0; n < cfg.depth; n++) {
+      x = runAttention(cfg, n, weights.attention[n], x, arithFor(`ATTN${n}`), trace, { tokens, onKeys, keyBias: merger.keyBias(n, tokens) });
+      ({ x, tokens } = merger.merge(n, x, tokens, keys));
+      x = runMlp(cfg, n, weights.mlp[n], x, arithFor(`MLP${n}`), trace, { tokens });
+    }
+  } else if (!pruner) {
     for (let n = 0; n < cfg.depth; n++) {
       const a = arithFor(`ATTN${n}`);
       x = (plan && fastAttention(plan, n, cfg, weights.attention[n], x, a)) || runAttention(cfg, n, weights.attention[n], x, a, trace);

@@ -27,7 +27,12 @@ export interface SoftmaxParams {
   recipTwo: Int32Array;
 }
 
-export function softmaxQuant(r: Int32Array, rows: number, len: number, p: SoftmaxParams, arith: Arith): Int32Array {
+/**
+ * `keyBias` (token merging's proportional attention, docs/TOKEN-MERGING.md): an integer added to key s's score in
+ * every row before the max and the table lookup (absent ⇒ the plain softmax, unchanged).
+ */
+export function softmaxQuant(r: Int32Array, rows: number, len: number, p: SoftmaxParams, arith: Arith, keyBias?: Int32Array): Int32Array {
+  if (keyBias) r = biasedScores(r, rows, len, keyBias);
   const op = 'softmax';
   const out = new Int32Array(rows * len);
   const e = new Float64Array(len);
@@ -86,5 +91,12 @@ export function softmaxQuant(r: Int32Array, rows: number, len: number, p: Softma
       out[base + s] = rel < 0 ? 0 : rel > outMax ? outMax : rel;
     }
   }
+  return out;
+}
+
+/** Scores with a per-key bias added in every row (exact: the bias is small and the scores are ≤ 2^31). */
+function biasedScores(r: Int32Array, rows: number, len: number, keyBias: Int32Array): Int32Array {
+  const out = new Int32Array(r.length);
+  for (let row = 0; row < rows; row++) for (let s = 0; s < len; s++) out[row * len + s] = r[row * len + s] + keyBias[s];
   return out;
 }

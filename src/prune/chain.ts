@@ -11,7 +11,7 @@ import {
   type AttnConfig, type Block, type BlockKind, type Design, type DesignConfig,
 } from '../ir/index.ts';
 import { MODEL_ZOO, type ViTConfig } from '../model/index.ts';
-import { checkSetting, keptTokens, tokenSchedule, type PruneSetting } from './config.ts';
+import { checkSetting, keptTokens, settingSchedule, type PruneSetting } from './config.ts';
 import { planPruned, type GroupDesign, type PrunedDesign } from './plan-pruned.ts';
 import { makeTokenPruner } from './tokens.ts';
 import { selectorFor } from './selector.ts';
@@ -33,7 +33,7 @@ function builtFor(g: GroupDesign, kind: BlockKind, n?: number): Block {
 
 export function prunedNetwork(model: ViTConfig, pd: PrunedDesign, setting: PruneSetting, device: Pick<Device, 'capacity'>, linkDepth = 128): Design {
   const tp = 2;
-  const sched = tokenSchedule(model.tokens, model.depth, setting.tokens);
+  const sched = settingSchedule(model.tokens, model.depth, setting);
   const group = (tokens: number) => pd.groups.find((g) => g.tokens === pad(tokens, tp)) ?? (() => { throw new Error(`no token group of ${tokens} tokens`); })();
   const blocks: Block[] = [builtFor(group(model.tokens), 'patch-embed')];
   for (let n = 0; n < model.depth; n++) {
@@ -54,7 +54,7 @@ export function prunedNetwork(model: ViTConfig, pd: PrunedDesign, setting: Prune
  */
 export function prunedFromConfig(model: ViTConfig, cfg: DesignConfig, setting: PruneSetting): Design {
   const { g, ends } = geometriesOf(model);
-  const sched = tokenSchedule(model.tokens, model.depth, setting.tokens);
+  const sched = settingSchedule(model.tokens, model.depth, setting);
   const tp = cfg.attn[0].tp;
   const at = <T>(list: T[], n: number) => list[n] ?? list[list.length - 1];
   const blocks: Block[] = [buildPatchEmbedBlock(ends, cfg.patchEmbed)];

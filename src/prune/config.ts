@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { fail, readJsonFile } from '../diag/index.ts';
+import { mergeRates, mergeSchedule, type MergeTokens } from '../merge/config.ts';
 
 export interface TokenStage {
   /** 0-based transformer layer after whose attention sub-layer the tokens are selected. */
@@ -66,6 +67,15 @@ export interface PruneSetting {
   name: string;
   tokens?: TokenPruning;
   weights?: WeightPruning;
+  /** Token merging (ToMe, docs/TOKEN-MERGING.md): r per layer, or one r for every layer. Not with `tokens`. */
+  mergeTokens?: MergeTokens;
+  /** With mergeTokens: proportional attention (the softmax's size bias); default true. */
+  proportionalAttention?: boolean;
+}
+
+/** Tokens each attention / MLP block runs under a setting (token pruning or token merging). */
+export function settingSchedule(tokens: number, depth: number, s: Pick<PruneSetting, 'tokens' | 'mergeTokens'>): { attn: number[]; mlp: number[] } {
+  return s.mergeTokens !== undefined ? mergeSchedule(tokens, mergeRates(s.mergeTokens, depth)) : tokenSchedule(tokens, depth, s.tokens);
 }
 
 /** Image tokens kept at a stage: ceil(keep × (tokens − 1)), at least 1. */
@@ -99,6 +109,10 @@ export function tokenSchedule(tokens: number, depth: number, t?: TokenPruning): 
 /** Validate a setting against the model depth; errors name `where` (default: the setting's name). */
 export function checkSetting(s: PruneSetting, depth: number, where = s.name): PruneSetting {
   const stages = s.tokens?.stages ?? [];
+  if (s.mergeTokens !== undefined) {
+    if (s.tokens && s.tokens.stages.length > 0) fail('BAD_ARGUMENT', 'token pruning ("tokens") and token merging ("mergeTokens") cannot be combined', where);
+    mergeRates(s.mergeTokens, depth, where);
+  }
   for (const st of stages) {
     if (stages.filter((x) => x.block === st.block).length > 1) fail('BAD_ARGUMENT', `token-pruning block ${st.block} is listed twice`, where);
     if (!Number.isInteger(st.block) || st.block < 0 || st.block >= depth)
@@ -137,6 +151,8 @@ export const PruneSettingSchema = z.strictObject({
     layers: z.array(z.number().int().nonnegative()).optional(),
     correctBias: z.boolean().optional(),
   }).optional(),
+  mergeTokens: z.union([z.number().int().nonnegative(), z.array(z.number().int().nonnegative())]).optional(),
+  proportionalAttention: z.boolean().optional(),
 });
 
 /**

@@ -10,7 +10,7 @@ import type { Design } from '../ir/index.ts';
 import type { ViTConfig } from '../model/index.ts';
 import type { ModelWeights } from '../refs/index.ts';
 import { prunedNetwork } from './chain.ts';
-import { tokenSchedule, type PruneSetting } from './config.ts';
+import { settingSchedule, type PruneSetting } from './config.ts';
 import { planPruned, type PrunedDesign } from './plan-pruned.ts';
 
 export interface ChainFigures {
@@ -105,7 +105,7 @@ export function pipelinePoint(req: PipelineRequest): PipelinePoint {
     setting: req.setting.name,
     device: req.device.name,
     clockMhz,
-    tokens: tokenSchedule(req.model.tokens, req.model.depth, req.setting.tokens),
+    tokens: settingSchedule(req.model.tokens, req.model.depth, req.setting),
     analyticInterval: design.interval,
     analyticImagesPerSecond: (clockMhz * 1e6) / design.interval,
     simulatedInterval,

@@ -19,7 +19,7 @@ import { allKnobOptions, compatible, lnCpOptions, ratioOk, type Geometry, type K
 import { lcm } from '../ir/kinds/index.ts';
 import type { ViTConfig } from '../model/index.ts';
 import type { ModelWeights } from '../refs/index.ts';
-import { keptTokens, tokenSchedule, type PruneSetting } from './config.ts';
+import { keptTokens, settingSchedule, type PruneSetting } from './config.ts';
 import { selectorFor, type SelectorInfo } from './selector.ts';
 
 const TP = 2;
@@ -44,7 +44,7 @@ export interface TokenGroup {
 }
 
 export function tokenGroups(model: ViTConfig, s: PruneSetting): TokenGroup[] {
-  const sched = tokenSchedule(model.tokens, model.depth, s.tokens);
+  const sched = settingSchedule(model.tokens, model.depth, s);
   const groups = new Map<number, TokenGroup>();
   const g = (t: number) => {
     const k = pad(t);
@@ -394,7 +394,7 @@ function buildAt(model: ViTConfig, spaces: GroupSpace[][], target: number, devic
   // links between blocks: the residual stream at each group's width
   const link = (lnCp: number) => fifoCost(128, TP * lnCp * model.quant.residualBits, uram);
   for (const b of builds) raw = add(raw, scale(link(b.sp.lnCp), b.design.blocks.length - (b.sp.group.hasHead ? 1 : 0)));
-  const sched = tokenSchedule(model.tokens, model.depth, s.tokens);
+  const sched = settingSchedule(model.tokens, model.depth, s);
   const selectors: SelectorInfo[] = [];
   for (const st of s.tokens?.stages ?? []) {
     if (sched.attn[st.block] === sched.mlp[st.block]) continue;

@@ -7,6 +7,7 @@ import { idealArith } from '../ops/index.ts';
 import { MODEL_ZOO, shapeOf, type ViTConfig } from '../model/index.ts';
 import { readRefsInt32, type ModelWeights } from '../refs/index.ts';
 import { weightPruningKey, type PruneSetting } from './config.ts';
+import { makeTokenMerger, mergeRates } from '../merge/index.ts';
 import { makeTokenPruner } from './tokens.ts';
 import { matmulInputMeans, pruneModelWeights, type InputMeans } from './weights.ts';
 
@@ -55,6 +56,8 @@ export function weightsFor(dir: string, model: ViTConfig, s: PruneSetting): Mode
 /** Logits of one patch matrix under one setting (ideal arithmetic, as the refs). */
 export function inferPruned(weights: ModelWeights, patches: Int32Array, s: PruneSetting): Int32Array {
   const cfg = weights.config;
+  if (s.mergeTokens !== undefined)
+    return infer(weights, patches, { tokenMerger: makeTokenMerger(weights, mergeRates(s.mergeTokens, cfg.depth), { proportional: s.proportionalAttention }) }).logits;
   const tokenPruner = s.tokens && s.tokens.stages.length > 0 ? makeTokenPruner(s.tokens, cfg.heads, cfg.width) : undefined;
   return infer(weights, patches, { tokenPruner }).logits;
 }
@@ -66,6 +69,13 @@ export function inferPruned(weights: ModelWeights, patches: Int32Array, s: Prune
  */
 export function inferSharedTrunk(weights: ModelWeights, patches: Int32Array, settings: PruneSetting[]): Int32Array[] {
   const cfg = weights.config;
+  if (settings.some((s) => s.mergeTokens !== undefined)) {
+    // merging starts in layer 0's attention (sizes and keys): those settings run whole, the others share their trunk
+    const rest = settings.filter((s) => s.mergeTokens === undefined);
+    const shared = rest.length ? inferSharedTrunk(weights, patches, rest) : [];
+    let k = 0;
+    return settings.map((s) => (s.mergeTokens !== undefined ? inferPruned(weights, patches, s) : shared[k++]));
+  }
   const first = (s: PruneSetting) => Math.min(cfg.depth, ...(s.tokens?.stages.map((st) => st.block) ?? []));
   const split = Math.min(...settings.map(first));
   if (split >= cfg.depth) return settings.map(() => infer(weights, patches).logits);

@@ -1,0 +1,3 @@
+export * from './config.ts';
+export * from './match.ts';
+export * from './merger.ts';
