@@ -19,6 +19,7 @@ export const COMMAND_MODULES: Record<string, () => Promise<CommandModule>> = {
   'fifo-size': () => import('./fifo-size.ts'),
   generate: () => import('./generate.ts'),
   'prune-sweep': () => import('./prune-sweep.ts'),
+  'merge-sweep': () => import('./merge-sweep.ts'),
   worker: () => import('./worker.ts'),
   'queue-clean': () => import('./queue-clean.ts'),
   explore: () => import('./explore.ts'),

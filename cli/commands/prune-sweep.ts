@@ -10,13 +10,13 @@ import {
   accuracyRows, formatSweepTable, loadSettings, sweepGrid, pipelinePoint, proportion, runPrunedBatch, sweepTable, weightsFor,
   type AccuracyRow, type PipelinePoint, type PruneSetting,
 } from '../../src/prune/index.ts';
-import { pruneSweepSvg } from '../../src/report/prune-svg.ts';
+import { pruneSweepSvg, type SweepSvgOptions } from '../../src/report/prune-svg.ts';
 import { positiveInt, positiveNumber, printJson } from '../print.ts';
 import { LIMITS } from '../limits.ts';
 import { startProgress } from '../progress.ts';
 import { addQueueOptions, queueRun, type QueueCliOptions } from '../queue.ts';
 
-interface PruneSweepOptions extends QueueCliOptions {
+export interface PruneSweepOptions extends QueueCliOptions {
   weights: string;
   image: string[];
   device: string;
@@ -65,9 +65,16 @@ const SETTINGS_HELP = `
   Example, fc2 only at 0.75: { "name": "fc2 0.75", "weights": { "density": 1, "block": 16, "perMatmul": { "fc2": 0.75 } } }`;
 
 export function register(program: Command): void {
-  addQueueOptions(program
+  sweepOptions(program
     .command('prune-sweep')
-    .description('token pruning and weight-block pruning: top-1/top-5 over labelled photos and the planned design\'s images/s per setting')
+    .description('token pruning and weight-block pruning: top-1/top-5 over labelled photos and the planned design\'s images/s per setting'))
+    .addHelpText('after', SETTINGS_HELP)
+    .action((opts: PruneSweepOptions) => runSweep(opts, (depth) => (opts.settings ? loadSettings(opts.settings, depth) : sweepGrid())));
+}
+
+/** The options prune-sweep and merge-sweep share. */
+export function sweepOptions(cmd: Command): Command {
+  return addQueueOptions(cmd
     .requiredOption('--weights <dir>', 'HG-PIPE refs directory (weights, tables, scalars)')
     .requiredOption('--image <paths...>', 'labelled ImageNet photos (file names start with the WordNet id) or folders of them')
     .requiredOption('--device <name|device.json>', 'device from the catalogue or a device file')
@@ -81,59 +88,63 @@ export function register(program: Command): void {
     .option('--svg <out.svg>', 'write top-1 against images/s as SVG')
     .option('--reuse <table.json>', 'take the accuracy from an earlier --out table (or bench:prune\'s prune-accuracy.json)')
     .option('--no-simulate', 'analytic throughput only (skip the cycle-level simulation of each chained design)')
-    .option('--json', 'print one JSON document'))
-    .addHelpText('after', SETTINGS_HELP)
-    .action(async (opts: PruneSweepOptions) => {
-      const model = MODEL_ZOO['hgpipe-deit-tiny'];
-      const device = loadDevice(opts.device);
-      if (opts.complement && !opts.stride) fail('BAD_ARGUMENT', '--complement needs --stride', '--complement');
-      const files = listImages(opts.image).slice(0, opts.limit ?? Infinity).filter((_, i) => (i % (opts.stride ?? 1) === 0) !== !!opts.complement);
-      const settings = opts.settings ? loadSettings(opts.settings, model.depth) : sweepGrid();
-      cachedWeights(opts.weights, model); // fail early, naming the directory, on a bad refs folder
-      let accuracy: AccuracyRow[];
-      if (opts.reuse) accuracy = reusedAccuracy(opts.reuse, settings, files.length);
-      else if (opts.queue) {
-        const q = queueRun({ ...opts, queue: opts.queue }, `accuracy (${settings.length} settings)`);
-        const inputs = files.map((file) => ({ kind: 'image' as const, file }));
-        accuracy = accuracyRows(settings, await (await import('../../src/scale/index.ts')).queuedPrunedBatch('prune-sweep', inputs, { weightsDir: opts.weights, settings, model }, q).finally(() => q.stop()));
-      } else {
-        const progress = startProgress(`accuracy (${settings.length} settings)`, files.length, !opts.json);
-        try {
-          const results = await runPrunedBatch(
-            files.map((file) => ({ kind: 'image' as const, file })),
-            { weightsDir: opts.weights, settings, model },
-            { threads: opts.threads, onProgress: (done) => progress.update(done) },
-          );
-          accuracy = accuracyRows(settings, results);
-        } finally {
-          progress.stop();
-        }
-      }
-      const points: PipelinePoint[] = [];
-      const progress = startProgress('pipeline', settings.length, !opts.json);
-      try {
-        for (const s of settings) {
-          points.push(pipelinePoint({
-            model, device, clockMhz: opts.clockMhz, setting: s, simulate: opts.simulate,
-            weights: s.weights ? weightsFor(opts.weights, model, s) : undefined,
-            onProgress: (what) => progress.update(points.length, what),
-          }));
-          progress.update(points.length, s.name);
-        }
-      } finally {
-        progress.stop();
-      }
-      const table = sweepTable(accuracy, points);
-      const doc = { ...table, settings, designs: points.map((p) => ({ setting: p.setting, tokens: p.tokens, groups: p.design.groups.map((g) => ({ tokens: g.tokens, lnCp: g.lnCp, blocks: g.blocks, choice: g.choice })), peInCp: p.design.peInCp, selectors: p.design.selectors, sparseMacs: p.design.sparseMacs, chain: p.chain })) };
-      writeFilesAtomically([
-        ...(opts.out ? [{ path: opts.out, content: JSON.stringify(doc, null, 2) + '\n' }] : []),
-        ...(opts.svg ? [{ path: opts.svg, content: pruneSweepSvg(table) }] : []),
-      ]);
-      if (opts.json) printJson(doc);
-      else {
-        process.stdout.write(formatSweepTable(table) + '\n');
-        if (opts.out) process.stdout.write(`table: ${opts.out}\n`);
-        if (opts.svg) process.stdout.write(`plot: ${opts.svg}\n`);
-      }
-    });
+    .option('--json', 'print one JSON document'));
+}
+
+/**
+ * The sweep behind prune-sweep and merge-sweep: accuracy of every setting over the photos (or reused), the planned
+ * and simulated design per setting, one table, optional JSON and SVG files.
+ */
+export async function runSweep(opts: PruneSweepOptions, settingsOf: (depth: number) => PruneSetting[], svg: SweepSvgOptions = {}): Promise<void> {
+  const model = MODEL_ZOO['hgpipe-deit-tiny'];
+  const device = loadDevice(opts.device);
+  if (opts.complement && !opts.stride) fail('BAD_ARGUMENT', '--complement needs --stride', '--complement');
+  const files = listImages(opts.image).slice(0, opts.limit ?? Infinity).filter((_, i) => (i % (opts.stride ?? 1) === 0) !== !!opts.complement);
+  const settings = settingsOf(model.depth);
+  cachedWeights(opts.weights, model); // fail early, naming the directory, on a bad refs folder
+  let accuracy: AccuracyRow[];
+  if (opts.reuse) accuracy = reusedAccuracy(opts.reuse, settings, files.length);
+  else if (opts.queue) {
+    const q = queueRun({ ...opts, queue: opts.queue }, `accuracy (${settings.length} settings)`);
+    const inputs = files.map((file) => ({ kind: 'image' as const, file }));
+    accuracy = accuracyRows(settings, await (await import('../../src/scale/index.ts')).queuedPrunedBatch('prune-sweep', inputs, { weightsDir: opts.weights, settings, model }, q).finally(() => q.stop()));
+  } else {
+    const progress = startProgress(`accuracy (${settings.length} settings)`, files.length, !opts.json);
+    try {
+      const results = await runPrunedBatch(
+        files.map((file) => ({ kind: 'image' as const, file })),
+        { weightsDir: opts.weights, settings, model },
+        { threads: opts.threads, onProgress: (done) => progress.update(done) },
+      );
+      accuracy = accuracyRows(settings, results);
+    } finally {
+      progress.stop();
+    }
+  }
+  const points: PipelinePoint[] = [];
+  const progress = startProgress('pipeline', settings.length, !opts.json);
+  try {
+    for (const s of settings) {
+      points.push(pipelinePoint({
+        model, device, clockMhz: opts.clockMhz, setting: s, simulate: opts.simulate,
+        weights: s.weights ? weightsFor(opts.weights, model, s) : undefined,
+        onProgress: (what) => progress.update(points.length, what),
+      }));
+      progress.update(points.length, s.name);
+    }
+  } finally {
+    progress.stop();
+  }
+  const table = sweepTable(accuracy, points);
+  const doc = { ...table, settings, designs: points.map((p) => ({ setting: p.setting, tokens: p.tokens, groups: p.design.groups.map((g) => ({ tokens: g.tokens, lnCp: g.lnCp, blocks: g.blocks, choice: g.choice })), peInCp: p.design.peInCp, selectors: p.design.selectors, sparseMacs: p.design.sparseMacs, chain: p.chain })) };
+  writeFilesAtomically([
+    ...(opts.out ? [{ path: opts.out, content: JSON.stringify(doc, null, 2) + '\n' }] : []),
+    ...(opts.svg ? [{ path: opts.svg, content: pruneSweepSvg(table, svg) }] : []),
+  ]);
+  if (opts.json) printJson(doc);
+  else {
+    process.stdout.write(formatSweepTable(table) + '\n');
+    if (opts.out) process.stdout.write(`table: ${opts.out}\n`);
+    if (opts.svg) process.stdout.write(`plot: ${opts.svg}\n`);
+  }
 }

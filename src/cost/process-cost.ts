@@ -1,4 +1,4 @@
-import { DIVIDER_DEPTH, processCycles, rsqrtTable, softmaxTables, tokenSelectGeometry, weightCacheTiles } from '../ir/index.ts';
+import { DIVIDER_DEPTH, processCycles, rsqrtTable, softmaxTables, tokenMergeGeometry, tokenSelectGeometry, weightCacheTiles, RANK_LANES } from '../ir/index.ts';
 import type { BlockKind, Process, ProcessKind, Stream } from '../ir/index.ts';
 import { MODEL } from './constants.ts';
 import {
@@ -227,6 +227,52 @@ export const PROCESS_COST: { [K in ProcessKind]: CostFn<K> } = {
         ]
         : []),
     );
+  },
+
+  'token-merge': (p, ctx) => {
+    const g = tokenMergeGeometry(p);
+    const metricBits = p.keyBits + clog2(p.heads);
+    const dotBits = 2 * metricBits + clog2(p.headDim);
+    const slotBits = clog2(g.slotsOut) + 1;
+    // size·x summed over a merged slot's rows: |x| · Σ size ≤ |x| · tokensIn
+    const accBits = p.bits + p.sizeBits + 1;
+    switch (p.side) {
+      case 'keys':
+        return add(
+          controlCost(processCycles(p)),
+          // the two banks of the head-summed key metric (read simLanes elements at a time) and the squared norms
+          mem(ctx, 'buffer', { depth: 2 * g.slotsIn * (p.headDim / p.simLanes), width: p.simLanes * metricBits }),
+          mem(ctx, 'buffer', { depth: 2 * g.slotsIn, width: dotBits }),
+          datapathCost(p.tp * p.cpKey * (metricBits + dotBits)),
+        );
+      case 'match':
+        return add(
+          controlCost(processCycles(p), 5),
+          // per A row its best partner and cosine (dot, partner norm); the two plan banks (each row's output slot)
+          mem(ctx, 'buffer', { depth: g.slotsIn, width: 3 * dotBits + clog2(g.slotsIn) }),
+          mem(ctx, 'buffer', { depth: 2 * g.slotsIn, width: slotBits }),
+          // the dot-product lanes and their adder tree
+          res({ lut: p.simLanes * metricBits * metricBits + p.simLanes * dotBits, ff: p.simLanes * dotBits }),
+          // exact cosine comparators (two dot²·norm products of ≈ 2·dotBits bits, 2 DSPs each): the similarity and the
+          // rank loops run one after the other and share them
+          res({ dsp: 4 * RANK_LANES, lut: RANK_LANES * 6 * dotBits }),
+        );
+      case 'gather':
+        return add(
+          controlCost(processCycles(p), 4),
+          // token sizes, then the two image banks of accumulators (size·x sums; read out at the output width)
+          mem(ctx, 'buffer', { depth: 2 * g.slotsIn, width: p.sizeBits }),
+          mem(ctx, 'buffer', { depth: 2 * g.outBeats, width: p.tp * p.cpOut * accBits }),
+          datapathCost(p.tp * p.cpIn * (accBits + p.sizeBits)),
+          res({ lut: p.tp * p.cpIn * p.bits * 2 }),
+        );
+      case 'emit':
+        // tp·cpOut radix-2 dividers, one quotient bit per stage, pipelined over DIVIDER_DEPTH stages
+        return add(
+          controlCost(processCycles(p)),
+          res({ lut: clog2(g.slotsOut) + 4 + p.tp * p.cpOut * DIVIDER_DEPTH * (accBits + 2), ff: p.tp * p.cpOut * (p.bits + DIVIDER_DEPTH * 2 * accBits) }),
+        );
+    }
   },
 };
 

@@ -5,6 +5,7 @@ export { blockNames } from '../model/index.ts';
 export { buildDesign, buildBlock, designGeometry, geometriesOf, hgpipeDesignConfig, hgpipeDeitTiny, BUILTIN_DESIGNS, type DesignConfig } from './build-design.ts';
 export { buildAttnBlock } from './build-attn.ts';
 export { withTokenSelection, withValidKeys, type TokenSelection } from './build-select.ts';
+export { withTokenMerge, type TokenMerge } from './build-merge.ts';
 export { buildMlpBlock, type BlockGeometry } from './build-mlp.ts';
 export { HGPIPE_TABLE_ENTRIES } from './block-widths.ts';
 export { canSplitHeads } from './build-heads.ts';

@@ -41,6 +41,10 @@ const processSchemas = [
     width: pos, tp: pos, cpIn: pos, cpOut: pos, cpScore: pos, heads: pos, scoreBits: bits, bits, stages,
   }).strict(),
   z.object({ ...base, kind: z.literal('score-tap'), beats: pos, tapBeats: pos, lanes: pos, bits, stages }).strict(),
+  z.object({
+    ...base, kind: z.literal('token-merge'), side: z.enum(['keys', 'match', 'gather', 'emit']), tokensIn: pos, tokensOut: pos, merged: pos,
+    width: pos, heads: pos, headDim: pos, tp: pos, cpIn: pos, cpOut: pos, cpKey: pos, keyBits: bits, bits, sizeBits: bits, simLanes: pos, stages,
+  }).strict(),
 ] as const;
 
 export const PROCESS_SCHEMAS = processSchemas;

@@ -262,6 +262,38 @@ export interface ScoreTapProcess extends ProcessBase {
   stages: Stages;
 }
 
+/**
+ * Token merging between an attention block and its MLP (ToMe, src/merge): the `keys` side sums the block's quantized
+ * keys (tapped) over heads, the `match` side decides each token's output slot, the `gather` side writes the image
+ * into one bank of a ping-pong store (merging into the slots), the `emit` side reads the merged tokens out
+ * (src/ir/kinds/token-merge.ts).
+ */
+export interface TokenMergeProcess extends ProcessBase {
+  kind: 'token-merge';
+  side: 'keys' | 'match' | 'gather' | 'emit';
+  /** Tokens arriving (CLS included) and leaving (tokensIn − merged). */
+  tokensIn: number;
+  tokensOut: number;
+  /** Tokens merged away (r after the cap). */
+  merged: number;
+  width: number;
+  heads: number;
+  headDim: number;
+  tp: number;
+  /** Channels per beat of the image in and out, and of the key stream. */
+  cpIn: number;
+  cpOut: number;
+  cpKey: number;
+  /** Bits of one key code, of one residual element, and of a token size. */
+  keyBits: number;
+  bits: number;
+  sizeBits: number;
+  /** Elements of the head-summed key metric multiplied per cycle in the similarity loop. */
+  simLanes: number;
+  /** The image loop (gather side) or the read-out loop (emit side). */
+  stages: Stages;
+}
+
 /** The closed union of process kinds. */
 export type Process =
   | StreamCopyProcess
@@ -279,7 +311,8 @@ export type Process =
   | ReshapeUnpackProcess
   | ReshapeReorderProcess
   | TokenSelectProcess
-  | ScoreTapProcess;
+  | ScoreTapProcess
+  | TokenMergeProcess;
 
 export type ProcessKind = Process['kind'];
 

@@ -7,7 +7,7 @@
 import { fail } from '../diag/index.ts';
 import type { TokenPruner } from '../engine/index.ts';
 import {
-  BUILTIN_DESIGNS, withValidKeys, buildAttnBlock, buildHeadBlock, buildMlpBlock, buildPatchEmbedBlock, geometriesOf, hgpipeDesignConfig, validateDesign,
+  BUILTIN_DESIGNS, withTokenMerge, withValidKeys, buildAttnBlock, buildHeadBlock, buildMlpBlock, buildPatchEmbedBlock, geometriesOf, hgpipeDesignConfig, validateDesign,
   type AttnConfig, type Block, type BlockKind, type Design, type DesignConfig,
 } from '../ir/index.ts';
 import { MODEL_ZOO, type ViTConfig } from '../model/index.ts';
@@ -15,6 +15,7 @@ import { checkSetting, keptTokens, settingSchedule, type PruneSetting } from './
 import { planPruned, type GroupDesign, type PrunedDesign } from './plan-pruned.ts';
 import { makeTokenPruner } from './tokens.ts';
 import { selectorFor } from './selector.ts';
+import { mergeUnitFor } from '../merge/unit.ts';
 import type { Device } from '../cost/index.ts';
 
 const pad = (t: number, tp: number) => Math.ceil(t / tp) * tp;
@@ -41,6 +42,8 @@ export function prunedNetwork(model: ViTConfig, pd: PrunedDesign, setting: Prune
     const stage = setting.tokens?.stages.find((s) => s.block === n);
     if (stage && sched.attn[n] !== sched.mlp[n])
       attn = selectorFor(attn, { tokensIn: sched.attn[n], keep: keptTokens(sched.attn[n], stage.keep), fuse: setting.tokens!.fuse, cpOut: group(sched.mlp[n]).lnCp }, device).block;
+    if (setting.mergeTokens !== undefined && sched.attn[n] !== sched.mlp[n])
+      attn = mergeUnitFor(attn, { tokensIn: sched.attn[n], merged: sched.attn[n] - sched.mlp[n], cpOut: group(sched.mlp[n]).lnCp }, device).block;
     blocks.push(attn, asLayer(builtFor(group(sched.mlp[n]), 'mlp', n), `MLP${n}`, n));
   }
   blocks.push(builtFor(group(sched.mlp[model.depth - 1]), 'head'));
@@ -65,7 +68,10 @@ export function prunedFromConfig(model: ViTConfig, cfg: DesignConfig, setting: P
     const select = stage && sched.attn[n] !== sched.mlp[n]
       ? { tokensIn: sched.attn[n], keep: keptTokens(sched.attn[n], stage.keep), fuse: setting.tokens!.fuse, cpOut: m.lnCp }
       : undefined;
-    blocks.push(withValidKeys(buildAttnBlock(`ATTN${n}`, n, { ...g, tokens: pad(sched.attn[n], tp) }, fitTokens(a, pad(sched.attn[n], tp)), select), sched.attn[n]));
+    let attn = withValidKeys(buildAttnBlock(`ATTN${n}`, n, { ...g, tokens: pad(sched.attn[n], tp) }, fitTokens(a, pad(sched.attn[n], tp)), select), sched.attn[n]);
+    if (setting.mergeTokens !== undefined && sched.attn[n] !== sched.mlp[n])
+      attn = withTokenMerge(attn, { tokensIn: sched.attn[n], merged: sched.attn[n] - sched.mlp[n], cpOut: m.lnCp });
+    blocks.push(attn);
     blocks.push(buildMlpBlock(`MLP${n}`, n, { ...g, tokens: pad(sched.mlp[n], tp) }, m));
   }
   blocks.push(buildHeadBlock({ ...ends, tokens: pad(sched.mlp[model.depth - 1], tp) }, cfg.head));

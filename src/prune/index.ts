@@ -9,3 +9,4 @@ export * from './chain.ts';
 export * from './pipeline.ts';
 export * from './table.ts';
 export * from './sparse-design.ts';
+export * from './merge-grid.ts';

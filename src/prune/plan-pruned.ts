@@ -21,6 +21,7 @@ import type { ViTConfig } from '../model/index.ts';
 import type { ModelWeights } from '../refs/index.ts';
 import { keptTokens, settingSchedule, type PruneSetting } from './config.ts';
 import { selectorFor, type SelectorInfo } from './selector.ts';
+import { mergeUnitFor } from '../merge/unit.ts';
 
 const TP = 2;
 const pad = (t: number) => Math.ceil(t / TP) * TP;
@@ -250,6 +251,7 @@ export interface SparseMac {
 export interface PrunedDesign {
   peInCp: number;
   groups: GroupDesign[];
+  /** Token selectors (pruning) or merge units (merging; `keep` = image tokens leaving). */
   selectors: SelectorInfo[];
   sparseMacs: SparseMac[];
   /** Static weight ROMs of the whole design (each layer counted), against dense ROMs. */
@@ -408,6 +410,17 @@ function buildAt(model: ViTConfig, spaces: GroupSpace[][], target: number, devic
     for (const m of info.memories) memories.push({ ...m, block: `selector after ATTN${st.block}`, count: 1 });
     if (info.cycles > interval) [interval, bottleneck] = [info.cycles, { block: `selector after ATTN${st.block}`, process: info.process }];
   }
+  // token merging: a merge unit after every attention block that merges (src/merge/unit.ts), listed with the selectors
+  if (s.mergeTokens !== undefined)
+    for (let n = 0; n < model.depth; n++) {
+      if (sched.attn[n] === sched.mlp[n]) continue;
+      const attn = groupOf(sched.attn[n]).design.built.find((b) => b.kind === 'attn')!.block;
+      const { info } = mergeUnitFor(attn, { tokensIn: sched.attn[n], merged: sched.attn[n] - sched.mlp[n], cpOut: groupOf(sched.mlp[n]).sp.lnCp }, device);
+      selectors.push({ ...info, after: `ATTN${n}` });
+      raw = add(raw, info.resources);
+      for (const m of info.memories) memories.push({ ...m, block: `merge unit after ATTN${n}`, count: 1 });
+      if (info.cycles > interval) [interval, bottleneck] = [info.cycles, { block: `merge unit after ATTN${n}`, process: info.process }];
+    }
   const { moved, resources } = rebindToUram(raw, memories, device, maxUtil, DESIGN_BINDING);
   const fits = RESOURCE_KEYS.every((k) => resources[k] <= device.capacity[k] * maxUtil + 1e-9);
   const first = builds.find((b) => b.sp.group.hasPatchEmbed)!;

@@ -18,7 +18,17 @@ function ticks(lo: number, hi: number, n: number): number[] {
   return out;
 }
 
-export function pruneSweepSvg(t: SweepTable, opts: { width?: number; height?: number; title?: string } = {}): string {
+export interface SweepSvgOptions {
+  width?: number;
+  height?: number;
+  title?: string;
+  /** Marker colour of a row that is neither the baseline nor meeting the target (default: by setting name). */
+  colourOf?: (setting: string) => string;
+  /** Legend lines (text, colour) under the title. */
+  legend?: Array<[string, string]>;
+}
+
+export function pruneSweepSvg(t: SweepTable, opts: SweepSvgOptions = {}): string {
   const W = opts.width ?? 760;
   const H = opts.height ?? 480;
   const m = { l: 64, r: 24, t: 44, b: 52 };
@@ -35,6 +45,7 @@ export function pruneSweepSvg(t: SweepTable, opts: { width?: number; height?: nu
   // target region: x ≥ 1.5 × base, y ≥ base − 2
   const tx = x(1.5 * base.imagesPerSecond);
   const ty = y(Math.min(yHi, Math.max(yLo, base.top1.percent - 2)));
+  (opts.legend ?? []).forEach(([text, colour], i) => out.push(`<text x="${m.l + 8}" y="${m.t + 16 + 14 * i}" fill="${colour}">${esc(text)}</text>`));
   out.push(`<rect x="${f(tx)}" y="${m.t}" width="${f(W - m.r - tx)}" height="${f(Math.max(0, ty - m.t))}" fill="#e6f4e6"/>`);
   out.push(`<text x="${f(W - m.r - 4)}" y="${f(Math.max(m.t + 14, ty - 6))}" text-anchor="end" fill="#2a7a2a">target: ≥ 1.5× images/s, ≤ 2 points top-1</text>`);
   for (const v of ticks(0, xMax, 6)) {
@@ -66,7 +77,7 @@ export function pruneSweepSvg(t: SweepTable, opts: { width?: number; height?: nu
   t.rows.forEach((r, i) => {
     const cx = x(r.imagesPerSecond);
     const cy = y(r.top1.percent);
-    const colour = r.setting === base.setting ? '#222' : r.meetsTarget ? '#2a7a2a' : /density/.test(r.setting) ? '#b5542a' : '#2a5ab5';
+    const colour = r.setting === base.setting ? '#222' : r.meetsTarget ? '#2a7a2a' : opts.colourOf ? opts.colourOf(r.setting) : /density/.test(r.setting) ? '#b5542a' : '#2a5ab5';
     out.push(`<line x1="${f(cx)}" x2="${f(cx)}" y1="${f(y(r.top1.ci95[0]))}" y2="${f(y(r.top1.ci95[1]))}" stroke="${colour}"/>`);
     out.push(
       r.throughputSource === 'simulated'

@@ -5,6 +5,7 @@ import {
   adapter, clsSelect, headMerge, headSplit, reshapeReorder, reshapeUnpack, streamCopy, weightCache, windowCache,
 } from './movement.ts';
 import { scoreTap, tokenSelect } from './token-select.ts';
+import { tokenMerge } from './token-merge.ts';
 
 export * from './common.ts';
 
@@ -28,6 +29,7 @@ export const EMITTERS: EmitterTable = {
   'reshape-reorder': reshapeReorder,
   'token-select': tokenSelect,
   'score-tap': scoreTap,
+  'token-merge': tokenMerge,
 };
 
 export function emitterOf<P extends Process>(p: P): KindEmitter<P> {

@@ -11,6 +11,7 @@ import { residualMerge } from './residual-merge.ts';
 import { softmax } from './softmax.ts';
 import { streamCopy } from './stream-copy.ts';
 import { scoreTap, tokenSelect } from './token-select.ts';
+import { tokenMerge } from './token-merge.ts';
 import { weightCache } from './weight-cache.ts';
 import { windowCache } from './window-cache.ts';
 
@@ -20,6 +21,7 @@ export { HGPIPE_RSQRT, rsqrtTable } from './layernorm.ts';
 export { weightCacheTiles } from './weight-cache.ts';
 export { HGPIPE_EXP, HGPIPE_RECIP, softmaxTables } from './softmax.ts';
 export { DIVIDER_DEPTH, selectedTokens, tokenSelectGeometry } from './token-select.ts';
+export { RANK_LANES, tokenMergeGeometry } from './token-merge.ts';
 
 type SpecTable = { [K in ProcessKind]: KindSpec<Extract<Process, { kind: K }>> };
 
@@ -41,6 +43,7 @@ export const KIND_SPECS: SpecTable = {
   'reshape-reorder': reshapeReorder,
   'token-select': tokenSelect,
   'score-tap': scoreTap,
+  'token-merge': tokenMerge,
 };
 
 export const PROCESS_KINDS = Object.keys(KIND_SPECS) as ProcessKind[];
