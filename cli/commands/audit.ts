@@ -5,9 +5,12 @@ import { listImages } from '../../src/image/index.ts';
 import { printJson, positiveInt } from '../print.ts';
 import { LIMITS } from '../limits.ts';
 import { startProgress } from '../progress.ts';
+import { mergeRequest } from './infer.ts';
 import { addQueueOptions, queueRun, type QueueCliOptions } from '../queue.ts';
 
 interface AuditOptions extends QueueCliOptions {
+  mergeTokens?: string;
+  proportional: boolean;
   weights: string;
   image: string[];
   types?: string;
@@ -23,11 +26,13 @@ export function register(program: Command): void {
     .requiredOption('--image <paths...>', 'JPEG/PNG files or folders of them')
     .option('--types <file>', 'hardware widths (default: hardware-types.json beside the weights)')
     .option('--threads <n>', 'worker threads (default: all cores)', positiveInt('--threads', LIMITS.threads))
+    .option('--merge-tokens <r>', 'token merging (docs/TOKEN-MERGING.md): r tokens per layer, or r per layer as r0,r1,…; merged after each attention sub-layer')
+    .option('--no-proportional', 'with --merge-tokens: no proportional attention (no softmax size bias)')
     .option('--json', 'print one JSON document'))
     .action(async (opts: AuditOptions) => {
       const files = listImages(opts.image);
       const inputs = files.map((file) => ({ kind: 'image' as const, file }));
-      const req = { weightsDir: opts.weights, typesFile: opts.types, modes: ['ideal' as const, 'hardware' as const], maxWrapEvents: 0 };
+      const req = { weightsDir: opts.weights, typesFile: opts.types, modes: ['ideal' as const, 'hardware' as const], maxWrapEvents: 0, ...mergeRequest(opts.mergeTokens, opts.proportional) };
       if (opts.queue) {
         const q = queueRun({ ...opts, queue: opts.queue }, 'audit');
         const summary = summariseAudit(await (await import('../../src/scale/index.ts')).queuedRunBatch('audit', inputs, req, q).finally(() => q.stop()));

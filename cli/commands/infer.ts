@@ -25,6 +25,8 @@ interface InferOptions extends QueueCliOptions {
   json?: boolean;
   threads?: number;
   maxWraps: number;
+  mergeTokens?: string;
+  proportional: boolean;
 }
 
 /** The tensors `--dump` writes: every block's output and the logits, in the refs' own format. */
@@ -43,6 +45,8 @@ export function register(program: Command): void {
     .option('--dump-all', 'with --dump: write every intermediate tensor the refs define')
     .option('--threads <n>', 'worker threads for many images (default: all cores)', positiveInt('--threads', LIMITS.threads))
     .option('--max-wraps <n>', 'wrap events to list per image in hardware mode', positiveInt('--max-wraps', LIMITS.wrapEvents), 1000)
+    .option('--merge-tokens <r>', 'token merging (docs/TOKEN-MERGING.md): r tokens per layer, or r per layer as r0,r1,…; merged after each attention sub-layer')
+    .option('--no-proportional', 'with --merge-tokens: no proportional attention (no softmax size bias)')
     .option('--json', 'print one JSON document'))
     .action(async (opts: InferOptions) => {
       if (!existsSync(opts.weights)) fail('IO_ERROR', 'no such folder', opts.weights, 'give an HG-PIPE refs folder or a model folder from `vitpipe import`');
@@ -75,6 +79,14 @@ export function register(program: Command): void {
       if (opts.json) printJson(doc);
       else for (const r of doc.results) printResult(r.file, r.top5, r.wrapCount, r.wraps);
     });
+}
+
+/** `--merge-tokens` as RunRequest fields (validated against the model depth when the engine runs). */
+export function mergeRequest(text: string | undefined, proportional: boolean): { mergeTokens?: number | number[]; proportionalAttention?: boolean } {
+  if (text === undefined) return {};
+  const parts = text.split(',').map((x) => x.trim());
+  if (!parts.every((x) => /^\d+$/.test(x))) fail('BAD_ARGUMENT', `expected r or r0,r1,… (non-negative integers), got '${text}'`, '--merge-tokens');
+  return { mergeTokens: parts.length === 1 ? Number(parts[0]) : parts.map(Number), proportionalAttention: proportional };
 }
 
 function resolveInputs(opts: InferOptions): InputSpec[] {

@@ -5,6 +5,8 @@ import type { ArithMode, WrapEvent, WrapTally } from '../ops/index.ts';
 import { defaultTypesFile, loadHardwareTypes, loadWeights, readRefsFileInt32, type HardwareTypes, type ModelWeights } from '../refs/index.ts';
 import { fail } from '../diag/index.ts';
 import { infer } from './network.ts';
+import { makeTokenMerger } from '../merge/merger.ts';
+import { mergeRates } from '../merge/config.ts';
 
 /** What to run the network on: a photo (through the image front end) or a ready patch matrix in refs format. */
 export interface InputSpec {
@@ -23,6 +25,10 @@ export interface RunRequest {
   /** Keep every traced tensor (for --dump). */
   keepTrace?: boolean;
   model?: ViTConfig;
+  /** Token merging (`--merge-tokens`, docs/TOKEN-MERGING.md): r per layer or one r for all; absent ⇒ unmerged. */
+  mergeTokens?: number | number[];
+  /** With mergeTokens: proportional attention (default true). */
+  proportionalAttention?: boolean;
 }
 
 export interface RunResult {
@@ -81,6 +87,8 @@ export async function runOne(input: InputSpec, req: RunRequest): Promise<RunResu
   const types = req.modes.includes('hardware') ? cachedTypes(req) : undefined;
   const patches = quantized && input.kind === 'image' ? await quantized.photoToCodes(input.file, quantized.manifest) : await loadInput(input, model);
   const result: RunResult = { file: input.file, logits: {}, wraps: [], wrapCount: 0, wrapTallies: [] };
+  const tokenMerger = req.mergeTokens === undefined ? undefined
+    : makeTokenMerger(weights, mergeRates(req.mergeTokens, model.depth, '--merge-tokens'), { proportional: req.proportionalAttention });
   for (const mode of req.modes) {
     const trace: Record<string, Int32Array> | undefined = req.keepTrace && !result.trace ? {} : undefined;
     const r = infer(weights, patches, {
@@ -88,6 +96,7 @@ export async function runOne(input: InputSpec, req: RunRequest): Promise<RunResu
       types,
       maxWrapEvents: req.maxWrapEvents,
       trace: trace && ((name, data) => (trace[name] = data.slice())),
+      tokenMerger,
     });
     result.logits[mode] = r.logits;
     if (mode === 'hardware') {

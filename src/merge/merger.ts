@@ -6,7 +6,7 @@
  * the max, δ(s) = the d in 0..bound1 whose exp[d]·s is nearest exp[0] (ties to the smaller d; δ(1) = 0). As a score
  * bias that is exactly δ(s)·2^s1 added to the key's score in every row (the max taken over the biased scores).
  */
-import type { TokenMerger } from '../engine/index.ts';
+import type { TokenMerger } from '../engine/network.ts';
 import type { SoftmaxParams } from '../ops/index.ts';
 import type { ModelWeights } from '../refs/index.ts';
 import { shapeOf } from '../model/index.ts';
