@@ -8,6 +8,10 @@ import { MODEL_ZOO, shapeOf } from '../../src/model/index.ts';
 import { idealArith, softmaxQuant } from '../../src/ops/index.ts';
 import { readRefsInt32 } from '../../src/refs/index.ts';
 import { REFS_DIR, SKIP_NO_REFS } from '../shared.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkSetting, loadSettings, mergeSetting, settingSchedule } from '../../src/prune/index.ts';
 
 describe('token merging: the integer definition', () => {
   test('schedules: r per layer, capped by the mergeable A rows', () => {
@@ -94,6 +98,28 @@ describe('token merging: the integer definition', () => {
     const arith = idealArith('ATTN0');
     assert.deepEqual(softmaxQuant(r, 1, 8, p, arith, bias), softmaxQuant(biased, 1, 8, p, arith));
     assert.notDeepEqual(softmaxQuant(r, 1, 8, p, arith, bias), softmaxQuant(r, 1, 8, p, arith));
+  });
+});
+
+describe('token merging settings', () => {
+  test('mergeTokens in settings files: one r or r per layer; not with token pruning; named errors', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'merge-settings-'));
+    try {
+      const file = join(dir, 's.json');
+      writeFileSync(file, JSON.stringify([{ name: 'a', mergeTokens: 8 }, { name: 'b', mergeTokens: [16, 16, 0], proportionalAttention: false }]));
+      const [a, b] = loadSettings(file, 3);
+      assert.deepEqual(settingSchedule(196, 3, a), { attn: [196, 188, 180], mlp: [188, 180, 172] });
+      assert.deepEqual(settingSchedule(196, 3, b), { attn: [196, 180, 164], mlp: [180, 164, 164] });
+      writeFileSync(file, JSON.stringify([{ name: 'c', mergeTokens: [8, 8] }]));
+      assert.throws(() => loadSettings(file, 3), /setting 'c'.*2 merge counts; expected one per layer \(3\)/);
+      writeFileSync(file, JSON.stringify([{ name: 'd', mergeTokens: -1 }]));
+      assert.throws(() => loadSettings(file, 3), /mergeTokens/);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+    assert.throws(() => checkSetting({ name: 'e', mergeTokens: 8, tokens: { stages: [{ block: 1, keep: 0.5 }], fuse: true } }, 3), /cannot be combined/);
+    assert.deepEqual(mergeSetting('8', 3), { name: 'merge 8', mergeTokens: 8 });
+    assert.deepEqual(mergeSetting('16,8,0', 3, false), { name: 'merge 16,8,0 (no size bias)', mergeTokens: [16, 8, 0], proportionalAttention: false });
   });
 });
 
