@@ -15,8 +15,9 @@ const clog2 = (n: number) => (n <= 1 ? 0 : Math.ceil(Math.log2(n)));
 
 /**
  * The attention block followed by a token merge: the k quant output passes a `score-tap` copying every beat to the
- * merge unit's `keys` side, `match` plans the merge from them, the residual merge feeds the `gather` side, whose
- * `emit` side writes the block's output (src/ir/kinds/token-merge.ts).
+ * merge unit's `keys` side, `match` plans the merge from them, the residual merge feeds the `gather` side through a
+ * FIFO of the whole image (so that the block never waits for the plan), and the `emit` side writes the block's output
+ * (src/ir/kinds/token-merge.ts).
  */
 export function withTokenMerge(block: Block, m: TokenMerge): Block {
   const index = /(\d+)$/.exec(block.name)?.[1] ?? '0';
@@ -46,7 +47,9 @@ export function withTokenMerge(block: Block, m: TokenMerge): Block {
   };
   processes.push(tap);
   const out = streams.find((s) => s.name === block.output.stream)!;
-  streams.push({ name: 'merge_in', lanes: out.lanes, bits: out.bits, depth: 2, impl: 'shift-register' });
+  // the whole image: the block's output never waits for the plan (which needs all keys and the similarity loop)
+  const inBeats = (Math.ceil(m.tokensIn / ln.tp) * ln.tp / ln.tp) * (ln.channels / ln.cp);
+  streams.push({ name: 'merge_in', lanes: out.lanes, bits: out.bits, depth: inBeats, impl: 'memory' });
   (processes.find((p) => p.name === merge.name)!).outputs[0] = 'merge_in';
   out.lanes = ln.tp * m.cpOut;
   streams.push(

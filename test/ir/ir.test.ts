@@ -38,8 +38,8 @@ describe('IR: hgpipe-deit-tiny', () => {
   });
   it('every process kind is used and has a cycle count', () => {
     const used = new Set(d.blocks.flatMap((b) => b.processes.map((p) => p.kind)));
-    // token pruning's kinds appear only in pruned designs (test/ir/token-select.test.ts)
-    const prunedOnly = new Set(['token-select', 'score-tap']);
+    // token pruning's and token merging's kinds appear only in pruned / merged designs (test/ir/token-select.test.ts, token-merge.test.ts)
+    const prunedOnly = new Set(['token-select', 'score-tap', 'token-merge']);
     assert.deepEqual([...used].sort(), PROCESS_KINDS.filter((k) => !prunedOnly.has(k)).sort());
     for (const b of d.blocks.slice(0, 3)) for (const p of b.processes) assert.ok(processCycles(p) > 0);
   });
