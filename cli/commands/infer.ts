@@ -55,7 +55,7 @@ export function register(program: Command): void {
       // A quantized folder names its own classes; HG-PIPE's refs are ImageNet's.
       const classes = isQuantizedFolder(opts.weights) ? readQuantManifest(opts.weights).classes : undefined;
       const label = (c: number) => (classes ? (classes[c] ?? String(c)) : labelOfClass(c));
-      const req = { weightsDir: opts.weights, typesFile: opts.types, modes: [opts.mode], maxWrapEvents: opts.maxWraps, keepTrace: opts.dump !== undefined };
+      const req = { weightsDir: opts.weights, typesFile: opts.types, modes: [opts.mode], maxWrapEvents: opts.maxWraps, keepTrace: opts.dump !== undefined, ...mergeRequest(opts.mergeTokens, opts.proportional) };
       let results: RunResult[];
       if (opts.queue) {
         const q = queueRun({ ...opts, queue: opts.queue }, 'infer');
