@@ -8,7 +8,7 @@ import { isQuantizedFolder } from '../../src/model/index.ts';
 import { fail } from '../../src/diag/index.ts';
 import { loadDesign, type Design } from '../../src/ir/index.ts';
 import { MODEL_ZOO } from '../../src/model/index.ts';
-import { checkSetting, planPruned, prunedNetwork, pruneModelWeights, sparsifyDesign, tokenPrunedDesign } from '../../src/prune/index.ts';
+import { checkSetting, planPruned, prunedNetwork, pruneModelWeights, sparsifyDesign, tokenMergedDesign, tokenPrunedDesign } from '../../src/prune/index.ts';
 import { loadDevice } from '../../src/cost/index.ts';
 import type { TokenPruner } from '../../src/engine/index.ts';
 import { defaultTypesFile, loadHardwareTypes, loadWeights, type ModelWeights } from '../../src/refs/index.ts';
@@ -29,6 +29,7 @@ interface GenerateOptions {
   types?: string;
   blocks?: string[];
   pruneTokens?: string;
+  mergeTokens?: string;
   device?: string;
   pruneDensity?: number;
   pruneBlock: number;
@@ -47,7 +48,8 @@ export function register(program: Command): void {
     .option('--types <file>', 'hardware widths (default: hardware-types.json beside the weights)')
     .option('--blocks <names...>', 'generate only these blocks (e.g. ATTN2 MLP0); the network testbench needs all')
     .option('--prune-tokens <layers:keep>', 'token pruning, e.g. 3,6,9:0.5: after those attention blocks keep that share of the image tokens and fuse the rest (as prune-sweep); the built-in design is rebuilt at the pruned token counts with a token selector per stage, and the testbenches compare against the engine with the same pruning')
-    .option('--device <name|file.json>', 'with --prune-tokens or --prune-density: generate the pruned planner\'s design for this device (the one prune-sweep simulates) instead')
+    .option('--merge-tokens <r|r0,…,r11>', 'token merging (ToMe, docs/TOKEN-MERGING.md), r tokens merged per layer as in merge-sweep: the built-in design is rebuilt at the merged token counts with a merge unit after every merging attention block and the token sizes linked to the later blocks; the testbenches compare against the engine with the same merging')
+    .option('--device <name|file.json>', 'with --prune-tokens, --merge-tokens or --prune-density: generate the pruned planner\'s design for this device (the one prune-sweep simulates) instead')
     .option('--prune-density <d>', 'weight-block pruning: keep this fraction of the 16×16 blocks of every 3-bit matmul (as prune-sweep); the design\'s matmuls become block-sparse and the testbenches compare against the engine with the pruned weights', density)
     .option('--prune-block <n>', 'block side for --prune-density', positiveInt('--prune-block'), 16)
     .option('--force', `write into a folder that holds files vitpipe did not write (they are kept untouched; one the project would overwrite is still refused) and replace generated files edited since (vitpipe records what it wrote in ${PROJECT_MANIFEST})`)
@@ -58,15 +60,19 @@ export function register(program: Command): void {
       const typesFile = opts.types ?? defaultTypesFile(opts.weights)
         ?? fail('BAD_ARGUMENT', `no hardware-types.json beside or inside ${opts.weights}`, '--types', 'give --types <file>');
       let tokenPruner: TokenPruner | undefined;
+      let mergeTokens: number[] | undefined;
       let design: Design;
+      if (opts.pruneTokens && opts.mergeTokens) fail('BAD_ARGUMENT', 'token pruning and token merging cannot be combined', '--merge-tokens');
+      if (opts.mergeTokens && opts.pruneDensity !== undefined) fail('BAD_ARGUMENT', '--prune-density cannot be combined with --merge-tokens', '--prune-density');
       if (opts.pruneTokens) ({ design, tokenPruner } = tokenPrunedDesign(opts.design, opts.pruneTokens, opts.device ? loadDevice(opts.device) : undefined));
+      else if (opts.mergeTokens) ({ design, mergeTokens } = tokenMergedDesign(opts.design, opts.mergeTokens, opts.device ? loadDevice(opts.device) : undefined));
       else design = loadDesign(opts.design);
       checkGeneratable(design, opts.design);
       let weights: ModelWeights | undefined;
       // a quantized folder (`vitpipe quantize`): its integer weights, widths and golden tensors; the design must be its own
       if (isQuantizedFolder(opts.weights)) {
-        if (opts.pruneTokens || opts.pruneDensity !== undefined)
-          fail('BAD_ARGUMENT', '--prune-tokens and --prune-density work on HG-PIPE\'s refs only, not on a quantized folder', '--weights');
+        if (opts.pruneTokens || opts.mergeTokens || opts.pruneDensity !== undefined)
+          fail('BAD_ARGUMENT', '--prune-tokens, --merge-tokens and --prune-density work on HG-PIPE\'s refs only, not on a quantized folder', '--weights');
         const folder = loadQuantizedFolder(opts.weights);
         checkFolderMatchesDesign(design, folder.manifest, opts.weights, opts.design);
         weights = folder.weights;
@@ -91,7 +97,7 @@ export function register(program: Command): void {
       if (deadlock && !opts.allowDeadlock)
         fail('DEADLOCK', `the simulator finds this design deadlocks, so its C simulation would hang: ${deadlock}`, opts.design, 'fix the design (e.g. vitpipe fifo-size), or add --allow-deadlock to generate it anyway');
       if (deadlock && !opts.json) process.stderr.write(`warning: generating a design that deadlocks (--allow-deadlock): ${deadlock}\n`);
-      const project = generateProject({ design, weightsDir: opts.weights, types: loadHardwareTypes(typesFile), blocks: opts.blocks, weights, tokenPruner });
+      const project = generateProject({ design, weightsDir: opts.weights, types: loadHardwareTypes(typesFile), blocks: opts.blocks, weights, tokenPruner, mergeTokens });
       const write = planProjectWrite(opts.out, design.name, opts.force === true, project.files);
       writeFilesAtomically(write.files.map((f) => ({ path: join(opts.out, f.path), content: f.content })));
       for (const path of write.stale) rmSync(join(opts.out, path), { force: true });

@@ -4,7 +4,8 @@ import type { BlockTypes } from '../ops/index.ts';
 import type { ModelWeights } from '../refs/index.ts';
 import { bindProcess, blockInputField } from './bind.ts';
 import { ConstTable } from './consts.ts';
-import { beatType, emitterOf, type PortType, ty } from './emit/index.ts';
+import { beatType, emitterOf, type PortType, type ProcCode, type SizeLink, SIZES_IN, SIZES_OUT, ty } from './emit/index.ts';
+import { sizeFanout } from './emit/token-merge.ts';
 import { CodeWriter, NameScope } from './writer.ts';
 
 /** How a block's input or output tensor [tokens][channels] is laid out on its stream: tp tokens × cp channels a beat. */
@@ -35,6 +36,9 @@ export interface BlockCode {
   /** Process functions emitted (after sharing identical bodies) and constant elements written. */
   functions: number;
   constElements: number;
+  /** Token merging's size link (SizeLink): the top function's `sizes_in` / `sizes_out` ports. */
+  sizesIn: boolean;
+  sizesOut: boolean;
 }
 
 export const blockStem = (b: Block): string => b.name.toLowerCase();
@@ -53,8 +57,9 @@ export function blockPorts(b: Block): { input: PortGeometry; output: PortGeometr
       const ln = find(b, 'layernorm');
       const g = { tokens: ln.tt * ln.tp, channels: ln.channels, tp: ln.tp, cp: ln.cp };
       // a token selector at the end: its selected tokens (in token-pair slots) at its output width
-      const sel = b.processes.find((p) => p.kind === 'token-select' && p.side === 'emit');
-      const out = sel?.kind === 'token-select' ? { ...g, tokens: Math.ceil(sel.tokensOut / sel.tp) * sel.tp, cp: sel.cpOut } : g;
+      // (or a merge unit's emit side: its output tokens, likewise)
+      const sel = b.processes.find((p) => (p.kind === 'token-select' || p.kind === 'token-merge') && p.side === 'emit');
+      const out = sel?.kind === 'token-select' || sel?.kind === 'token-merge' ? { ...g, tokens: Math.ceil(sel.tokensOut / sel.tp) * sel.tp, cp: sel.cpOut } : g;
       return { input: { ...g, field: inField }, output: { ...out, field: b.kind === 'attn' ? '__attn_of_t' : '__mlp_of_t' } };
     }
     case 'patch-embed': {
@@ -74,6 +79,12 @@ export function blockPorts(b: Block): { input: PortGeometry; output: PortGeometr
       };
     }
   }
+}
+
+/** Real tokens of an attention block (its softmaxes' valid keys; the block may run a padding slot). */
+export function realTokens(b: Block): number {
+  const sm = b.processes.find((p) => p.kind === 'softmax');
+  return sm?.kind === 'softmax' ? (sm.validKeys ?? sm.keys) : blockPorts(b).input.tokens;
 }
 
 /** The IR's analytic cycle count of a process and the loop structure it assumes. */
@@ -114,7 +125,7 @@ function cType(field: string, types: BlockTypes, block: string): string {
 }
 
 /** The C++ of one block: typedef header, constants header, and the dataflow function with one function per process. */
-export function emitBlock(b: Block, weights: ModelWeights, types: BlockTypes, designName: string): BlockCode {
+export function emitBlock(b: Block, weights: ModelWeights, types: BlockTypes, designName: string, sizes?: SizeLink): BlockCode {
   const stem = blockStem(b);
   const ports = blockPorts(b);
   const streams = new Map(b.streams.map((s) => [s.name, s]));
@@ -143,37 +154,47 @@ export function emitBlock(b: Block, weights: ModelWeights, types: BlockTypes, de
   const fnNames = new NameScope();
   const bodies = new Map<string, string>(); // signature + body → function name, so identical per-head processes share one
   const fnText: string[] = [];
-  const calls: Array<{ fn: string; p: Process; arrays: string[] }> = [];
+  const calls: Array<{ fn: string; name: string; inputs: string[]; outputs: string[]; arrays: string[]; sides: string[] }> = [];
   const arrays = new Map<string, { name: string; elem: string; size: number }>();
+  const sideStreams = new Set<string>();
+  const pieces: Array<{ p?: Process; code: ProcCode; ins: PortType[]; outs: PortType[] }> = [];
+  // token merging: the block's size input first (a sequential C simulation runs the functions in this order)
+  if (sizes?.in) pieces.push({ code: sizeFanout(b, sizes, realTokens(b)), ins: [], outs: [] });
   for (const p of order) {
-    const ctx = { block: b, bind: binds.get(p)!, ins: p.inputs.map(portType), outs: p.outputs.map(portType), consts };
-    const code = emitterOf(p).emit(p, ctx);
+    const ctx = { block: b, bind: binds.get(p)!, ins: p.inputs.map(portType), outs: p.outputs.map(portType), consts, sizes };
+    pieces.push({ p, code: emitterOf(p).emit(p, ctx), ins: ctx.ins, outs: ctx.outs });
+  }
+  for (const { p, code, ins, outs } of pieces) {
+    const name = p?.name ?? 'size_fanout';
     const params = [
-      ...code.inNames.map((n, k) => `vp_stream<${ctx.ins[k].beat} >& ${n}`),
-      ...code.outNames.map((n, k) => `vp_stream<${ctx.outs[k].beat} >& ${n}`),
+      ...code.inNames.map((n, k) => `vp_stream<${ins[k].beat} >& ${n}`),
+      ...code.outNames.map((n, k) => `vp_stream<${outs[k].beat} >& ${n}`),
       ...(code.arrays ?? []).map((a) => `${a.elem} ${a.name}[${a.size}]`),
+      ...(code.sides ?? []).map((sp) => `vp_stream<size_beat>& ${sp.name}`),
     ];
+    for (const sp of code.sides ?? []) if (sp.stream !== SIZES_IN && sp.stream !== SIZES_OUT) sideStreams.add(sp.stream);
     for (const a of code.arrays ?? []) arrays.set(a.name, a);
     const bw = new CodeWriter();
     bw.indent(() => code.body(bw));
     const key = params.join(', ') + '\n' + bw.toString();
     let fn = bodies.get(key);
     if (!fn) {
-      fn = fnNames.fresh(p.name);
+      fn = fnNames.fresh(name);
       bodies.set(key, fn);
       const w = new CodeWriter();
-      w.line(`// ${p.name} (${p.kind}, ${p.origin}): ${code.summary}.`);
-      w.line(`// ${cyclesNote(p)}.`);
+      w.line(p ? `// ${p.name} (${p.kind}, ${p.origin}): ${code.summary}.` : `// ${name} (token sizes; not an IR process): ${code.summary}.`);
+      if (p) w.line(`// ${cyclesNote(p)}.`);
       w.line(`static void ${fn}(${params.join(', ')}) {`);
       w.pragma('INLINE off');
       w.raw(bw.toString().trimEnd());
       w.line('}');
       fnText.push(w.toString());
     } else {
-      fnText.push(`// ${p.name} (${p.kind}, ${p.origin}): same code as ${fn}; ${cyclesNote(p)}.\n`);
+      fnText.push(p ? `// ${p.name} (${p.kind}, ${p.origin}): same code as ${fn}; ${cyclesNote(p)}.\n` : `// ${name}: same code as ${fn}.\n`);
     }
-    calls.push({ fn, p, arrays: (code.arrays ?? []).map((a) => a.name) });
+    calls.push({ fn, name, inputs: p?.inputs ?? [], outputs: p?.outputs ?? [], arrays: (code.arrays ?? []).map((a) => a.name), sides: (code.sides ?? []).map((sp) => sp.stream) });
   }
+  const sizePorts = `${sizes?.in ? ', vp_stream<size_beat>& sizes_in' : ''}${sizes?.out ? ', vp_stream<size_beat>& sizes_out' : ''}`;
 
   // Header: typedefs (HG-PIPE's names without the reserved leading underscores) and the block's port types.
   const h = new CodeWriter();
@@ -183,10 +204,12 @@ export function emitBlock(b: Block, weights: ModelWeights, types: BlockTypes, de
     for (const field of Object.keys(types)) h.line(`typedef ${cType(field, types, b.name)} ${ty(field)};  // ${field}`);
     h.line(`typedef ${portType(b.input.stream).beat} in_beat;`);
     h.line(`typedef ${portType(b.output.stream).beat} out_beat;`);
+    if (sizes) h.line(`typedef vp_vec<${sizes.elem}, 1> size_beat;  // token merging: one token size a beat`);
   }, `}  // namespace ${stem}`);
   h.line();
   h.line(`/** ${b.name}: ${ports.input.tokens}×${ports.input.channels} in (${ports.input.tp}×${ports.input.cp} per beat), ${ports.output.tokens}×${ports.output.channels} out (${ports.output.tp}×${ports.output.cp} per beat). */`);
-  h.line(`void ${stem}_top(vp_stream<${stem}::in_beat>& in, vp_stream<${stem}::out_beat>& out);`);
+  if (sizes?.in || sizes?.out) h.line(`// token merging: ${[sizes.in ? 'sizes_in, the input tokens\' sizes' : '', sizes.out ? 'sizes_out, the output tokens\' sizes' : ''].filter(Boolean).join('; ')} (one a beat, in row order)`);
+  h.line(`void ${stem}_top(vp_stream<${stem}::in_beat>& in, vp_stream<${stem}::out_beat>& out${sizePorts.replace(/size_beat/g, `${stem}::size_beat`)});`);
   h.line().line(`#endif  // ${guard}`);
 
   // Block function: one stream per IR stream (depth and storage from the IR), one call per process.
@@ -196,10 +219,12 @@ export function emitBlock(b: Block, weights: ModelWeights, types: BlockTypes, de
   w.line(`namespace ${stem} {`).line();
   for (const t of fnText) w.raw(t);
   w.line(`}  // namespace ${stem}`).line();
-  w.line(`void ${stem}_top(vp_stream<${stem}::in_beat>& in, vp_stream<${stem}::out_beat>& out) {`);
+  w.line(`void ${stem}_top(vp_stream<${stem}::in_beat>& in, vp_stream<${stem}::out_beat>& out${sizePorts.replace(/size_beat/g, `${stem}::size_beat`)}) {`);
   w.indent(() => {
     w.pragma('INTERFACE mode=axis port=in');
     w.pragma('INTERFACE mode=axis port=out');
+    if (sizes?.in) w.pragma('INTERFACE mode=axis port=sizes_in');
+    if (sizes?.out) w.pragma('INTERFACE mode=axis port=sizes_out');
     w.pragma('INTERFACE mode=ap_ctrl_chain port=return');
     w.pragma('DATAFLOW');
     w.line(`using namespace ${stem};`);
@@ -215,10 +240,17 @@ export function emitBlock(b: Block, weights: ModelWeights, types: BlockTypes, de
       w.pragma(`STREAM variable=${v} depth=${s.depth}`);
       w.pragma(`BIND_STORAGE variable=${v} type=fifo impl=${s.impl === 'memory' ? 'bram' : 'srl'}`);
     }
+    varOf.set(SIZES_IN, 'sizes_in').set(SIZES_OUT, 'sizes_out');
+    for (const s of sideStreams) {
+      const v = names.fresh(s);
+      varOf.set(s, v);
+      w.line(`vp_stream<size_beat> ${v}("${s}");  // token sizes, one a beat`);
+      w.pragma(`STREAM variable=${v} depth=${realTokens(b)}`);
+    }
     for (const a of arrays.values()) {
       w.line(`${a.elem} ${a.name}[${a.size}];  // shared by two processes: a ping-pong (PIPO) buffer`);
     }
-    for (const { fn, p, arrays: arr } of calls) w.line(`${fn}(${[...p.inputs.map((s) => varOf.get(s)!), ...p.outputs.map((s) => varOf.get(s)!), ...arr].join(', ')});  // ${p.name}`);
+    for (const c of calls) w.line(`${c.fn}(${[...c.inputs.map((s) => varOf.get(s)!), ...c.outputs.map((s) => varOf.get(s)!), ...c.arrays, ...c.sides.map((s) => varOf.get(s)!)].join(', ')});  // ${c.name}`);
   });
   w.line('}');
 
@@ -249,5 +281,7 @@ export function emitBlock(b: Block, weights: ModelWeights, types: BlockTypes, de
     widthNotes,
     functions: bodies.size,
     constElements: consts.elements,
+    sizesIn: sizes?.in === true,
+    sizesOut: sizes?.out === true,
   };
 }

@@ -28,6 +28,11 @@ export interface Expectation {
   inputData?: Int32Array;
   /** Token-pruned designs with an odd count: the real output tokens (the stream carries one more, a padding slot). */
   outputTokens?: number;
+  /** Token-reduced designs: what the engine ran (`token pruning`, `token merging`), for the PASS line. */
+  reduction?: string;
+  /** Token-merged designs: the sizes of the block's input and output tokens (its size link), from the engine. */
+  sizesIn?: Int32Array;
+  sizesOut?: Int32Array;
 }
 
 /** An internal stream the testbench records and compares: with the engine's hardware mode and with the refs. */

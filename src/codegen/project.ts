@@ -8,7 +8,8 @@ import { emitBlock, type BlockCode, type PortGeometry } from './block.ts';
 import { completeTypes, maskPaddingKeys } from './folder.ts';
 import { blockTcl, makefile, topTcl } from './build-files.ts';
 import { expectBlock, expectNetwork, type Expectation } from './expected.ts';
-import { expectTokenPruned } from './expected-pruned.ts';
+import { expectTokenReduced } from './expected-pruned.ts';
+import type { SizeLink } from './emit/index.ts';
 import type { TokenPruner } from '../engine/index.ts';
 import { blockTestbench, compareTarget, networkTestbench, type CompareTarget } from './testbench.ts';
 import { checkGeneratable } from './support.ts';
@@ -32,6 +33,11 @@ export interface GenerateOptions {
    * engine's hardware-mode tensors under that pruning (written to expected/), since the refs hold unpruned ones.
    */
   tokenPruner?: TokenPruner;
+  /**
+   * Token merging (src/merge, docs/TOKEN-MERGING.md): r per layer, the schedule the design's merge units were built
+   * for. Testbenches compare against the engine with the same merging (proportional attention on).
+   */
+  mergeTokens?: number[];
 }
 
 export interface ProjectFile {
@@ -71,7 +77,13 @@ export function generateProject(opts: GenerateOptions): GeneratedProject {
     ?? loadWeights(opts.weightsDir, MODEL_ZOO[opts.design.model] ?? fail('UNKNOWN_NAME', `design model '${opts.design.model}' is not in the model zoo`, 'design.model', 'a design planned from a quantized folder is generated with --weights <that folder>'));
   // the model's real token count; the blocks may run more slots (65 tokens in 66): the padding key is masked
   const realTokens = weights.config.tokens;
-  const design = opts.tokenPruner ? opts.design : maskPaddingKeys(opts.design, realTokens);
+  if (opts.tokenPruner && opts.mergeTokens) fail('BAD_ARGUMENT', 'token pruning and token merging cannot be combined', 'generate options');
+  const hasMerge = opts.design.blocks.some((b) => b.processes.some((p) => p.kind === 'token-merge'));
+  if (hasMerge !== (opts.mergeTokens !== undefined))
+    fail('BAD_DESIGN', hasMerge ? `design ${opts.design.name} has merge units: generate it with its --merge-tokens schedule` : `--merge-tokens given, but design ${opts.design.name} has no merge units`, opts.design.name);
+  const reduced = opts.tokenPruner !== undefined || opts.mergeTokens !== undefined;
+  const design = reduced ? opts.design : maskPaddingKeys(opts.design, realTokens);
+  const links = sizeLinks(design, realTokens);
   // typedefs the engine never fits (table outputs, block inputs) completed from the data; HG-PIPE's types have them all
   const types = completeTypes(design, weights, opts.types);
   const wanted = opts.blocks ? new Set(opts.blocks.map((b) => b.toUpperCase())) : undefined;
@@ -92,9 +104,10 @@ export function generateProject(opts: GenerateOptions): GeneratedProject {
   const writeExpected = (e: Expectation, t: CompareTarget): void => {
     if (t.source === 'engine') files.push({ path: `expected/${t.file}`, content: formatRefs(e.hardwareOutput) });
   };
-  const pruned = opts.tokenPruner ? expectTokenPruned(design, weights, opts.types, opts.weightsDir, opts.tokenPruner) : undefined;
+  const pruned = opts.tokenPruner ? expectTokenReduced(design, weights, opts.types, opts.weightsDir, { pruner: opts.tokenPruner })
+    : opts.mergeTokens ? expectTokenReduced(design, weights, opts.types, opts.weightsDir, { mergeRates: opts.mergeTokens }) : undefined;
   for (const b of blocks) {
-    const code = emitBlock(b, weights, blockTypes(types, b.name), design.name);
+    const code = emitBlock(b, weights, blockTypes(types, b.name), design.name, links.get(b.name));
     codes.push(code);
     const e = pruned?.blocks.get(b.name) ?? padded(expectBlock(b, weights, opts.types, opts.weightsDir), code, realTokens, opts.weightsDir);
     const target = compareTarget(e);
@@ -102,6 +115,8 @@ export function generateProject(opts: GenerateOptions): GeneratedProject {
     // (its own name: a block's input can be the previous block's expected output, without the padding row)
     if (e.inputData) files.push({ path: `expected/${e.inputRefs}.in.txt`, content: formatRefs(e.inputData) });
     for (const t of e.taps) files.push({ path: `expected/${t.refs}.hw.txt`, content: formatRefs(t.hardware) });
+    if (code.sizesIn && e.sizesIn) files.push({ path: `expected/${e.inputRefs}.sizes.txt`, content: formatRefs(e.sizesIn) });
+    if (code.sizesOut && e.sizesOut) files.push({ path: `expected/${e.outputRefs}.sizes.txt`, content: formatRefs(e.sizesOut) });
     files.push(
       { path: `src/${code.stem}.h`, content: code.header },
       { path: `src/${code.stem}_params.h`, content: code.params },
@@ -135,6 +150,24 @@ export function generateProject(opts: GenerateOptions): GeneratedProject {
   files.push({ path: 'vitpipe-project.json', content: JSON.stringify(manifest, null, 1) + '\n' });
   files.push({ path: 'README.md', content: readme(design, summaries, network) });
   return { design: design.name, blocks: summaries, network, converters, files };
+}
+
+/**
+ * Token merging's size links (SizeLink): an attention block after a merge unit reads its tokens' sizes; one that
+ * merges, or reads sizes, writes them on when a later attention block follows.
+ */
+function sizeLinks(design: Design, tokens: number): Map<string, SizeLink> {
+  const attn = design.blocks.filter((b) => b.kind === 'attn');
+  const links = new Map<string, SizeLink>();
+  const elem = `vp_uint<${Math.max(1, Math.ceil(Math.log2(tokens + 1)))}>`;
+  let merged = false;
+  attn.forEach((b, k) => {
+    const merges = b.processes.some((p) => p.kind === 'token-merge');
+    const out = (merges || merged) && k + 1 < attn.length;
+    if (merges || merged) links.set(b.name, { in: merged, out, elem, maxSize: tokens });
+    merged ||= merges;
+  });
+  return links;
 }
 
 /**

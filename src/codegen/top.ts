@@ -57,17 +57,33 @@ export function emitTop(design: Design, codes: BlockCode[]): { header: string; s
     w.pragma('INTERFACE mode=ap_ctrl_chain port=return');
     w.pragma('DATAFLOW');
     let cur = 'in';
+    // token merging: each block's output token sizes go to the next block that reads sizes (SizeLink)
+    let sizes = '';
+    const sizeArgs = (c: BlockCode): string => {
+      let args = '';
+      if (c.sizesIn) {
+        if (!sizes) throw new Error(`block ${c.stem} reads token sizes but no earlier block writes them`);
+        args += `, ${sizes}`;
+      }
+      if (c.sizesOut) {
+        sizes = `size_link_${c.stem}`;
+        w.line(`vp_stream<${c.stem}::size_beat> ${sizes}("${c.stem}.sizes");  // token sizes to the next attention block`);
+        w.pragma(`STREAM variable=${sizes} depth=${c.output.tokens}`);
+        args += `, ${sizes}`;
+      }
+      return args;
+    };
     for (let k = 0; k < codes.length; k++) {
       const c = codes[k];
       if (k + 1 === codes.length) {
-        w.line(`${c.stem}_top(${cur}, out);`);
+        w.line(`${c.stem}_top(${cur}, out${sizeArgs(c)});`);
         break;
       }
       const next = codes[k + 1];
       const link = `link_${c.stem}`;
       w.line(`vp_stream<${c.stem}::out_beat> ${link}("${design.blocks[k].name}.out");`);
       w.pragma(`STREAM variable=${link} depth=${design.linkDepth}`);
-      w.line(`${c.stem}_top(${cur}, ${link});`);
+      w.line(`${c.stem}_top(${cur}, ${link}${sizeArgs(c)});`);
       cur = link;
       if (!(c.outResolved === next.inResolved && c.output.tp === next.input.tp && c.output.cp === next.input.cp)) {
         const conv = `link_${c.stem}_to_${next.stem}`;

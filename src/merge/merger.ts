@@ -36,6 +36,8 @@ export function sizeBias(sm: Pick<SoftmaxParams, 'exp' | 'bound1' | 's1'>, sizes
 export interface MergeOptions {
   /** Proportional attention (default true). */
   proportional?: boolean;
+  /** Receives the token sizes after each merge that merged something (layer n; codegen's expectations). */
+  onSizes?: (block: number, sizes: Int32Array) => void;
 }
 
 /** A fresh merger per image: it carries the token sizes from layer to layer. */
@@ -56,6 +58,7 @@ export function makeTokenMerger(weights: ModelWeights, rates: number[], opts: Me
         const out = mergeRows(x, sizes, tokens, cfg.width, m);
         sizes = out.sizes;
         merged = true;
+        opts.onSizes?.(block, sizes);
         return { x: out.x, tokens: out.tokens };
       },
     };

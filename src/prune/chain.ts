@@ -16,6 +16,8 @@ import { planPruned, type GroupDesign, type PrunedDesign } from './plan-pruned.t
 import { makeTokenPruner } from './tokens.ts';
 import { selectorFor } from './selector.ts';
 import { mergeUnitFor } from '../merge/unit.ts';
+import { mergeRates } from '../merge/config.ts';
+import { mergeSetting } from './merge-grid.ts';
 import type { Device } from '../cost/index.ts';
 
 const pad = (t: number, tp: number) => Math.ceil(t / tp) * tp;
@@ -113,4 +115,20 @@ export function tokenPrunedDesign(designName: string, option: string, device?: D
     ? prunedNetwork(model, planPruned({ model, device, setting }), setting, device)
     : prunedFromConfig(model, hgpipeDesignConfig(model.depth), setting);
   return { design, setting, tokenPruner: makeTokenPruner(setting.tokens!, model.heads, model.width) };
+}
+
+/**
+ * The design `vitpipe generate --merge-tokens` emits: with a device, the pruned planner's design for the schedule
+ * (what merge-sweep simulates); else the built-in design's block configurations rebuilt at the merged token counts,
+ * a merge unit after every merging attention block. Proportional attention is on.
+ */
+export function tokenMergedDesign(designName: string, option: string, device?: Device): { design: Design; setting: PruneSetting; mergeTokens: number[] } {
+  if (!(BUILTIN_DESIGNS as readonly string[]).includes(designName))
+    fail('BAD_ARGUMENT', `--merge-tokens rebuilds a built-in design (${BUILTIN_DESIGNS.join(', ')}) or plans one with --device; '${designName}' is neither`, '--design');
+  const model = MODEL_ZOO[designName];
+  const setting = mergeSetting(option, model.depth);
+  const design = device
+    ? prunedNetwork(model, planPruned({ model, device, setting }), setting, device)
+    : prunedFromConfig(model, hgpipeDesignConfig(model.depth), setting);
+  return { design, setting, mergeTokens: mergeRates(setting.mergeTokens!, model.depth) };
 }

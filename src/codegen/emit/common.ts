@@ -10,12 +10,45 @@ export interface PortType {
   beat: string;
 }
 
+/**
+ * Token merging's size link (docs/TOKEN-MERGING.md): the token sizes travel beside the block chain, one size a beat in
+ * row order, from a merge unit to the next attention blocks' softmaxes (proportional attention) and merge unit. It is
+ * a stream of the generated C++ only: the design format links blocks by one stream, so the simulator and the cost
+ * model do not see it (docs/TOKEN-MERGING.md, "Not modelled").
+ */
+export interface SizeLink {
+  /** The block reads its input tokens' sizes (an earlier merge unit made them) on `sizes_in`. */
+  in: boolean;
+  /** The block writes its output tokens' sizes on `sizes_out` (a later attention block reads them). */
+  out: boolean;
+  /** Element type of a size (`vp_uint<8>`). */
+  elem: string;
+  /** The largest size (the model's token count): the softmax bias table has maxSize + 1 entries. */
+  maxSize: number;
+}
+
+/** Block ports of the size link; other size streams are local to the block. */
+export const SIZES_IN = 'sizes_in';
+export const SIZES_OUT = 'sizes_out';
+
+/** The size stream a process reads (softmax heads, the merge unit's gather side) inside a block. */
+export const sizeStreamOf = (p: Process): string => `sz_${p.name.replace(/[^A-Za-z0-9]/g, '_')}`;
+
 export interface ProcCtx {
   block: Block;
   bind: Binding;
   ins: PortType[];
   outs: PortType[];
   consts: ConstTable;
+  /** Token-merged designs: the block's size link. */
+  sizes?: SizeLink;
+}
+
+/** A size stream parameter (`size_beat`, one size a beat) of a process, and the block stream it is bound to. */
+export interface SidePort {
+  name: string;
+  dir: 'in' | 'out';
+  stream: string;
 }
 
 /** The C++ of one process: what it computes (for the comment), its port names, and its body. */
@@ -25,6 +58,8 @@ export interface ProcCode {
   outNames: string[];
   /** Arrays shared with another process of the block (passed after the streams; HLS makes each a PIPO). */
   arrays?: Array<{ name: string; elem: string; size: number }>;
+  /** Size streams (token merging), passed after the arrays. */
+  sides?: SidePort[];
   body(w: CodeWriter): void;
 }
 

@@ -1,7 +1,8 @@
 import type { LayerNormProcess, MacProcess, RequantProcess, ResidualMergeProcess, SoftmaxProcess } from '../../ir/index.ts';
 import type { Binding } from '../bind.ts';
 import { cInt } from '../writer.ts';
-import { type KindEmitter, expect, loopNest, ty } from './common.ts';
+import { sizeBias } from '../../merge/merger.ts';
+import { type KindEmitter, expect, loopNest, sizeStreamOf, ty } from './common.ts';
 import { sparseMac } from './sparse.ts';
 
 /**
@@ -187,14 +188,26 @@ export const softmax: KindEmitter<SoftmaxProcess> = {
     const exp = ctx.consts.add(`${local(b.refs)}_exp_opp_table_m`, q.exp, `${b.refs}_exp_opp_table_m.txt [${q.exp.length}]`);
     const one = ctx.consts.add(`${local(b.refs)}_recip_scaled_table_m_one`, q.recipOne, `${b.refs}_recip_scaled_table_m_one.txt [${q.recipOne.length}]`);
     const two = ctx.consts.add(`${local(b.refs)}_recip_scaled_table_m_two`, q.recipTwo, `${b.refs}_recip_scaled_table_m_two.txt [${q.recipTwo.length}]`);
+    // token merging's proportional attention: key k's score + δ(size)·2^s1 (docs/TOKEN-MERGING.md), in a wide integer
+    const sized = ctx.sizes?.in === true;
+    const bias = sized
+      ? ctx.consts.add(`${local(b.refs)}_size_bias`, sizeBias(q, Int32Array.from({ length: ctx.sizes!.maxSize + 1 }, (_, s) => s)), `proportional attention: score bias δ(s)·2^${q.s1} of a key of size s (from ${b.refs}_exp_opp_table_m)`)
+      : '';
+    const valid = p.validKeys ?? K;
+    const scoreT = sized ? 'vp_i64' : rT;
     return {
       summary: `softmax + quantization to u${q.clampBits} over ${K} keys (${b.refs}); 3 passes per query pair: max, exp table and sum with the two-segment reciprocal, scale and clamp`,
       inNames: ['in'],
       outNames: ['out'],
+      sides: sized ? [{ name: 'sizes', dir: 'in', stream: sizeStreamOf(p) }] : [],
       body(w) {
-        w.line(`${rT} rbuf[${tp}][${K}];`);
+        w.line(`${scoreT} rbuf[${tp}][${K}];`);
         w.line(`softmax_exp_t ebuf[${tp}][${K}];`);
-        w.line(`${rT} mx[${tp}];`);
+        w.line(`${scoreT} mx[${tp}];`);
+        if (sized) {
+          w.line(`vp_i64 kb[${K}];  // each key's size bias, from this image's token sizes`);
+          w.line(`for (int k = 0; k < ${K}; k++) kb[k] = k < ${valid} ? (vp_i64)${bias}[sizes.read().d[0]] : 0;`);
+        }
         w.line(`softmax_acc_t sum[${tp}];`);
         w.line(`softmax_recip_t rec[${tp}];`);
         w.line(`bool two[${tp}];`);
@@ -204,7 +217,7 @@ export const softmax: KindEmitter<SoftmaxProcess> = {
             w.line(`${ctx.ins[0].beat} b = in.read();`);
             w.block(`for (int p = 0; p < ${tp}; p++)`, () => w.block(`for (int c = 0; c < ${cp}; c++)`, () => {
               w.line(`int k = ct * ${cp} + c;`);
-              w.line(`rbuf[p][k] = b.d[p * ${cp} + c];`);
+              w.line(`rbuf[p][k] = ${sized ? `(vp_i64)b.d[p * ${cp} + c] + kb[k]` : `b.d[p * ${cp} + c]`};`);
               w.line(`if (k == 0 || (${masked ? `k < ${p.validKeys} && ` : ''}(vp_i64)rbuf[p][k] > (vp_i64)mx[p])) mx[p] = rbuf[p][k];`);
             }));
           }, '} else if (pass == 1) {');

@@ -116,7 +116,7 @@ export const tokenSelect: KindEmitter<TokenSelectProcess> = {
 export const scoreTap: KindEmitter<ScoreTapProcess> = {
   outFields: passThrough,
   emit: (p, ctx) => ({
-    summary: `forwards all ${p.beats} beats and copies the first ${p.tapBeats} (query pair 0: the CLS row) to the token selector`,
+    summary: p.tapBeats === p.beats ? `forwards all ${p.beats} beats and copies each to the merge unit's key side` : `forwards all ${p.beats} beats and copies the first ${p.tapBeats} (query pair 0: the CLS row) to the token selector`,
     inNames: ['in'],
     outNames: ['out', 'tap'],
     body(w) {

@@ -131,4 +131,19 @@ class vp_stream {
 /** clamp(v, lo, hi) of HG-PIPE's utils.h, at full precision. */
 inline vp_i64 vp_clamp(vp_i64 v, vp_i64 lo, vp_i64 hi) { return v < lo ? lo : v > hi ? hi : v; }
 
+/**
+ * Token merging (vitpipe docs/TOKEN-MERGING.md): the sign of cos1 − cos2 for cosines dot / √norms (norms = the product
+ * of the two squared norms; a zero norm makes the cosine 0), exact: the signs, then dot²·norms cross-multiplied
+ * (reversed for negative dot products). The generator checks that dot²·norms fits 63 bits.
+ */
+inline int vp_cos_cmp(vp_i64 dot1, vp_i64 norms1, vp_i64 dot2, vp_i64 norms2) {
+  vp_i64 d1 = norms1 == 0 ? 0 : dot1, d2 = norms2 == 0 ? 0 : dot2;
+  int s1 = (d1 > 0) - (d1 < 0), s2 = (d2 > 0) - (d2 < 0);
+  if (s1 != s2) return s1 - s2;
+  if (s1 == 0) return 0;
+  vp_i64 l = d1 * d1 * norms2, r = d2 * d2 * norms1;
+  int c = (l > r) - (l < r);
+  return s1 > 0 ? c : -c;
+}
+
 #endif  // VITPIPE_HLS_H
