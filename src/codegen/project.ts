@@ -8,7 +8,7 @@ import { emitBlock, type BlockCode, type PortGeometry } from './block.ts';
 import { completeTypes, maskPaddingKeys } from './folder.ts';
 import { blockTcl, makefile, topTcl } from './build-files.ts';
 import { expectBlock, expectNetwork, type Expectation } from './expected.ts';
-import { expectTokenReduced } from './expected-pruned.ts';
+import { expectTokenReduced } from './expected-reduced.ts';
 import type { SizeLink } from './emit/index.ts';
 import type { TokenPruner } from '../engine/index.ts';
 import { blockTestbench, compareTarget, networkTestbench, type CompareTarget } from './testbench.ts';
