@@ -131,12 +131,24 @@ describe('token merging in the engine', { skip: SKIP_NO_REFS }, () => {
     const plain = infer(w, x).logits;
     assert.deepEqual(infer(w, x, { tokenMerger: makeTokenMerger(w, Array(12).fill(0)) }).logits, plain);
     const rows = new Map<string, number>();
-    infer(w, x, { tokenMerger: makeTokenMerger(w, [8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 0]), trace: (n, d) => rows.set(n, d.length / model.width) });
+    const sizes = new Map<number, Int32Array>();
+    const onSizes = (n: number, sz: Int32Array) => sizes.set(n, sz.slice());
+    infer(w, x, { tokenMerger: makeTokenMerger(w, [8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 0], { onSizes }), trace: (n, d) => rows.set(n, d.length / model.width) });
     const s = mergeSchedule(model.tokens, [8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 0]);
     for (let n = 0; n < 12; n++) {
       assert.equal(rows.get(`attn_${n}_input`), s.attn[n]);
       assert.equal(rows.get(`mlp_${n}_input`), s.mlp[n]);
     }
+    // the sizes after each merge (codegen's size link): one per remaining token, CLS alone, every image token counted once
+    assert.deepEqual([...sizes.keys()], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    for (const [n, sz] of sizes) {
+      assert.equal(sz.length, s.mlp[n]);
+      assert.equal(sz[0], 1);
+      assert.equal(sz.reduce((a, b) => a + b, 0), model.tokens);
+    }
+    // layer 0: 8 unit tokens merged into B rows (several may share one), so the sizes above 1 add up to 8 more than their count
+    const big = [...sizes.get(0)!].filter((v) => v > 1);
+    assert.equal(big.reduce((a, b) => a + b - 1, 0), 8);
     assert.equal(s.mlp[11], model.tokens - 88); // 11 layers of 8, never capped
   });
 });
