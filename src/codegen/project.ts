@@ -10,6 +10,7 @@ import { blockTcl, makefile, topTcl } from './build-files.ts';
 import { expectBlock, expectNetwork, type Expectation } from './expected.ts';
 import { expectTokenReduced } from './expected-reduced.ts';
 import type { SizeLink } from './emit/index.ts';
+import { mergeSchedule } from '../merge/config.ts';
 import type { TokenPruner } from '../engine/index.ts';
 import { blockTestbench, compareTarget, networkTestbench, type CompareTarget } from './testbench.ts';
 import { checkGeneratable } from './support.ts';
@@ -78,10 +79,9 @@ export function generateProject(opts: GenerateOptions): GeneratedProject {
   // the model's real token count; the blocks may run more slots (65 tokens in 66): the padding key is masked
   const realTokens = weights.config.tokens;
   if (opts.tokenPruner && opts.mergeTokens) fail('BAD_ARGUMENT', 'token pruning and token merging cannot be combined', 'generate options');
-  const hasMerge = opts.design.blocks.some((b) => b.processes.some((p) => p.kind === 'token-merge'));
-  if (hasMerge !== (opts.mergeTokens !== undefined))
-    fail('BAD_DESIGN', hasMerge ? `design ${opts.design.name} has merge units: generate it with its --merge-tokens schedule` : `--merge-tokens given, but design ${opts.design.name} has no merge units`, opts.design.name);
-  const reduced = opts.tokenPruner !== undefined || opts.mergeTokens !== undefined;
+  // a schedule that merges nothing (r = 0) leaves the plain design, compared with the refs
+  const mergeTokens = mergeUnits(opts.design, opts.mergeTokens);
+  const reduced = opts.tokenPruner !== undefined || mergeTokens !== undefined;
   const design = reduced ? opts.design : maskPaddingKeys(opts.design, realTokens);
   const links = sizeLinks(design, realTokens);
   // typedefs the engine never fits (table outputs, block inputs) completed from the data; HG-PIPE's types have them all
@@ -105,7 +105,7 @@ export function generateProject(opts: GenerateOptions): GeneratedProject {
     if (t.source === 'engine') files.push({ path: `expected/${t.file}`, content: formatRefs(e.hardwareOutput) });
   };
   const pruned = opts.tokenPruner ? expectTokenReduced(design, weights, opts.types, opts.weightsDir, { pruner: opts.tokenPruner })
-    : opts.mergeTokens ? expectTokenReduced(design, weights, opts.types, opts.weightsDir, { mergeRates: opts.mergeTokens }) : undefined;
+    : mergeTokens ? expectTokenReduced(design, weights, opts.types, opts.weightsDir, { mergeRates: mergeTokens }) : undefined;
   for (const b of blocks) {
     const code = emitBlock(b, weights, blockTypes(types, b.name), design.name, links.get(b.name));
     codes.push(code);
@@ -150,6 +150,25 @@ export function generateProject(opts: GenerateOptions): GeneratedProject {
   files.push({ path: 'vitpipe-project.json', content: JSON.stringify(manifest, null, 1) + '\n' });
   files.push({ path: 'README.md', content: readme(design, summaries, network) });
   return { design: design.name, blocks: summaries, network, converters, files };
+}
+
+/**
+ * The merge schedule when the design's merge units are the ones it makes (tokens in, tokens merged away, per
+ * attention block), undefined when it merges nothing; a design with merge units needs its schedule.
+ */
+function mergeUnits(design: Design, rates: number[] | undefined): number[] | undefined {
+  const units = design.blocks.flatMap((b) => b.processes.filter((p) => p.kind === 'token-merge' && p.side === 'emit').map((p) => ({ block: b.name, p })));
+  if (!rates) {
+    if (units.length) fail('BAD_DESIGN', `design ${design.name} has merge units: generate it with its --merge-tokens schedule`, design.name);
+    return undefined;
+  }
+  const model = MODEL_ZOO[design.model];
+  const sched = mergeSchedule(model?.tokens ?? 0, rates);
+  const want = sched.attn.flatMap((t, n) => (t > sched.mlp[n] ? [`ATTN${n}: ${t} → ${sched.mlp[n]}`] : []));
+  const have = units.map(({ block, p }) => (p.kind === 'token-merge' ? `${block}: ${p.tokensIn} → ${p.tokensOut}` : ''));
+  if (want.join(', ') !== have.join(', '))
+    fail('BAD_DESIGN', `design ${design.name} merges ${have.join(', ') || 'nothing'}, but --merge-tokens ${rates.join(',')} merges ${want.join(', ') || 'nothing'}`, design.name);
+  return units.length ? rates : undefined;
 }
 
 /**

@@ -68,11 +68,15 @@ describe('generating token-merged designs (errors)', { skip: SKIP_NO_REFS }, () 
     assert.equal(both.status, 1);
     assert.match(both.stderr, /token pruning and token merging cannot be combined/);
   });
-  test('a merged design needs its schedule: generateProject without mergeTokens refuses it', () => {
+  test('a merged design needs its own schedule: generateProject without it, or with another, refuses it', () => {
     const { design } = tokenMergedDesign('hgpipe-deit-tiny', '8');
     assert.throws(
       () => generateProject({ design, weightsDir: REFS_DIR, types: loadHardwareTypes(TYPES_FILE), blocks: ['ATTN0'] }),
       /design hgpipe-deit-tiny \(merge 8\) has merge units: generate it with its --merge-tokens schedule/,
+    );
+    assert.throws(
+      () => generateProject({ design, weightsDir: REFS_DIR, types: loadHardwareTypes(TYPES_FILE), blocks: ['ATTN0'], mergeTokens: Array(12).fill(4) }),
+      /design hgpipe-deit-tiny \(merge 8\) merges ATTN0: 196 → 188, .* but --merge-tokens 4,4,4,4,4,4,4,4,4,4,4,4 merges ATTN0: 196 → 192, /,
     );
   });
 });
