@@ -22,15 +22,15 @@ const SCHEDULE = '15,8,0,0,0,0,0,0,0,0,0,0';
 const make = (dir: string, ...targets: string[]) => spawnSync('make', ['-C', dir, '-j2', ...targets, `REFS=${REFS_DIR}`], { encoding: 'utf8' });
 
 describe('C simulation of a token-merged slice (g++)', { skip: SKIP_NO_GXX }, () => {
-  test('ATTN0 + merge unit (r = 15), MLP0, ATTN1 (softmax size bias from the size link) + merge unit (r = 8) equal the engine', () => {
+  test('ATTN0 + merge unit (r = 15), MLP0, ATTN1 (softmax size bias from the size link) + merge unit (r = 8), ATTN2 (sizes passed on) equal the engine', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vitpipe-codegen-merge-'));
     tmp.push(dir);
     const { design, mergeTokens } = tokenMergedDesign('hgpipe-deit-tiny', SCHEDULE);
     const weights = loadWeights(REFS_DIR, model);
-    const p = generateProject({ design, weightsDir: REFS_DIR, types: loadHardwareTypes(TYPES_FILE), weights, mergeTokens, blocks: ['ATTN0', 'MLP0', 'ATTN1'] });
-    assert.deepEqual(p.blocks.map((b) => b.compare.source), ['engine', 'engine', 'engine']);
+    const p = generateProject({ design, weightsDir: REFS_DIR, types: loadHardwareTypes(TYPES_FILE), weights, mergeTokens, blocks: ['ATTN0', 'MLP0', 'ATTN1', 'ATTN2'] });
+    assert.deepEqual(p.blocks.map((b) => b.compare.source), ['engine', 'engine', 'engine', 'engine']);
     writeProject(p, dir);
-    // the size link: ATTN0 writes its output tokens' sizes, ATTN1 reads them (and writes its own on to ATTN2)
+    // the size link: ATTN0 writes its output tokens' sizes, ATTN1 reads them and writes its own, ATTN2 passes them on
     assert.match(readFileSync(join(dir, 'src/attn0.h'), 'utf8'), /void attn0_top\(vp_stream<attn0::in_beat>& in, vp_stream<attn0::out_beat>& out, vp_stream<attn0::size_beat>& sizes_out\);/);
     assert.match(readFileSync(join(dir, 'src/attn1.h'), 'utf8'), /sizes_in, vp_stream<attn1::size_beat>& sizes_out\);/);
     assert.match(readFileSync(join(dir, 'src/mlp0.h'), 'utf8'), /void mlp0_top\(vp_stream<mlp0::in_beat>& in, vp_stream<mlp0::out_beat>& out\);/);
@@ -42,6 +42,7 @@ describe('C simulation of a token-merged slice (g++)', { skip: SKIP_NO_GXX }, ()
     assert.match(r.stdout, new RegExp(`^ATTN0 +PASS: ${t0 * C}/${t0 * C} values bit-exact vs engine hardware mode with the same token merging \\(expected/mlp_0_input\\.txt\\).*; ${t0} token sizes equal to expected/mlp_0_input\\.sizes\\.txt$`, 'm'));
     assert.match(r.stdout, new RegExp(`^MLP0 +PASS: ${t0 * C}/${t0 * C} values bit-exact`, 'm'));
     assert.match(r.stdout, new RegExp(`^ATTN1 +PASS: ${t1 * C}/${t1 * C} values bit-exact vs engine hardware mode with the same token merging \\(expected/mlp_1_input\\.txt\\).*; ${t1} token sizes equal to expected/mlp_1_input\\.sizes\\.txt$`, 'm'));
+    assert.match(r.stdout, new RegExp(`^ATTN2 +PASS: ${t1 * C}/${t1 * C} values bit-exact vs engine hardware mode with the same token merging \\(expected/attn_2_output\\.txt\\).*; ${t1} token sizes equal to expected/attn_2_output\\.sizes\\.txt$`, 'm'));
     // the size bias is exercised: ATTN1 without it differs from the engine
     const src = join(dir, 'src/attn1.cpp');
     const code = readFileSync(src, 'utf8');
