@@ -105,8 +105,9 @@ export function register(program: Command): void {
       const bytes = files.reduce((s, f) => s + f.content.length, 0);
       const pruned = sparse && { density: opts.pruneDensity, block: opts.pruneBlock, sparseMatmuls: sparse.length, storedTiles: sparse.reduce((s, m) => s + m.storedTiles, 0), denseTiles: sparse.reduce((s, m) => s + m.denseTiles, 0) };
       const folder = { keptForeign: write.foreign, replacedEdited: write.edited, removedStale: write.stale };
-      if (opts.json) printJson({ out: resolve(opts.out), files: files.length, bytes, ...summary, pruned, folder, deadlock });
+      if (opts.json) printJson({ out: resolve(opts.out), files: files.length, bytes, ...summary, pruned, mergeTokens, folder, deadlock });
       else {
+        if (mergeTokens) process.stdout.write(`token merging ${mergeTokens.join(',')}: ${design.blocks.filter((b) => b.processes.some((p) => p.kind === 'token-merge')).length} merge units; token sizes linked from each to the later attention blocks (in the C++ only: the simulator does not model the link)\n`);
         if (pruned) process.stdout.write(`weight-block pruning ${pruned.density} (${pruned.block}×${pruned.block} blocks): ${pruned.sparseMatmuls} block-sparse matmuls storing ${pruned.storedTiles} of ${pruned.denseTiles} tiles\n`);
         printSummary(project, opts.out, opts.weights, bytes);
         if (write.foreign.length) process.stdout.write(`kept ${write.foreign.length} file(s) vitpipe did not write (--force)\n`);
