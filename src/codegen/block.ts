@@ -230,6 +230,7 @@ export function emitBlock(b: Block, weights: ModelWeights, types: BlockTypes, de
     w.line(`using namespace ${stem};`);
     const names = new NameScope();
     names.reserve(bodies.values());
+    if (sizes) names.reserve([SIZES_IN, SIZES_OUT]);
     const varOf = new Map<string, string>([[b.input.stream, names.fresh('in')], [b.output.stream, names.fresh('out')]]);
     for (const s of b.streams) {
       if (varOf.has(s.name)) continue;
