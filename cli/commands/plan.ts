@@ -9,6 +9,7 @@ import { positiveInt, positiveNumber, printJson } from '../print.ts';
 import { LIMITS } from '../limits.ts';
 import { startProgress } from '../progress.ts';
 import { table, utilisation } from './estimate.ts';
+import { planMerged } from './plan-merged.ts';
 
 interface PlanOptions {
   model: string;
@@ -21,6 +22,7 @@ interface PlanOptions {
   maxUtilization: number;
   verify: boolean;
   fullNetwork?: boolean;
+  mergeTokens?: string;
 }
 
 export function register(program: Command): void {
@@ -36,11 +38,13 @@ export function register(program: Command): void {
     .option('--max-utilization <u>', 'share of every device resource a design may use', positiveNumber('--max-utilization', 1), 0.9)
     .option('--no-verify', 'skip the cycle-level simulation of the chosen design')
     .option('--full-network', 'simulate all blocks in one chain instead of PATCH_EMBED→ATTN0→MLP0→HEAD (memoised: about 30 s for DeiT-tiny)')
+    .option('--merge-tokens <r|r0,…,r11>', 'plan for token merging (ToMe, docs/TOKEN-MERGING.md): every block at its merged token count, a merge unit after every merging attention block')
     .option('--json', 'print one JSON document')
     .action((opts: PlanOptions) => {
       const t0 = performance.now();
       const model = loadModelOrFolder(opts.model);
       const device = loadDevice(opts.device);
+      if (opts.mergeTokens !== undefined) return planMerged(model, device, { ...opts, mergeTokens: opts.mergeTokens });
       const progress = startProgress('plan', 100, !opts.json);
       let r: PlanResult;
       try {

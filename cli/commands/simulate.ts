@@ -1,6 +1,9 @@
 import { type Command, Option } from 'commander';
 import { writeFilesAtomically } from '../files.ts';
+import { loadDevice } from '../../src/cost/index.ts';
+import { fail } from '../../src/diag/index.ts';
 import { designToJson, loadDesign } from '../../src/ir/index.ts';
+import { tokenMergedDesign } from '../../src/prune/index.ts';
 import { renderTimelineSvg } from '../../src/report/timeline-svg.ts';
 import { type DesignSimResult, estimateCycles, simulateDesignConcurrently } from '../../src/sim/index.ts';
 import { positiveInt, positiveNumber, printJson } from '../print.ts';
@@ -18,6 +21,8 @@ interface SimulateOptions {
   network: boolean;
   memo: boolean;
   saveDesign?: string;
+  mergeTokens?: string;
+  device?: string;
 }
 
 export function register(program: Command): void {
@@ -34,9 +39,12 @@ export function register(program: Command): void {
     .option('--no-network', 'skip the whole-network run')
     .option('--no-memo', 'simulate every block of the network in full (exact per-process statistics; slower)')
     .option('--save-design <file.json>', 'also write the (validated) design as a design file')
+    .option('--merge-tokens <r|r0,…,r11>', 'token merging as in generate: the built-in design rebuilt at the merged token counts, a merge unit after every merging attention block (docs/TOKEN-MERGING.md)')
+    .option('--device <name|file.json>', 'with --merge-tokens: simulate the pruned planner\'s merged design for this device (what merge-sweep simulates)')
     .option('--json', 'print one JSON document')
     .action(async (opts: SimulateOptions) => {
-      const design = loadDesign(opts.design);
+      if (opts.device && !opts.mergeTokens) fail('BAD_ARGUMENT', '--device goes with --merge-tokens (a design file already names its device\'s choices)', '--device');
+      const design = opts.mergeTokens ? tokenMergedDesign(opts.design, opts.mergeTokens, opts.device ? loadDevice(opts.device) : undefined).design : loadDesign(opts.design);
       if (opts.saveDesign) writeFilesAtomically([{ path: opts.saveDesign, content: designToJson(design) }]);
       // Progress in simulated cycles of the whole-network run (the long part; the blocks alone run beside it on a
       // second thread), or in blocks when there is no network run.
