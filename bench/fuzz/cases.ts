@@ -185,12 +185,14 @@ export class CaseMaker {
   private settings(dir: string): Case | undefined {
     const refs = this.f.refs;
     if (!refs) return undefined;
-    const bad = this.jsonInput(dir, 'settings.json', this.f.settings);
+    const command = this.pick(['prune-sweep', 'merge-sweep']);
+    const doc = command === 'prune-sweep' ? this.f.settings : this.f.mergeSettings;
+    const bad = this.jsonInput(dir, 'settings.json', doc);
     const good = join(dir, 'good-settings.json');
-    writeFileSync(good, JSON.stringify(this.f.settings));
+    writeFileSync(good, JSON.stringify(doc));
     const out = this.output(dir, 'table.json', 'file');
-    const fill = (s: string, o: string) => ['prune-sweep', '--weights', refs.dir, '--image', ...refs.photos, '--device', 'vck190', '--settings', s, '--no-simulate', '--threads', '1', '--out', o];
-    return { command: 'prune-sweep', template: 'settings:prune-sweep', args: fill(bad, out.path), validArgs: fill(good, out.valid), mutated: `settings file (${out.mode} output)`, inputs: [] };
+    const fill = (s: string, o: string) => [command, '--weights', refs.dir, '--image', ...refs.photos, '--device', 'vck190', '--settings', s, '--no-simulate', '--threads', '1', '--out', o];
+    return { command, template: `settings:${command}`, args: fill(bad, out.path), validArgs: fill(good, out.valid), mutated: `settings file (${out.mode} output)`, inputs: [] };
   }
 
   /** A valid command with one numeric flag replaced by a token that is not a valid value. */
@@ -204,6 +206,8 @@ export class CaseMaker {
       ['fifo-size', ['--design', 'hgpipe-deit-tiny'], '--search-bits', '16384'],
       ['fifo-size', ['--design', 'hgpipe-deit-tiny'], '--images', '3'],
       ['estimate', ['--design', 'hgpipe-deit-tiny'], '--device', 'vck190'],
+      ['plan', ['--model', 'hgpipe-deit-tiny', '--device', 'vck190', '--no-verify'], '--merge-tokens', '8'],
+      ['simulate', ['--design', 'hgpipe-deit-tiny', '--images', '1', '--no-network', '--device', 'vck190'], '--merge-tokens', '8'],
     ]);
     void dir;
     return { command, template: `flag:${command}${flag}`, args: [command, ...args, flag, n], validArgs: [command, ...args, flag, good], mutated: `${flag} '${n}'`, inputs: [] };

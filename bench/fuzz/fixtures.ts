@@ -16,6 +16,8 @@ export interface Fixtures {
   model: unknown;
   device: unknown;
   settings: unknown;
+  /** merge-sweep settings: the unmerged model and one merging schedule. */
+  mergeSettings: unknown;
   /** HG-PIPE's refs, the hardware types and two photos (absent without ../shared). */
   refs?: { dir: string; types: string; photos: string[] };
   /** The CIFAR ViT: its checkpoint, its imported model folder and two of its test photos (absent without ../shared). */
@@ -26,7 +28,8 @@ export function makeFixtures(work: string): Fixtures {
   const design = join(work, 'design.json');
   writeFileSync(design, designToJson(loadDesign('hgpipe-deit-tiny')));
   const settings = [{ name: 'none' }, { name: 'keep 0.7 @ 3', tokens: { stages: [{ block: 3, keep: 0.7 }], fuse: true } }];
-  const f: Fixtures = { work, design, model: MODEL_ZOO['deit-tiny'], device: DEVICES.vck190, settings };
+  const mergeSettings = [{ name: 'none' }, { name: 'merge 8', mergeTokens: 8 }];
+  const f: Fixtures = { work, design, model: MODEL_ZOO['deit-tiny'], device: DEVICES.vck190, settings, mergeSettings };
   if (existsSync(join(REFS_DIR, 'patch_embed_input.txt'))) {
     const dir = join(work, 'refs');
     cpSync(REFS_DIR, dir, { recursive: true });
