@@ -7,3 +7,4 @@ export * from './estimate.ts';
 export { readSynthesisTable, readHlsEstimates, type SynthRow, type HlsRow } from './reference.ts';
 export { rebindToUram, romInUram, type BindingOptions, type PlacedMemory, type Rebinding } from './binding.ts';
 export { windowStorage, weightRomSummary, type WeightRomSummary } from './sparse.ts';
+export { addedUnit, type AddedUnit } from './added-unit.ts';

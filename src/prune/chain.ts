@@ -107,14 +107,20 @@ export function parseTokenOption(text: string, depth: number, fuse = true): Prun
  * prune-sweep simulates); else the built-in design's block configurations rebuilt at the pruned token counts.
  */
 export function tokenPrunedDesign(designName: string, option: string, device?: Device): { design: Design; setting: PruneSetting; tokenPruner: TokenPruner } {
+  const { model, design, setting } = tokenReducedDesign(designName, '--prune-tokens', (depth) => parseTokenOption(option, depth), device);
+  return { design, setting, tokenPruner: makeTokenPruner(setting.tokens!, model.heads, model.width) };
+}
+
+/** A built-in design's model at the token counts of `settingOf`'s setting: planned for `device`, else rebuilt from its configuration. */
+function tokenReducedDesign(designName: string, flag: string, settingOf: (depth: number) => PruneSetting, device?: Device): { model: ViTConfig; design: Design; setting: PruneSetting } {
   if (!(BUILTIN_DESIGNS as readonly string[]).includes(designName))
-    fail('BAD_ARGUMENT', `--prune-tokens rebuilds a built-in design (${BUILTIN_DESIGNS.join(', ')}) or plans one with --device; '${designName}' is neither`, '--design');
+    fail('BAD_ARGUMENT', `${flag} rebuilds a built-in design (${BUILTIN_DESIGNS.join(', ')}) or plans one with --device; '${designName}' is neither`, '--design');
   const model = MODEL_ZOO[designName];
-  const setting = parseTokenOption(option, model.depth);
+  const setting = settingOf(model.depth);
   const design = device
     ? prunedNetwork(model, planPruned({ model, device, setting }), setting, device)
     : prunedFromConfig(model, hgpipeDesignConfig(model.depth), setting);
-  return { design, setting, tokenPruner: makeTokenPruner(setting.tokens!, model.heads, model.width) };
+  return { model, design, setting };
 }
 
 /**
@@ -123,12 +129,6 @@ export function tokenPrunedDesign(designName: string, option: string, device?: D
  * a merge unit after every merging attention block. Proportional attention is on.
  */
 export function tokenMergedDesign(designName: string, option: string, device?: Device): { design: Design; setting: PruneSetting; mergeTokens: number[] } {
-  if (!(BUILTIN_DESIGNS as readonly string[]).includes(designName))
-    fail('BAD_ARGUMENT', `--merge-tokens rebuilds a built-in design (${BUILTIN_DESIGNS.join(', ')}) or plans one with --device; '${designName}' is neither`, '--design');
-  const model = MODEL_ZOO[designName];
-  const setting = mergeSetting(option, model.depth);
-  const design = device
-    ? prunedNetwork(model, planPruned({ model, device, setting }), setting, device)
-    : prunedFromConfig(model, hgpipeDesignConfig(model.depth), setting);
+  const { model, design, setting } = tokenReducedDesign(designName, '--merge-tokens', (depth) => mergeSetting(option, depth), device);
   return { design, setting, mergeTokens: mergeRates(setting.mergeTokens!, model.depth) };
 }
