@@ -5,6 +5,8 @@
 export const DESIGN_LIMITS = {
   /** Depth of one FIFO in beats (block streams, the links between blocks, start edges): 4 Mi. */
   fifoDepth: 2 ** 22,
+  /** Cycles a process's timing program takes per image (HG-PIPE's slowest: 57,625); the simulator keeps a mask per loop cycle. */
+  processCycles: 2 ** 26,
   /** A process's pipeline depth and its read and write stages, in cycles. */
   stageDepth: 2 ** 16,
   /**

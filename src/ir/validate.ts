@@ -1,5 +1,5 @@
 import { fail } from '../diag/index.ts';
-import { processChecks, processPorts, sameSparsity } from './kinds/index.ts';
+import { processChecks, processCycles, processPorts, sameSparsity } from './kinds/index.ts';
 import { DESIGN_LIMITS, ringSize } from './limits.ts';
 import type { Block, Design } from './types.ts';
 
@@ -81,6 +81,9 @@ export function validateBlock(b: Block): void {
     }
     const problems = processChecks(p);
     if (problems.length > 0) fail('BAD_DESIGN', problems[0][1], w(problems[0][0]));
+    const cycles = processCycles(p);
+    if (!(cycles <= DESIGN_LIMITS.processCycles))
+      fail('BAD_DESIGN', `its loop bounds make ${cycles.toLocaleString('en-US')} cycles per image; at most ${DESIGN_LIMITS.processCycles.toLocaleString('en-US')} are simulated`, w('loop bounds (beats, tokens, channels, parallelism)'));
   }
   checkSparsePairs(b);
   for (const s of b.streams) {

@@ -20,6 +20,11 @@ test('design sizes beyond the documented bounds are refused before any simulatio
   const fifo = badDesignMessage(() => validateDesign(changed((d) => { d.blocks[3].streams[0].depth = 1e12; })), 'a FIFO 10^12 deep');
   assert.match(fifo, /field depth: FIFO depth must be an integer from 1 to 4,194,304, got 1000000000000/);
   assert.match(badDesignMessage(() => validateDesign(changed((d) => { d.linkDepth = 1e12; })), 'a link FIFO 10^12 deep'), /field linkDepth: link FIFO depth must be an integer from 1 to 4,194,304/);
+  const loop = badDesignMessage(() => validateDesign(changed((d) => {
+    const p = d.blocks[13].processes.find((q) => 'beats' in q)!;
+    if ('beats' in p) p.beats = 1e12;
+  })), 'a process of 10^12 beats per image');
+  assert.match(loop, /its loop bounds make [\d,]+ cycles per image; at most 67,108,864 are simulated/);
   // Every FIFO within its own bound, all of them together beyond the simulator's.
   const total = badDesignMessage(() => validateDesign(changed((d) => {
     for (const b of d.blocks) for (const s of b.streams) s.depth = DESIGN_LIMITS.fifoDepth;
