@@ -60,6 +60,17 @@ export function utilisation(r: Resources, cap: Resources): Resources {
   return { lut: p(r.lut, cap.lut), ff: p(r.ff, cap.ff), dsp: p(r.dsp, cap.dsp), bram: p(r.bram, cap.bram), uram: p(r.uram, cap.uram) };
 }
 
+/** A design's resources (already rounded), the device's and the share of each, as a text table. */
+export function resourceTable(design: Resources, cap: Resources, util: Resources): string {
+  const keys = ['lut', 'ff', 'dsp', 'bram', 'uram'] as const;
+  return table([
+    ['', 'LUT', 'FF', 'DSP', 'BRAM36', 'URAM'],
+    ['design', ...keys.map((k) => String(design[k]))],
+    ['device', ...keys.map((k) => String(cap[k]))],
+    ['share', ...keys.map((k) => `${util[k]}%`)],
+  ]).trimEnd();
+}
+
 export function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n') + '\n';

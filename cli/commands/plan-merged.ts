@@ -7,7 +7,7 @@ import type { ViTConfig } from '../../src/model/index.ts';
 import { mergeSetting, planPruned, prunedNetwork } from '../../src/prune/index.ts';
 import { simulateNetwork } from '../../src/sim/index.ts';
 import { printJson } from '../print.ts';
-import { table, utilisation } from './estimate.ts';
+import { resourceTable, utilisation } from './estimate.ts';
 
 export interface MergedPlanOptions {
   mergeTokens: string;
@@ -56,19 +56,12 @@ export function planMerged(model: ViTConfig, device: Device, opts: MergedPlanOpt
   };
   if (!pd.fits || doc.deadlock) process.exitCode = 1;
   if (opts.json) return printJson(doc);
-  const cap = device.capacity;
-  const u = doc.utilisation;
   const lines = [
     `${model.name} on ${device.name} at ${clockMhz} MHz, token merging ${doc.mergeTokens.join(',')} (${doc.mergeUnits} merge units)${pd.fits ? '' : ' — DOES NOT FIT'}`,
     `  steady interval   ${interval.toLocaleString('en-US')} cycles (${sim ? (sim.completed ? `simulated, 4 images; analytic ${pd.interval.toLocaleString('en-US')}` : 'DEADLOCK in simulation') : 'analytic, not simulated'}; bottleneck ${pd.bottleneck.block} ${pd.bottleneck.process})`,
     `  throughput        ${Math.round(doc.imagesPerSecond).toLocaleString('en-US')} images/s`,
     '',
-    table([
-      ['', 'LUT', 'FF', 'DSP', 'BRAM36', 'URAM'],
-      ['design', ...Object.values(doc.resources).map(String)],
-      ['device', String(cap.lut), String(cap.ff), String(cap.dsp), String(cap.bram), String(cap.uram)],
-      ['share', `${u.lut}%`, `${u.ff}%`, `${u.dsp}%`, `${u.bram}%`, `${u.uram}%`],
-    ]).trimEnd(),
+    resourceTable(doc.resources, device.capacity, doc.utilisation),
     ...(written ? [`design written to ${written}`] : []),
     `(${doc.wallSeconds} s)`,
   ];

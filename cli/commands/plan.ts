@@ -8,7 +8,7 @@ import { paretoSvg } from '../../src/report/pareto-svg.ts';
 import { positiveInt, positiveNumber, printJson } from '../print.ts';
 import { LIMITS } from '../limits.ts';
 import { startProgress } from '../progress.ts';
-import { table, utilisation } from './estimate.ts';
+import { resourceTable, utilisation } from './estimate.ts';
 import { planMerged } from './plan-merged.ts';
 
 interface PlanOptions {
@@ -154,12 +154,7 @@ function formatText(doc: Record<string, unknown> & { resources: PlanResult['reso
   const res = doc.resources;
   const util = utilisation(r.resources, cap);
   lines.push('');
-  lines.push(table([
-    ['', 'LUT', 'FF', 'DSP', 'BRAM36', 'URAM'],
-    ['design', String(res.lut), String(res.ff), String(res.dsp), String(res.bram), String(res.uram)],
-    ['device', String(cap.lut), String(cap.ff), String(cap.dsp), String(cap.bram), String(cap.uram)],
-    ['share', `${util.lut}%`, `${util.ff}%`, `${util.dsp}%`, `${util.bram}%`, `${util.uram}%`],
-  ]).trimEnd());
+  lines.push(resourceTable(res, cap, util));
   if (r.shortfall?.shrink.length) lines.push(`  largest users of ${r.shortfall.resource}: ${r.shortfall.shrink.map((s) => `${s.block} ${s.process} ${Math.round(s.share * 100)} %`).join(', ')}`);
   if (doc.designFile) lines.push(`design written to ${doc.designFile}`);
   if (doc.paretoFile) lines.push(`Pareto front written to ${doc.paretoFile} (and .json)`);

@@ -85,6 +85,7 @@ export async function cachedBundle(entry, name, options = {}) {
     mkdirSync(BUNDLE_CACHE, { recursive: true });
     /** @type {typeof import('esbuild')} */
     const esbuild = createRequire(import.meta.url)('esbuild');
+    const started = Date.now();
     const r = await esbuild.build({
       entryPoints: [entry], bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external',
       splitting: options.splitting ?? false, outdir: tmp, entryNames: 'entry', chunkNames: 'chunk-[hash]',
@@ -107,7 +108,9 @@ export async function cachedBundle(entry, name, options = {}) {
     }
     /** @type {BundleRecord} */
     const record = { dir, entry: 'entry.mjs', sources: Object.keys(r.metafile.inputs).map((p) => stamp(resolve(ROOT, p))) };
-    writeAtomically(join(BUNDLE_CACHE, `${name}.json`), JSON.stringify(record));
+    // A source saved while esbuild read it may be in the bundle in its old form: then the bundle is used this once
+    // but not recorded, so the next start builds again.
+    if (record.sources.every(([, , mtime]) => mtime < started)) writeAtomically(join(BUNDLE_CACHE, `${name}.json`), JSON.stringify(record));
     return join(BUNDLE_CACHE, dir, record.entry);
   } catch {
     return undefined;

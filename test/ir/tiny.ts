@@ -1,3 +1,6 @@
+import assert from 'node:assert/strict';
+import { blockAnalyticInterval, type Block } from '../../src/ir/index.ts';
+import { simulateChain } from '../../src/sim/index.ts';
 import { MODEL_ZOO, type ViTConfig } from '../../src/model/index.ts';
 
 /** A small geometry every test can simulate quickly; HG-PIPE's parallelism divides it. */
@@ -23,4 +26,13 @@ export function tinyPostNorm(over: Partial<ViTConfig> = {}): ViTConfig {
       head: { inBits: 9, accBits: 20, rsqrt: table(3000, 17) },
     },
   };
+}
+
+/** A chain of blocks runs 3 images to completion at its slowest process's interval, the fast engine equal to the reference stepper. */
+export function assertChainAtSlowest(blocks: Block[]): void {
+  const fast = simulateChain(blocks, 128, { images: 3 });
+  const ref = simulateChain(blocks, 128, { images: 3, engine: 'reference' });
+  assert.equal(fast.completed, true);
+  assert.deepEqual({ ...fast, steps: 0, compiledSteps: 0 }, { ...ref, steps: 0, compiledSteps: 0 });
+  assert.equal(fast.steadyInterval, Math.max(...blocks.map((b) => blockAnalyticInterval(b).cycles)));
 }

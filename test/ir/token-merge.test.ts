@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  HGPIPE_ATTN, HGPIPE_MLP, blockAnalyticInterval, buildAttnBlock, buildMlpBlock, designToJson, geometriesOf, parseDesign,
+  HGPIPE_ATTN, HGPIPE_MLP, buildAttnBlock, buildMlpBlock, designToJson, geometriesOf, parseDesign,
   processCycles, validateDesign, withTokenMerge, type Block, type Design, type Process,
 } from '../../src/ir/index.ts';
-import { measureProcess, simulateChain } from '../../src/sim/index.ts';
-import { TINY } from './tiny.ts';
+import { measureProcess } from '../../src/sim/index.ts';
+import { assertChainAtSlowest, TINY } from './tiny.ts';
 
 const { g } = geometriesOf(TINY);
 /** ATTN0 of the 28-token test model merging `merged` tokens, then MLP0 at the merged count (padded to pairs). */
@@ -53,11 +53,6 @@ describe('IR: token-merge', () => {
   it('chains: the merged slice (odd count 19 in 20 slots) runs 3 images at its slowest process, fast engine = reference stepper', () => {
     const blocks = slice(9);
     validateDesign({ name: 'slice', model: TINY.name, blocks, linkDepth: 128 });
-    const fast = simulateChain(blocks, 128, { images: 3 });
-    const ref = simulateChain(blocks, 128, { images: 3, engine: 'reference' });
-    assert.equal(fast.completed, true);
-    assert.deepEqual({ ...fast, steps: 0, compiledSteps: 0 }, { ...ref, steps: 0, compiledSteps: 0 });
-    const slowest = Math.max(...blocks.map((b) => blockAnalyticInterval(b).cycles));
-    assert.equal(fast.steadyInterval, slowest);
+    assertChainAtSlowest(blocks);
   });
 });

@@ -4,8 +4,8 @@ import {
   HGPIPE_ATTN, HGPIPE_MLP, blockAnalyticInterval, buildAttnBlock, buildMlpBlock, designToJson, geometriesOf, parseDesign,
   processCycles, validateDesign, withValidKeys, type Block, type Design, type Process,
 } from '../../src/ir/index.ts';
-import { measureProcess, simulateChain } from '../../src/sim/index.ts';
-import { TINY } from './tiny.ts';
+import { measureProcess } from '../../src/sim/index.ts';
+import { assertChainAtSlowest, TINY } from './tiny.ts';
 
 const { g } = geometriesOf(TINY);
 /** ATTN0 of the 28-token test model keeping `keep` of its 27 image tokens, then MLP0 at the selected count. */
@@ -65,11 +65,6 @@ describe('IR: token-select and score-tap', () => {
 
   it('chains: the pruned slice runs 3 images at its slowest process, fast engine = reference stepper', () => {
     const blocks = slice(12, true);
-    const fast = simulateChain(blocks, 128, { images: 3 });
-    const ref = simulateChain(blocks, 128, { images: 3, engine: 'reference' });
-    assert.equal(fast.completed, true);
-    assert.deepEqual({ ...fast, steps: 0, compiledSteps: 0 }, { ...ref, steps: 0, compiledSteps: 0 });
-    const slowest = Math.max(...blocks.map((b) => blockAnalyticInterval(b).cycles));
-    assert.equal(fast.steadyInterval, slowest);
+    assertChainAtSlowest(blocks);
   });
 });
